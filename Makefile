@@ -1,0 +1,49 @@
+# DreamDot. `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+export FLASK_APP := wsgi
+
+.PHONY: help setup run test test-fast lint fmt seed migrate clean bench
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) ## Create the virtualenv and install the pinned requirements
+
+run: setup ## Run DreamDot on the embedded defaults at http://localhost:5000
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: setup ## Run the whole test suite (browser, PostgreSQL and Redis tests skip when absent)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup ## The suite without browser tests
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: setup ## ruff
+	$(BIN)/ruff check app tests bench config.py wsgi.py
+
+fmt: setup ## ruff format
+	$(BIN)/ruff format app tests bench config.py wsgi.py
+
+seed: setup ## Add demo data (make seed ARGS="--users 10000")
+	$(BIN)/flask seed $(ARGS)
+
+migrate: setup ## Apply migrations to every bind
+	$(BIN)/flask db upgrade
+
+bench: setup ## Run the benchmarks (needs PostgreSQL and Redis)
+	$(BIN)/python -m bench.run_all
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) instance

@@ -1,0 +1,113 @@
+"""DreamDot: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, Config
+
+
+def create_app(config: Config | None = None, **overrides) -> Flask:
+    config = config or Config()
+    app = Flask(__name__, instance_path=config.INSTANCE_PATH)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_logging(app)
+
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    from app import models  # noqa: F401 - registers every table with its bind
+    from app.extensions import csrf, db, limiter, login_manager, migrate, sock
+    from app.services.media.storage import init_storage
+    from app.services.stores import configure_engines, connect_mongo
+    from app.web.auth import DreamDotSessionInterface
+    from app.web.errors import register_error_handlers
+    from app.web.security import init_security
+
+    app.session_interface = DreamDotSessionInterface()
+    db.init_app(app)
+    configure_engines(app, db)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    sock.init_app(app)
+    limiter.init_app(app)
+    connect_mongo(app)
+    init_storage(app)
+    init_security(app)
+    register_error_handlers(app)
+    _register_request_hooks(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    _warn_about_embedded_stores(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
+    from app.blueprints.docs import bp as docs_bp
+    from app.blueprints.main import bp as main_bp
+    from app.blueprints.media import bp as media_bp
+    from app.blueprints.users import api_bp as users_api, bp as users_bp
+
+    for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from app.extensions import db
+    from app.web.htmx import add_vary
+
+    @app.after_request
+    def commit_unit_of_work(response):
+        # The one commit of a request: services flush, the edge commits what succeeded.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    app.after_request(add_vary)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.services.media import media_url
+    from app.web.htmx import wants_partial
+
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("dreamdot").setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _warn_about_embedded_stores(app: Flask) -> None:
+    from app.services.stores import embedded_warnings
+
+    if app.testing:
+        return
+    log = logging.getLogger("dreamdot.startup")
+    for warning in embedded_warnings(app):
+        if app.config["APP_ENV"] == "production":
+            log.warning("EMBEDDED STORE IN PRODUCTION: %s", warning)
+        else:
+            log.info("embedded default: %s", warning)

@@ -1,0 +1,1 @@
+"""One blueprint per domain: routes.py (pages), forms.py, api.py (JSON)."""

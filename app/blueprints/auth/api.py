@@ -1,0 +1,53 @@
+from flask import jsonify, session
+from flask_login import current_user, logout_user
+
+from app.blueprints.auth import api_bp
+from app.services import accounts
+from app.services.payments.balances import get_balance
+from app.web.auth import login_required
+from app.web.context import current_origin
+from app.web.forms import json_body, text_field
+from app.web.limits import signin_limit, signup_limit
+
+
+@api_bp.post("/signup")
+@signup_limit
+def signup():
+    data = json_body()
+    user = accounts.signup(
+        text_field(data, "username", required=True, max_length=254),
+        text_field(data, "email", required=True, max_length=254),
+        text_field(data, "password", required=True, max_length=1024),
+        text_field(data, "display_name", max_length=200),
+        origin=current_origin(),
+    )
+    token = accounts.issue_token(user, origin=current_origin())
+    return jsonify(user=accounts.serialize_user(user), token=token), 201
+
+
+@api_bp.post("/signin")
+@signin_limit
+def signin():
+    data = json_body()
+    user = accounts.authenticate(
+        text_field(data, "login", required=True, max_length=254),
+        text_field(data, "password", required=True, max_length=1024),
+        origin=current_origin(),
+    )
+    token = accounts.issue_token(user, origin=current_origin())
+    return jsonify(user=accounts.serialize_user(user), token=token)
+
+
+@api_bp.get("/me")
+@login_required
+def me():
+    return jsonify(user=accounts.serialize_user(current_user), balance=get_balance(current_user.id))
+
+
+@api_bp.post("/signout")
+@login_required
+def signout():
+    accounts.end_session(current_user, origin=current_origin())
+    logout_user()
+    session.clear()
+    return "", 204

@@ -1,0 +1,34 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class SignupForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired(), Length(max=30)],
+        description="3 to 30 characters: lowercase letters, digits and underscores.",
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    display_name = StringField("Display name (optional)", validators=[Length(max=50)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(max=256)],
+        description="At least 10 characters, and not a common password.",
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SigninForm(FlaskForm):
+    login = StringField("Username or email", validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class SignoutForm(FlaskForm):
+    pass

@@ -1,0 +1,16 @@
+from flask import current_app, jsonify
+
+from app.blueprints.main import bp
+from app.services.health import check_health
+from app.web.htmx import render
+
+
+@bp.get("/")
+def index():
+    return render("main/index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    report = check_health(current_app)
+    return jsonify(report), 200 if report["ok"] else 503

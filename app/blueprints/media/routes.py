@@ -1,0 +1,22 @@
+from flask import abort, send_file
+
+from app.blueprints.media import bp
+from app.services.errors import NotFound
+from app.services.media import storage
+
+
+@bp.get("/<path:key>")
+def public(key: str):
+    """Public media (avatars, banners, post images) from local storage. Anything outside
+    `public/` is served only through signed URLs after an access check."""
+    if not key.startswith("public/") or storage().mode != "local":
+        abort(404)
+    try:
+        path = storage().path(key)
+    except NotFound:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="image/webp" if key.endswith(".webp") else None, max_age=86400)
+    response.headers["Content-Disposition"] = "inline"
+    return response

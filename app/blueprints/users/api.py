@@ -1,0 +1,32 @@
+from flask import jsonify, request
+from flask_login import current_user
+
+from app.blueprints.users import api_bp
+from app.services import accounts
+from app.web.auth import login_required
+from app.web.context import current_origin
+from app.web.forms import json_body, text_field
+from app.web.uploads import upload_or_none
+
+
+@api_bp.get("/<username>")
+def show(username: str):
+    user = accounts.get_user_by_username(username)
+    profile = accounts.profile_view(user, viewer=current_user)
+    return jsonify(user=profile["user"], is_following=profile["is_following"],
+                   is_blocked=profile["is_blocked"])
+
+
+@api_bp.patch("/me")
+@login_required
+def update_me():
+    data = json_body()
+    user = accounts.update_profile(
+        current_user,
+        display_name=text_field(data, "display_name", max_length=1000),
+        bio=text_field(data, "bio", max_length=10_000),
+        avatar=upload_or_none(request.files.get("avatar")),
+        banner=upload_or_none(request.files.get("banner")),
+        origin=current_origin(),
+    )
+    return jsonify(user=accounts.serialize_user(user))

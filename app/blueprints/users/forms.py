@@ -1,0 +1,16 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import Length
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[Length(max=50)])
+    bio = TextAreaField("Bio", validators=[Length(max=500)], description="At most 500 characters.",
+                        render_kw={"rows": 4, "maxlength": 500})
+    avatar = FileField("Avatar", description="JPEG, PNG, WebP or GIF, at most 5 MB. Cropped square.",
+                       render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+    remove_avatar = BooleanField("Remove my avatar")
+    banner = FileField("Banner", description="JPEG, PNG, WebP or GIF, at most 5 MB. Cropped to 3:1.",
+                       render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
+    remove_banner = BooleanField("Remove my banner")

@@ -1,0 +1,46 @@
+from flask import flash, url_for
+from flask_login import current_user
+
+from app.blueprints.users import bp
+from app.blueprints.users.forms import ProfileForm
+from app.services import accounts
+from app.services.errors import ServiceError
+from app.web.auth import login_required
+from app.web.context import current_origin
+from app.web.forms import apply_errors
+from app.web.htmx import redirect_to, render
+from app.web.uploads import upload_or_none
+
+
+@bp.get("/u/<username>")
+def show(username: str):
+    user = accounts.get_user_by_username(username)
+    profile = accounts.profile_view(user, viewer=current_user)
+    return render("users/show.html", "users/_profile_header.html", profile=profile, user=user)
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def edit():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                bio=form.bio.data,
+                avatar=upload_or_none(form.avatar.data),
+                banner=upload_or_none(form.banner.data),
+                remove_avatar=form.remove_avatar.data,
+                remove_banner=form.remove_banner.data,
+                origin=current_origin(),
+            )
+        except ServiceError as exc:
+            apply_errors(form, exc)
+            if exc.status == 413:
+                return render("users/edit.html", "users/_profile_form.html", status=413, form=form)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect_to(url_for("users.show", username=current_user.username))
+    status = 422 if form.is_submitted() else 200
+    return render("users/edit.html", "users/_profile_form.html", status=status, form=form)

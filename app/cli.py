@@ -1,0 +1,46 @@
+"""Command-line tasks: `flask seed`, `flask admin create`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from app.extensions import db
+
+
+def register(app: Flask) -> None:
+    from app.services.seed import seed_all
+
+    @app.cli.command("seed")
+    @click.option("--users", default=20, show_default=True, help="How many demo users.")
+    @click.option("--password", default="dreamdot-demo-pass", show_default=True,
+                  help="The password every demo user gets.")
+    def seed(users: int, password: str) -> None:
+        """Add demo data (idempotent: existing demo users are kept)."""
+        report = seed_all(users=users, password=password)
+        db.session.commit()
+        for name, count in report.items():
+            click.echo(f"{name}: {count}")
+
+    admin = click.Group("admin", help="Operator accounts.")
+    app.cli.add_command(admin)
+
+    @admin.command("create")
+    @click.argument("username")
+    @click.option("--email", help="Email, when the user does not exist yet.")
+    @click.option("--password", help="Password, when the user does not exist yet (else prompted).")
+    def create_admin(username: str, email: str | None, password: str | None) -> None:
+        """Make USERNAME an admin, creating the account when it does not exist."""
+        from app.services.accounts.admins import make_admin
+        from app.services.errors import ServiceError
+
+        try:
+            user, created = make_admin(username, email=email, password=password,
+                                       ask_password=lambda: click.prompt(
+                                           "Password", hide_input=True, confirmation_prompt=True))
+        except ServiceError as exc:
+            db.session.rollback()
+            fields = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+            raise click.ClickException(f"{exc.message} {fields}".strip()) from None
+        db.session.commit()
+        click.echo(f"{'Created' if created else 'Promoted'} admin @{user.username}")

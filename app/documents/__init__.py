@@ -1,0 +1,1 @@
+"""MongoDB documents (mongoengine), touched only by services."""

@@ -1,0 +1,7 @@
+"""SQL models, one module per bind. Importing this package registers every table."""
+
+from app.models import audit, social, users  # noqa: F401
+from app.models.audit import AuditEvent
+from app.models.users import AuthSession, User
+
+__all__ = ["AuditEvent", "AuthSession", "User"]

@@ -1,0 +1,23 @@
+"""The `social` bind: follows (and, with the social capability, posts, comments, likes,
+blocks, mutes and notifications). Users are referenced by plain id: no cross-bind keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import SocialModel, UTCDateTime, utcnow
+
+
+class Follow(SocialModel):
+    __tablename__ = "follows"
+    __table_args__ = (
+        sa.CheckConstraint("follower_id <> followee_id", name="ck_follows_not_self"),
+        sa.Index("ix_follows_followee", "followee_id", "created_at"),
+    )
+
+    follower_id: Mapped[int] = mapped_column(primary_key=True)
+    followee_id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,34 @@
+"""Accounts: sign-up, sign-in sessions and tokens, profiles."""
+
+from app.services.accounts.profiles import (
+    get_user_by_username,
+    profile_view,
+    serialize_user,
+    update_profile,
+)
+from app.services.accounts.registration import signup, user_created
+from app.services.accounts.sessions import (
+    authenticate,
+    end_all_sessions,
+    end_session,
+    issue_token,
+    start_session,
+    user_for_session,
+    user_for_token,
+)
+
+__all__ = [
+    "authenticate",
+    "end_all_sessions",
+    "end_session",
+    "get_user_by_username",
+    "issue_token",
+    "profile_view",
+    "serialize_user",
+    "signup",
+    "start_session",
+    "update_profile",
+    "user_created",
+    "user_for_session",
+    "user_for_token",
+]

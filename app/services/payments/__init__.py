@@ -1,0 +1,1 @@
+"""Payments: balances, the ledger, purchases and Stripe."""

@@ -1,0 +1,49 @@
+"""Demo data for `flask seed`, sized by options so benchmarks can ask for large data.
+Each capability adds its part here."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User
+from app.services.accounts.passwords import hash_password
+
+DEMO_BIOS = [
+    "Illustrator. Coffee, ink and long walks.",
+    "I write short fiction about small towns and big skies.",
+    "Comics most weeks. Commissions open.",
+    "Sound designer sharing sample packs.",
+    "",
+]
+
+
+def seed_users(count: int, password: str) -> list[User]:
+    """Users demo1..demoN (and `demo`), created when missing; one hash for all of them."""
+    names = ["demo"] + [f"demo{i}" for i in range(1, count)]
+    existing = set(db.session.scalars(sa.select(User.username).where(User.username.in_(names))))
+    password_hash = hash_password(password)
+    new = [
+        User(
+            username=name,
+            email=f"{name}@example.com",
+            email_key=f"{name}@example.com",
+            password_hash=password_hash,
+            display_name=name.replace("demo", "Demo ").strip().title(),
+            bio=DEMO_BIOS[i % len(DEMO_BIOS)],
+        )
+        for i, name in enumerate(names)
+        if name not in existing
+    ]
+    db.session.add_all(new)
+    db.session.flush()
+    from app.services.accounts.registration import user_created
+
+    for user in new:
+        user_created.send(user)
+    return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
+
+
+def seed_all(*, users: int, password: str) -> dict[str, int]:
+    seeded = seed_users(max(users, 1), password)
+    return {"users": len(seeded)}

@@ -1,0 +1,1 @@
+"""Social: follows, and with the social capability, posts, feeds and notifications."""

@@ -1,0 +1,110 @@
+"""Connecting the stores that are not SQL binds: MongoDB, and the engine settings of SQLite."""
+
+from __future__ import annotations
+
+import logging
+
+import mongoengine
+import sqlalchemy as sa
+
+log = logging.getLogger("dreamdot.stores")
+
+MONGO_ALIAS = "default"
+
+
+def connect_mongo(app) -> str:
+    """Connect mongoengine; mongomock in this process when MONGODB_URI is not set."""
+    mongoengine.disconnect(alias=MONGO_ALIAS)
+    uri = app.config.get("MONGODB_URI")
+    if uri:
+        mongoengine.connect(
+            host=uri, alias=MONGO_ALIAS, tz_aware=True, uuidRepresentation="standard",
+            serverSelectionTimeoutMS=3000,
+        )
+        mode = "server"
+    else:
+        import mongomock
+
+        mongoengine.connect(
+            db=app.config["MONGODB_DB"],
+            host="mongodb://localhost",
+            alias=MONGO_ALIAS,
+            mongo_client_class=mongomock.MongoClient,
+            tz_aware=True,
+            uuidRepresentation="standard",
+        )
+        mode = "mongomock"
+        if not app.testing:
+            log.warning(
+                "MONGODB_URI is not set: chat messages, item content and payment events are "
+                "kept IN MEMORY (mongomock) and are lost when the process stops."
+            )
+    app.extensions["dreamdot.mongo_mode"] = mode
+    return mode
+
+
+def mongo_db():
+    return mongoengine.get_db(alias=MONGO_ALIAS)
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """WAL, a busy timeout and foreign keys; transactions begun by us, not pysqlite, so
+    savepoints work and the ledger can ask for BEGIN IMMEDIATE."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.info.pop("sqlite_begin", "BEGIN")
+        connection.exec_driver_sql(mode)
+
+
+def configure_engines(app, db) -> None:
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                configure_sqlite(engine)
+
+
+def store_modes(app) -> dict[str, str]:
+    """Which store each part runs on: for start-up warnings, /healthz and the admin page."""
+    from app.extensions import db
+
+    with app.app_context():
+        binds = {key: engine.dialect.name for key, engine in db.engines.items() if key}
+    storage = app.extensions["dreamdot.storage"].mode
+    broker = app.extensions.get("dreamdot.broker_mode", "redis" if app.config.get("REDIS_URL") else "memory")
+    return {
+        **{f"bind:{key}": dialect for key, dialect in binds.items()},
+        "mongodb": app.extensions.get("dreamdot.mongo_mode", "unknown"),
+        "media": storage,
+        "broker": broker,
+        "rate_limits": "redis" if app.config["RATELIMIT_STORAGE_URI"].startswith("redis") else "memory",
+    }
+
+
+def embedded_warnings(app) -> list[str]:
+    """What would be lost on a dyno restart or not shared between workers."""
+    modes = store_modes(app)
+    warnings = []
+    sqlite_binds = [k.split(":", 1)[1] for k, v in modes.items() if k.startswith("bind:") and v == "sqlite"]
+    if sqlite_binds:
+        warnings.append(f"SQLite files for binds {', '.join(sqlite_binds)}: wiped on a dyno restart.")
+    if modes["mongodb"] == "mongomock":
+        warnings.append("MongoDB is in memory (mongomock): documents vanish when the process stops.")
+    if modes["media"] == "local":
+        warnings.append("Media are local files: wiped on a dyno restart.")
+    if modes["broker"] == "memory" and app.config["WEB_CONCURRENCY"] > 1:
+        warnings.append("In-process broker with several workers: live events do not cross workers.")
+    if modes["rate_limits"] == "memory" and app.config["WEB_CONCURRENCY"] > 1:
+        warnings.append("Rate limits kept in memory with several workers: each worker counts alone.")
+    return warnings

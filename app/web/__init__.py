@@ -1,0 +1,1 @@
+"""The web edge shared by every blueprint: HTMX rendering, auth gates, errors, headers."""

@@ -1,0 +1,24 @@
+"""Facts about the current request that services need as plain values."""
+
+from __future__ import annotations
+
+from flask import request
+
+from app.services import Origin
+
+
+def current_origin() -> Origin:
+    # remote_addr is already the client's address after ProxyFix's trusted hops.
+    return Origin(ip=request.remote_addr, user_agent=request.user_agent.string[:255] or None)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/webhook/")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return token.strip() or ""
+    return None

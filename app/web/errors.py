@@ -1,0 +1,112 @@
+"""One set of error handlers: a page for browsers, a fragment for HTMX, the JSON error
+body of the API under /api/. Never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError as SQLOperationalError
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+from app.services.errors import ServiceError
+from app.web.context import is_api_request
+
+log = logging.getLogger("dreamdot.errors")
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in to do that.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here.",
+    405: "That method is not allowed here.",
+    413: "That upload is too large.",
+    429: "Too many requests. Wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+    503: "DreamDot is briefly unavailable. Try again in a moment.",
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if is_api_request():
+        body = {"error": {"code": code, "message": message}}
+        if fields:
+            body["error"]["fields"] = fields
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", status=status, message=message)
+    response = _as_response(response)
+    response.status_code = status
+    return response
+
+
+def _as_response(value):
+    from flask import make_response
+
+    return make_response(value)
+
+
+def handle_service_error(exc: ServiceError):
+    db.session.rollback()
+    return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+def handle_csrf_error(exc: CSRFError):
+    return error_response(
+        400, "csrf_failed", "The form expired or was not sent from DreamDot. Reload and try again."
+    )
+
+
+def handle_http_error(exc: HTTPException):
+    status = exc.code or 500
+    if status == 429:
+        message = MESSAGES[429]
+    else:
+        message = MESSAGES.get(status) or exc.description or "Error"
+    response = error_response(status, CODES.get(status, "error"), message)
+    for header in ("Retry-After", "Allow"):
+        if exc.get_response().headers.get(header):
+            response.headers[header] = exc.get_response().headers[header]
+    return response
+
+
+def handle_db_unavailable(exc: SQLOperationalError):
+    log.error("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
+    db.session.rollback()
+    response = error_response(503, "unavailable", MESSAGES[503])
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error")
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        log.exception("rollback failed")
+    return error_response(500, "server_error", MESSAGES[500])
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(SQLOperationalError, handle_db_unavailable)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,23 @@
+"""Rate limits whose values come from configuration (Flask-Limiter; memory or Redis)."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.extensions import limiter
+
+
+def _config(name: str):
+    return lambda: current_app.config[name]
+
+
+def _failed(response) -> bool:
+    return response.status_code in (400, 401, 403, 422)
+
+
+# Only failed sign-ins count: the sixth failure within the window answers 429.
+signin_limit = limiter.shared_limit(
+    _config("RATELIMIT_SIGNIN"), scope="signin", methods=["POST"], deduct_when=_failed
+)
+signup_limit = limiter.shared_limit(_config("RATELIMIT_SIGNUP"), scope="signup", methods=["POST"])
+write_limit = limiter.shared_limit(_config("RATELIMIT_WRITE"), scope="write", methods=["POST", "PUT", "PATCH", "DELETE"])

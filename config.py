@@ -1,0 +1,185 @@
+"""DreamDot configuration, read only from the environment.
+
+Every setting is documented in `.env.example` and the README. `create_app` builds a
+`Config` for the environment named by `APP_ENV` (development, production, testing) and
+then applies the overrides a test passes in.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+BINDS = ("users", "social", "items", "community", "audit")
+MB = 1024 * 1024
+
+log = logging.getLogger("dreamdot.config")
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def env_int(name: str, default: int) -> int:
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env_str(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def normalize_db_url(url: str) -> str:
+    """Heroku-style `postgres://` URLs name the psycopg2 driver explicitly."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
+    return url
+
+
+def bind_urls(instance_dir: Path) -> dict[str, str]:
+    """Each bind: its own variable, else DATABASE_URL, else a SQLite file under instance/."""
+    default = env_str("DATABASE_URL")
+    urls = {}
+    for bind in BINDS:
+        url = env_str(f"DATABASE_URL_{bind.upper()}", default)
+        urls[bind] = normalize_db_url(url) if url else f"sqlite:///{instance_dir / f'{bind}.db'}"
+    return urls
+
+
+def _secret_key(env_name: str, instance_dir: Path) -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    if env_name == "production":
+        raise RuntimeError("SECRET_KEY must be set in production")
+    # Development: generate once and keep it in instance/ so sessions survive restarts.
+    path = instance_dir / ".secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    log.warning("SECRET_KEY is not set: generated a development key in %s", path)
+    return key
+
+
+class Config:
+    """Settings for one app instance. Attribute names are Flask config keys."""
+
+    def __init__(self, env_name: str | None = None) -> None:
+        env_name = env_name or env_str("APP_ENV", "development")
+        production = env_name == "production"
+        instance_dir = Path(env_str("INSTANCE_PATH", str(BASE_DIR / "instance")))
+        self.APP_ENV = env_name
+        self.TESTING = env_name == "testing"
+        self.INSTANCE_PATH = str(instance_dir)
+        self.SECRET_KEY = _secret_key(env_name, instance_dir)
+        self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+
+        # Databases: five binds, no default engine.
+        self.SQLALCHEMY_BINDS = bind_urls(instance_dir)
+        self.SQLALCHEMY_DATABASE_URI = None
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        self.SQLALCHEMY_RECORD_QUERIES = env_bool("SQLALCHEMY_RECORD_QUERIES", False)
+        self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+        self.MONGODB_URI = env_str("MONGODB_URI")
+        self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
+        self.REDIS_URL = env_str("REDIS_URL")
+
+        # Sessions, cookies, tokens.
+        self.SESSION_COOKIE_NAME = "dreamdot_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
+        self.REMEMBER_DAYS = env_int("REMEMBER_DAYS", 30)
+        self.SESSION_HOURS = env_int("SESSION_HOURS", 12)
+        self.API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.WTF_CSRF_CHECK_DEFAULT = False  # app.web.security decides per request
+        self.WTF_CSRF_SSL_STRICT = env_bool("WTF_CSRF_SSL_STRICT", production)
+        self.PASSWORD_HASH_MEMORY_KIB = env_int("PASSWORD_HASH_MEMORY_KIB", 19456)
+        self.PASSWORD_HASH_TIME_COST = env_int("PASSWORD_HASH_TIME_COST", 2)
+        self.HSTS = env_bool("HSTS", production)
+
+        # Rate limits (Flask-Limiter syntax); memory by default, Redis when REDIS_URL is set.
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
+        self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "dreamdot")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.RATELIMIT_SIGNIN = env_str("RATELIMIT_SIGNIN", "5 per minute")
+        self.RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
+        self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
+        self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+        # Media and uploads.
+        self.MEDIA_ROOT = env_str("MEDIA_ROOT", str(instance_dir / "media"))
+        self.MAX_IMAGE_BYTES = env_int("MAX_IMAGE_MB", 5) * MB
+        self.MAX_DOWNLOAD_BYTES = env_int("MAX_DOWNLOAD_MB", 200) * MB
+        self.MAX_CHAT_MEDIA_BYTES = env_int("MAX_CHAT_MEDIA_MB", 25) * MB
+        self.MAX_FORM_BYTES = env_int("MAX_FORM_MB", 2) * MB
+        # The request body ceiling: the largest upload plus room for the form around it.
+        self.MAX_CONTENT_LENGTH = self.MAX_DOWNLOAD_BYTES + 4 * MB
+        self.MAX_FORM_MEMORY_SIZE = self.MAX_FORM_BYTES
+        self.SIGNED_URL_TTL_SECONDS = env_int("SIGNED_URL_TTL_SECONDS", 300)
+        self.IMAGEKIT_PRIVATE_KEY = env_str("IMAGEKIT_PRIVATE_KEY")
+        self.IMAGEKIT_PUBLIC_KEY = env_str("IMAGEKIT_PUBLIC_KEY")
+        self.IMAGEKIT_URL_ENDPOINT = env_str("IMAGEKIT_URL_ENDPOINT")
+        self.IMAGEKIT_API_BASE = env_str("IMAGEKIT_API_BASE")  # tests point it at a local fake
+
+        # Payments.
+        self.STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+        self.STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+        self.STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+        self.STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point it at a local fake
+        self.PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 1000)
+        self.SIGNUP_GRANT_CENTS = env_int("SIGNUP_GRANT_CENTS", 5_000_000)
+
+        # Serving.
+        self.WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
+        self.PORT = env_int("PORT", 5000)
+        self.SERVER_NAME = env_str("SERVER_NAME")
+        self.PREFERRED_URL_SCHEME = "https" if production else "http"
+        self.SEND_FILE_MAX_AGE_DEFAULT = 3600
+
+
+class TestingConfig(Config):
+    """What the test suite runs on: embedded stores unless TEST_* variables name servers."""
+
+    def __init__(self, instance_dir: Path) -> None:
+        os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+        os.environ["INSTANCE_PATH"] = str(instance_dir)
+        super().__init__("testing")
+        test_db = env_str("TEST_DATABASE_URL")
+        if test_db:
+            self.SQLALCHEMY_BINDS = {bind: normalize_db_url(test_db) for bind in BINDS}
+        else:
+            self.SQLALCHEMY_BINDS = bind_urls(instance_dir)
+        self.REDIS_URL = env_str("TEST_REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_KEY_PREFIX = f"dreamdot-test-{os.getpid()}"
+        self.MONGODB_URI = None
+        self.MEDIA_ROOT = str(instance_dir / "media")
+        self.WTF_CSRF_ENABLED = True
+        self.SERVER_NAME = None
+        # Generous limits so suites do not trip them; rate-limit tests set their own.
+        self.RATELIMIT_SIGNIN = "1000 per minute"
+        self.RATELIMIT_SIGNUP = "1000 per minute"
+        self.RATELIMIT_WRITE = "1000 per minute"
+        self.STRIPE_SECRET_KEY = None
+        self.STRIPE_WEBHOOK_SECRET = None
+        self.IMAGEKIT_PRIVATE_KEY = None

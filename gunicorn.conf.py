@@ -1,0 +1,24 @@
+"""gunicorn settings, all from the environment (Heroku-style dyno)."""
+
+import os
+
+# Patch the standard library before anything imports it, and make psycopg2 yield to
+# gevent, so one worker serves thousands of SSE streams and websockets.
+worker_class = "gevent"
+bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+max_requests = int(os.environ.get("MAX_REQUESTS", "0"))
+max_requests_jitter = 100 if max_requests else 0
+
+
+def post_fork(server, worker):
+    from psycogreen.gevent import patch_psycopg
+
+    patch_psycopg()

@@ -1,0 +1,65 @@
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, User
+from tests.conftest import csrf_token
+
+GOOD = {"username": "alice", "email": "Alice@Example.com", "password": "violet-kettle-9921",
+        "display_name": "Alice"}
+
+
+def users_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_signup_page_without_js_creates_account_and_signs_in(client):
+    token = csrf_token(client, "/signup")
+    response = client.post("/signup", data={**GOOD, "csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/u/alice"
+    user = db.session.scalar(sa.select(User).where(User.username == "alice"))
+    assert user.email_key == "alice@example.com"
+    assert user.password_hash.startswith("$argon2id$")
+    page = client.get("/u/alice")
+    assert b"Sign out" in page.data
+    actions = db.session.scalars(sa.select(AuditEvent.action)).all()
+    assert "signup" in actions and "signin" in actions
+
+
+def test_signup_with_htmx_redirects_by_header(client, htmx):
+    token = csrf_token(client, "/signup")
+    response = client.post("/signup", data=GOOD, headers={**htmx, "X-CSRFToken": token})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/u/alice"
+
+
+def test_signup_errors_render_the_form_fragment_with_422(client, htmx):
+    token = csrf_token(client, "/signup")
+    bad = {**GOOD, "password": "password123", "email": "not-an-email"}
+    response = client.post("/signup", data=bad, headers={**htmx, "X-CSRFToken": token})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<form id="signup-form"')
+    assert "too common" in body and "valid email" in body
+    assert users_count() == 0
+
+
+def test_api_signup_returns_user_and_token(client):
+    response = client.post("/api/auth/signup", json=GOOD)
+    assert response.status_code == 201
+    data = response.get_json()
+    assert data["user"]["username"] == "alice"
+    assert data["user"]["followers_count"] == 0
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {data['token']}"})
+    assert me.status_code == 200
+    assert me.get_json()["user"]["id"] == data["user"]["id"]
+
+
+def test_api_signup_taken_username_or_email_is_409(client, user):
+    response = client.post("/api/auth/signup", json={**GOOD, "username": user.username.upper()})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["fields"]["username"]
+    response = client.post("/api/auth/signup", json={**GOOD, "email": user.email.upper()})
+    assert response.status_code == 409
+    assert "email" in response.get_json()["error"]["fields"]
+    assert users_count() == 1

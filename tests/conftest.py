@@ -1,0 +1,169 @@
+"""Test fixtures: one app per session on embedded stores (or the TEST_DATABASE_URL and
+TEST_REDIS_URL servers), a clean database, MongoDB and media folder for every test."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db, limiter
+from config import BINDS, TestingConfig
+
+# Markers whose tests may skip when their service is absent; DREAMDOT_REQUIRE lists the
+# markers that must run (CI sets it, so a missing browser or server fails the run).
+REQUIRED = {m for m in os.environ.get("DREAMDOT_REQUIRE", "").split(",") if m}
+
+
+def pytest_configure(config):
+    for name, text in {
+        "postgres": "needs PostgreSQL (TEST_DATABASE_URL)",
+        "redis": "needs Redis (TEST_REDIS_URL)",
+        "browser": "drives a real Chromium (/usr/bin/chromium)",
+        "slow": "slower tests",
+    }.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and REQUIRED:
+        required = [m for m in REQUIRED if item.get_closest_marker(m)]
+        if required:
+            report.outcome = "failed"
+            report.longrepr = f"skipped, but DREAMDOT_REQUIRE demands {required}: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app(TestingConfig(instance))
+    with application.app_context():
+        if is_postgres(application):
+            db.drop_all(bind_key=list(BINDS))
+        db.create_all(bind_key=list(BINDS))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def is_postgres(application) -> bool:
+    return any(url.startswith("postgresql") for url in application.config["SQLALCHEMY_BINDS"].values())
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Each test starts from empty stores and runs inside an app context."""
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.remove()
+    _empty_databases(app)
+    from app.services.stores import mongo_db
+
+    mongo = mongo_db()
+    mongo.client.drop_database(mongo.name)
+    limiter.reset()
+    shutil.rmtree(app.config["MEDIA_ROOT"], ignore_errors=True)
+    ctx.pop()
+
+
+def _empty_databases(app) -> None:
+    by_engine: dict = {}
+    for bind, engine in db.engines.items():
+        if bind is None:
+            continue
+        tables = db.metadatas[bind].sorted_tables
+        by_engine.setdefault(engine.url.render_as_string(hide_password=False), (engine, []))[1].extend(tables)
+    for engine, tables in by_engine.values():
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app):
+    return app.test_client
+
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def htmx():
+    return dict(HTMX)
+
+
+CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """The CSRF token a page gives this client (from the body's hx-headers)."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client, user, *, remember: bool = False) -> None:
+    """Sign a test client in as `user` with a real server-side session row."""
+    from app.services import accounts
+
+    auth = accounts.start_session(user, kind="web", remember=remember)
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{auth.id}"
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def user(app):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def auth_client(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    client.user = user
+    return client
+
+
+def bearer(app, user) -> dict:
+    from app.services import accounts
+
+    token = accounts.issue_token(user)
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def image_bytes():
+    from tests.factories import make_image
+
+    return make_image
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return Path(__file__).parent / "data"

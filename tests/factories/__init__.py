@@ -1,0 +1,6 @@
+"""factory_boy factories, one module per domain, and small data makers."""
+
+from tests.factories.media import make_image
+from tests.factories.users import PASSWORD, UserFactory
+
+__all__ = ["PASSWORD", "UserFactory", "make_image"]

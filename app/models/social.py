@@ -21,3 +21,28 @@ class Follow(SocialModel):
     follower_id: Mapped[int] = mapped_column(primary_key=True)
     followee_id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Block(SocialModel):
+    """`blocker_id` blocked `blocked_id`. A block works both ways for visibility."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (
+        sa.CheckConstraint("blocker_id <> blocked_id", name="ck_blocks_not_self"),
+        sa.Index("ix_blocks_blocked", "blocked_id"),
+    )
+
+    blocker_id: Mapped[int] = mapped_column(primary_key=True)
+    blocked_id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Mute(SocialModel):
+    """`muter_id` muted `muted_id`: one way, and the muted user cannot tell."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (sa.CheckConstraint("muter_id <> muted_id", name="ck_mutes_not_self"),)
+
+    muter_id: Mapped[int] = mapped_column(primary_key=True)
+    muted_id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

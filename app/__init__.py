@@ -25,6 +25,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
     from app import models  # noqa: F401 - registers every table with its bind
     from app.extensions import csrf, db, limiter, login_manager, migrate, sock
+    from app.services.broker import init_broker, install_session_hooks
     from app.services.media.storage import init_storage
     from app.services.stores import configure_engines, connect_mongo
     from app.web.auth import DreamDotSessionInterface
@@ -41,6 +42,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     connect_mongo(app)
     init_storage(app)
+    init_broker(app)
+    install_session_hooks(db)
     init_security(app)
     register_error_handlers(app)
     _register_request_hooks(app)

@@ -46,3 +46,21 @@ class Mute(SocialModel):
     muter_id: Mapped[int] = mapped_column(primary_key=True)
     muted_id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(SocialModel):
+    """Something that happened to `user_id`, caused by `actor_id`."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (sa.Index("ix_notifications_user_id_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    actor_id: Mapped[int | None] = mapped_column()
+    target_type: Mapped[str | None] = mapped_column(sa.String(32))
+    target_id: Mapped[str | None] = mapped_column(sa.String(64))
+    text: Mapped[str] = mapped_column(sa.String(300), default="")
+    url: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -100,6 +100,7 @@ class Config:
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         self.REDIS_URL = env_str("REDIS_URL")
+        self.BROKER_PREFIX = env_str("BROKER_PREFIX", "dreamdot:")
 
         # Sessions, cookies, tokens.
         self.SESSION_COOKIE_NAME = "dreamdot_session"
@@ -172,6 +173,8 @@ class TestingConfig(Config):
         self.REDIS_URL = env_str("TEST_REDIS_URL")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = f"dreamdot-test-{os.getpid()}"
+        # Redis pub/sub ignores database numbers: keep concurrent test runs apart.
+        self.BROKER_PREFIX = f"dreamdot-test-{os.getpid()}:"
         self.MONGODB_URI = None
         self.MEDIA_ROOT = str(instance_dir / "media")
         self.WTF_CSRF_ENABLED = True

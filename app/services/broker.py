@@ -110,9 +110,10 @@ class MemoryBroker:
 class RedisBroker:
     mode = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = PREFIX) -> None:
         import redis
 
+        self.prefix = prefix
         self.hub = LocalHub()
         self.redis = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
         self.url = url
@@ -124,7 +125,7 @@ class RedisBroker:
         import redis
 
         try:
-            self.redis.publish(PREFIX + channel, json.dumps(event, separators=(",", ":")))
+            self.redis.publish(self.prefix + channel, json.dumps(event, separators=(",", ":")))
         except redis.RedisError as exc:
             # Live delivery is best effort; the database keeps what must not be lost.
             log.warning("broker publish to %s failed: %s", channel, exc)
@@ -140,12 +141,12 @@ class RedisBroker:
             pubsub = None
             try:
                 pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(PREFIX + "*")
+                pubsub.psubscribe(self.prefix + "*")
                 delay = 0.5
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message and message["type"] == "pmessage":
-                        channel = message["channel"].decode()[len(PREFIX) :]
+                        channel = message["channel"].decode()[len(self.prefix) :]
                         self.hub.dispatch(channel, json.loads(message["data"]))
             except (redis.RedisError, OSError, ValueError) as exc:
                 log.warning("broker listener lost Redis (%s); retrying in %.1fs", exc, delay)
@@ -164,7 +165,7 @@ class RedisBroker:
 
 def init_broker(app) -> None:
     url = app.config.get("REDIS_URL")
-    broker = RedisBroker(url) if url else MemoryBroker()
+    broker = RedisBroker(url, app.config.get("BROKER_PREFIX", PREFIX)) if url else MemoryBroker()
     app.extensions["dreamdot.broker"] = broker
     app.extensions["dreamdot.broker_mode"] = broker.mode
 

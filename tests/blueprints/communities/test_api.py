@@ -198,3 +198,22 @@ def test_every_community_route_is_in_openapi(app, client):
             assert path in documented, path
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in spec["paths"][path], (method, path)
+
+
+def test_create_with_icon_and_banner_multipart(client, auth):
+    import io
+
+    from tests.factories import make_image
+
+    response = client.post("/api/communities", headers=auth, content_type="multipart/form-data", data={
+        "name": "Pictures", "slug": "pictures", "visibility": "public",
+        "icon": (io.BytesIO(make_image()), "icon.png"),
+        "banner": (io.BytesIO(make_image(size=(600, 200))), "banner.png"),
+    })
+    assert response.status_code == 201
+    community = response.get_json()["community"]
+    assert community["icon_url"] and community["banner_url"]
+    bad = client.post("/api/communities", headers=auth, content_type="multipart/form-data", data={
+        "name": "Broken", "slug": "broken", "icon": (io.BytesIO(b"nope"), "icon.png")})
+    assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"icon": "Not a JPEG, PNG, WebP or GIF image."}
+    assert _count(Community) == 1

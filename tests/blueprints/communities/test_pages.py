@@ -281,3 +281,44 @@ def test_forms_need_csrf(owner_client, community):
     response = owner_client.post("/communities/makers/leave", data={})
     assert response.status_code == 400
     assert db.session.get(Membership, (community.id, owner_client.user.id)) is not None
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_unlock_unpin_and_get_forms(owner_client, community, htmx):
+    post = t.create_post(community, owner_client.user, title="Topic", body="b")
+    moderation.set_locked(community, owner_client.user, post.id, True)
+    moderation.set_pinned(community, owner_client.user, post.id, True)
+    db.session.commit()
+    base = f"/communities/makers/posts/{post.id}"
+    for action in ("unlock", "unpin"):
+        response = _post(owner_client, f"{base}/{action}", htmx=htmx)
+        assert response.status_code == (200 if htmx else 303)
+    refreshed = db.session.get(CommunityPost, post.id)
+    assert not refreshed.locked and not refreshed.pinned
+    headers = HTMX if htmx else {}
+    form = owner_client.get("/communities/makers/posts/new", headers=headers)
+    assert form.status_code == 200 and ("<html" in form.text) is not htmx and 'id="post-form"' in form.text
+    edit = owner_client.get("/communities/makers/edit", headers=headers)
+    assert edit.status_code == 200 and ("<html" in edit.text) is not htmx
+    saved = _post(owner_client, "/communities/makers/edit", {"name": "Renamed Guild", "description": ""}, htmx)
+    assert (saved.headers.get("HX-Redirect") if htmx else saved.headers["Location"]) == "/communities/makers"
+
+
+def test_moderator_cannot_remove_or_ban_another_moderator(app, owner_client, community):
+    moderator = _member_client(app, community, role="moderator")
+    other = _member_client(app, community, role="moderator")
+    for action in ("remove", "ban"):
+        response = _post(moderator, f"/communities/makers/members/{other.user.id}/{action}", {"reason": "x"})
+        assert response.status_code == 403
+    assert m.get_membership(community.id, other.user.id).status == "active"
+
+
+def test_reply_mention_notifies(app, owner_client, community):
+    member = _member_client(app, community)
+    post = t.create_post(community, owner_client.user, title="Topic", body="b")
+    db.session.commit()
+    _post(member, f"/communities/makers/posts/{post.id}/replies", {"body": f"hi @{owner_client.user.username}"})
+    from app.models.social import Notification
+
+    kinds = db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == owner_client.user.id)).all()
+    assert kinds == ["community_reply"]

@@ -197,3 +197,11 @@ def test_remove_member_sends_left(received):
     m.remove_member(community, owner, user.id)
     assert received == [("left", community.slug, user.id)]
     assert db.session.get(Membership, (community.id, user.id)) is None
+
+
+def test_banning_an_unknown_user_is_not_found():
+    owner = UserFactory()
+    community = make_community(owner)
+    with pytest.raises(NotFound):
+        m.ban_member(community, owner, 999_999, "ghost")
+    assert db.session.get(Membership, (community.id, 999_999)) is None

@@ -52,6 +52,17 @@ def member_ids(community_id: int) -> list[int]:
     )
 
 
+def community_ids_of(user_id: int) -> list[int]:
+    """The communities `user_id` is an active member of."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership.community_id)
+            .where(Membership.user_id == user_id, Membership.status == "active")
+            .order_by(Membership.community_id)
+        )
+    )
+
+
 def _activate(community: Community, membership: Membership) -> None:
     membership.status = "active"
     community.member_count += 1

@@ -101,6 +101,12 @@ class Config:
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         self.REDIS_URL = env_str("REDIS_URL")
         self.BROKER_PREFIX = env_str("BROKER_PREFIX", "dreamdot:")
+        # Server-sent events: a comment line at least this often keeps proxies and
+        # routers (Heroku closes idle connections after 55 s) from dropping the stream;
+        # after SSE_MAX_SECONDS the stream ends and the browser reconnects (re-checking
+        # the sign-in and replaying what it missed from Last-Event-ID).
+        self.SSE_HEARTBEAT_SECONDS = float(env_str("SSE_HEARTBEAT_SECONDS", "15"))
+        self.SSE_MAX_SECONDS = float(env_str("SSE_MAX_SECONDS", "600"))
 
         # Sessions, cookies, tokens.
         self.SESSION_COOKIE_NAME = "dreamdot_session"

@@ -15,9 +15,14 @@ def register(app: Flask) -> None:
     @click.option("--users", default=20, show_default=True, help="How many demo users.")
     @click.option("--password", default="dreamdot-demo-pass", show_default=True,
                   help="The password every demo user gets.")
-    def seed(users: int, password: str) -> None:
-        """Add demo data (idempotent: existing demo users are kept)."""
-        report = seed_all(users=users, password=password)
+    @click.option("--posts", default=200, show_default=True, help="Total demo posts wanted (e.g. 200000).")
+    @click.option("--follows-per-user", default=10, show_default=True, help="How many users each follows.")
+    @click.option("--likes", default=500, show_default=True, help="Total likes wanted.")
+    @click.option("--comments", default=200, show_default=True, help="Total comments wanted.")
+    def seed(users: int, password: str, posts: int, follows_per_user: int, likes: int, comments: int) -> None:
+        """Add demo data (idempotent: existing demo users are kept, sizes are totals)."""
+        report = seed_all(users=users, password=password, posts=posts, follows_per_user=follows_per_user,
+                          likes=likes, comments=comments)
         db.session.commit()
         for name, count in report.items():
             click.echo(f"{name}: {count}")

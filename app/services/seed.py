@@ -44,6 +44,12 @@ def seed_users(count: int, password: str) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
 
 
-def seed_all(*, users: int, password: str) -> dict[str, int]:
+def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: int = 10,
+             likes: int = 500, comments: int = 200) -> dict[str, int]:
+    from app.services.social.seed import seed_social
+
     seeded = seed_users(max(users, 1), password)
-    return {"users": len(seeded)}
+    report = {"users": len(seeded)}
+    report.update(seed_social(seeded, posts=posts, follows_per_user=follows_per_user, likes=likes,
+                              comments=comments))
+    return report

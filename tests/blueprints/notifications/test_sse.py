@@ -210,3 +210,19 @@ def test_the_stream_ends_after_its_maximum_age(app, server, bea, monkeypatch):
     monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 0.3)
     stream = opened(server(bearer(app, bea)))
     assert stream.wait_closed(timeout=2)
+
+
+def test_a_post_created_through_the_api_reaches_followers_streams(app, server, bea, ada):
+    import http.client
+
+    stranger = UserFactory()
+    db.session.add(Follow(follower_id=bea.id, followee_id=ada.id))
+    db.session.commit()
+    follower, other = opened(server(bearer(app, bea))), opened(server(bearer(app, stranger)))
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("POST", "/api/posts/create", body=json.dumps({"body": "Hello"}),
+                       headers={**bearer(app, ada), "Content-Type": "application/json"})
+    assert connection.getresponse().status == 201
+    connection.close()
+    assert "1 new post — show" in follower.wait_for("new-posts", timeout=1)["data"]
+    assert other.wait_for("new-posts", timeout=0.3) is None

@@ -184,3 +184,13 @@ def test_api_explore_and_comment_pages(app, client):
     rest = client.get(f"/api/social/comments?post_id={post.id}&limit=2&cursor={first['next_cursor']}").get_json()
     assert len(first["comments"]) == 2 and len(rest["comments"]) == 1 and rest["next_cursor"] is None
     assert client.get("/api/social/comments").status_code == 400
+
+
+def test_card_action_paths_are_the_routes(app):
+    from flask import url_for
+
+    with app.test_request_context():
+        base = url_for("posts.show", post_id=7)
+        assert url_for("posts.like", post_id=7) == base + "/like"
+        assert url_for("posts.unlike", post_id=7) == base + "/unlike"
+        assert url_for("posts.destroy", post_id=7) == base + "/delete"

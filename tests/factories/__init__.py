@@ -2,6 +2,10 @@
 
 from tests.factories.communities import add_member, make_community
 from tests.factories.media import make_image
+from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
 from tests.factories.users import PASSWORD, UserFactory
 
-__all__ = ["PASSWORD", "UserFactory", "add_member", "make_community", "make_image"]
+__all__ = [
+    "PASSWORD", "CommentFactory", "PostFactory", "UserFactory", "add_member", "block", "follow",
+    "make_community", "make_image", "mute",
+]

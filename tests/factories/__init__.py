@@ -1,6 +1,20 @@
 """factory_boy factories, one module per domain, and small data makers."""
 
+from tests.factories.items import (
+    CreatorPlanFactory,
+    EntitlementFactory,
+    ItemFactory,
+    SubscriptionFactory,
+)
 from tests.factories.media import make_image
 from tests.factories.users import PASSWORD, UserFactory
 
-__all__ = ["PASSWORD", "UserFactory", "make_image"]
+__all__ = [
+    "PASSWORD",
+    "CreatorPlanFactory",
+    "EntitlementFactory",
+    "ItemFactory",
+    "SubscriptionFactory",
+    "UserFactory",
+    "make_image",
+]

@@ -85,11 +85,13 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def forget_cached_user():
-        # Flask-Login caches the user on `g`; a request that reuses an outer app context
-        # (the test suite runs every request inside one) must not inherit another's user.
+        # Flask-Login and Flask-WTF cache the user and the CSRF token on `g`; a request that
+        # reuses an outer app context (the test suite runs every request inside one) must not
+        # inherit another client's.
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -179,3 +179,43 @@ def test_shop_shows_subscribe_form_when_the_creator_has_a_plan(app, client):
     sign_in(client, UserFactory())
     page = client.get(f"/creators/{creator.username}").get_data(as_text=True)
     assert f'action="/creators/{creator.username}/subscribe"' in page and "$7.00" in page
+
+
+def test_a_download_over_the_limit_through_the_page(app, auth_client, htmx, monkeypatch):
+    import io
+    import os
+
+    monkeypatch.setitem(app.config, "MAX_DOWNLOAD_BYTES", 4096)
+    token = csrf_token(auth_client, "/items/new")
+    data = {"kind": "download", "title": "Huge", "pricing": "free", "publish": "y",
+            "files": [(io.BytesIO(b"z" * 4097), "huge.bin")]}
+    response = auth_client.post("/items/new", data=data, headers={**htmx, "X-CSRFToken": token},
+                                content_type="multipart/form-data")
+    assert response.status_code == 413
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<form id="item-form"') and "at most" in body
+    assert count_items() == 0 and ItemContent.objects.count() == 0
+    assert not any(files for _, _, files in os.walk(app.config["MEDIA_ROOT"]))
+
+
+def test_a_request_body_over_the_ceiling_is_413(app, auth_client, monkeypatch):
+    import io
+
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 10_000)
+    token = csrf_token(auth_client, "/items/new")
+    data = {"kind": "download", "title": "Huge", "pricing": "free", "csrf_token": token,
+            "files": [(io.BytesIO(b"z" * 20_000), "huge.bin")]}
+    response = auth_client.post("/items/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert count_items() == 0
+
+
+def test_an_image_that_is_not_one_through_the_page(auth_client):
+    import io
+
+    token = csrf_token(auth_client, "/items/new")
+    data = {"kind": "art", "title": "Fake", "pricing": "free", "csrf_token": token,
+            "files": [(io.BytesIO(b"\x89PNG\r\n\x1a\n garbage"), "fake.png")]}
+    response = auth_client.post("/items/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Not a JPEG, PNG, WebP or GIF image." in response.get_data(as_text=True)
+    assert count_items() == 0 and ItemContent.objects.count() == 0

@@ -113,3 +113,14 @@ def test_add_to_collection_from_the_item_page_and_favorites_page(app, auth_clien
     assert "Lovely print" in auth_client.get("/favorites").get_data(as_text=True)
     fragment = auth_client.get("/favorites", headers=htmx).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="collection-items"')
+
+
+def test_collection_page_fragment_with_htmx(app, client, htmx):
+    owner = UserFactory()
+    collection = Collection(owner_id=owner.id, name="Shelf", is_public=True)
+    db.session.add(collection)
+    db.session.commit()
+    full = client.get(f"/collections/{collection.id}").get_data(as_text=True)
+    assert "<html" in full and "Shelf" in full
+    fragment = client.get(f"/collections/{collection.id}", headers=htmx).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="collection-items"')

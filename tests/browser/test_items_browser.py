@@ -131,3 +131,28 @@ def test_comic_reader_and_writing_page_with_javascript_off(new_page, tmp_path):
     other.click("text=All pages")
     other.click(".page-index a >> text=Page 1")
     other.wait_for_url(re.compile(r"page=1"))
+
+
+def test_a_download_upload_shows_progress_when_javascript_runs(new_page, tmp_path):
+    creator = UserFactory()
+    big = tmp_path / "samples.zip"
+    big.write_bytes(b"\x00" * (3 * 1024 * 1024))
+    page = new_page()
+    sign_in_browser(page, creator, PASSWORD)
+    page.goto("/items/new")
+    page.select_option("select[name='kind']", "download")
+    page.fill("input[name='title']", "Sample pack")
+    page.set_input_files("input[name='files']", str(big))
+    page.check("input[name='publish']")
+    # The bar's state is copied to sessionStorage, which outlives the redirect that follows.
+    page.evaluate("""() => {
+      const bar = document.querySelector('.upload-progress');
+      new MutationObserver(() => sessionStorage.setItem('progress', (bar.hidden ? 'hidden:' : 'shown:') + bar.value))
+        .observe(bar, {attributes: true});
+    }""")
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/items/new")) as sent:
+        page.click("form#item-form button[type='submit']")
+    assert sent.value.headers.get("hx-request") == "true"  # sent by XMLHttpRequest, not a plain post
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    assert page.evaluate("sessionStorage.getItem('progress')") == "shown:100"
+    assert "samples.zip" in page.inner_text(".files") and "3.1 MB" in page.inner_text(".files")

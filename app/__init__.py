@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
     from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
     from app.blueprints.docs import bp as docs_bp
+    from app.blueprints.items import api_bp as items_api, bp as items_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
     from app.blueprints.notifications import api_bp as notifications_api, bp as notifications_bp
@@ -68,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
                       communities_bp, communities_api,
                       posts_bp, posts_api, social_bp, social_api, notifications_bp, notifications_api):
+        app.register_blueprint(blueprint)
+    for blueprint in (items_bp, items_api):
         app.register_blueprint(blueprint)
 
 

@@ -22,6 +22,9 @@ def register(app: Flask) -> None:
     @click.option("--communities", default=5, show_default=True, help="How many demo communities.")
     @click.option("--threads", default=5, show_default=True, help="Threads per demo community.")
     @click.option("--replies", default=3, show_default=True, help="At most this many replies per thread.")
+    @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
+    @click.option("--items", "items_per_creator", default=6, show_default=True,
+                  help="Items per creator (every kind and pricing in turn).")
     def seed(users: int, password: str, **sizes: int) -> None:
         """Add demo data (idempotent: existing demo rows are kept, sizes are totals)."""
         report = seed_all(users=users, password=password, **sizes)

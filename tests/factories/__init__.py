@@ -7,6 +7,7 @@ from tests.factories.items import (
     SubscriptionFactory,
 )
 from tests.factories.media import make_image
+from tests.factories.payments import fund, make_item, make_plan
 from tests.factories.users import PASSWORD, UserFactory
 
 __all__ = [
@@ -16,5 +17,8 @@ __all__ = [
     "ItemFactory",
     "SubscriptionFactory",
     "UserFactory",
+    "fund",
     "make_image",
+    "make_item",
+    "make_plan",
 ]

@@ -53,6 +53,7 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
     price_changed (when `expected_price_cents` differs); 402 insufficient_funds."""
     if expected_price_cents is not None and (
         isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
+        or expected_price_cents < 0
     ):
         raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
                       fields={"expected_price_cents": "Whole cents only."})

@@ -22,7 +22,15 @@ from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.services.payments.ledger import (
-    SYSTEM_FEES, AlreadyApplied, Leg, credit_code, earnings_code, lock_accounts, money_session, post, read_session,
+    SYSTEM_FEES,
+    AlreadyApplied,
+    Leg,
+    credit_code,
+    earnings_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
     user_balance,
 )
 from app.services.social.blocks import is_blocked_between

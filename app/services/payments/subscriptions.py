@@ -18,7 +18,15 @@ from app.models.items import CreatorPlan, Subscription
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
 from app.services.items.policies import subscription_gives_access
 from app.services.payments.ledger import (
-    SYSTEM_FEES, AlreadyApplied, Leg, credit_code, earnings_code, lock_accounts, money_session, post, read_session,
+    SYSTEM_FEES,
+    AlreadyApplied,
+    Leg,
+    credit_code,
+    earnings_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
 )
 from app.services.payments.purchases import fee_for
 from app.services.social.blocks import is_blocked_between

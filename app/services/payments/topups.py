@@ -19,7 +19,16 @@ from app.models.ledger import TopUp
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.payments import stripe_gateway
 from app.services.payments.amounts import parse_cents
-from app.services.payments.ledger import SYSTEM_STRIPE, AlreadyApplied, Leg, credit_code, lock_accounts, money_session, post, read_session
+from app.services.payments.ledger import (
+    SYSTEM_STRIPE,
+    AlreadyApplied,
+    Leg,
+    credit_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
+)
 
 log = logging.getLogger("dreamdot.payments")
 

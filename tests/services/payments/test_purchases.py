@@ -6,12 +6,12 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.items import Entitlement
 from app.models.ledger import LedgerTransaction, Purchase
+from app.models.social import Block
 from app.services.errors import Conflict, InsufficientFunds, Invalid, NotAllowed, NotFound
 from app.services.items.policies import can_access_content
 from app.services.payments import purchases
 from app.services.payments.balances import get_balance
 from app.services.payments.ledger import SYSTEM_FEES, account_balance, read_session, verify_ledger
-from app.models.social import Block
 from tests.factories import UserFactory, fund, make_item
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.documents.payments import PaymentEvent
 from app.models.ledger import LedgerTransaction, TopUp
-from app.services.errors import Invalid, InsufficientFunds, NotAllowed
+from app.services.errors import InsufficientFunds, Invalid, NotAllowed
 from app.services.payments import payouts, topups
 from app.services.payments.balances import get_balance
 from app.services.payments.ledger import read_session, verify_ledger

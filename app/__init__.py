@@ -57,12 +57,15 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
     from app.blueprints.docs import bp as docs_bp
+    from app.blueprints.items import api_bp as items_api, bp as items_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
     from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
 
     for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api):
+        app.register_blueprint(blueprint)
+    for blueprint in (items_bp, items_api):
         app.register_blueprint(blueprint)
     for blueprint in (payments_bp, payments_api):
         app.register_blueprint(blueprint)
@@ -85,6 +88,16 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
     app.after_request(add_vary)
+
+    @app.before_request
+    def forget_cached_user():
+        # Flask-Login and Flask-WTF cache the user and the CSRF token on `g`; a request that
+        # reuses an outer app context (the test suite runs every request inside one) must not
+        # inherit another client's.
+        from flask import g
+
+        g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def _register_template_helpers(app: Flask) -> None:

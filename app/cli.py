@@ -18,9 +18,13 @@ def register(app: Flask) -> None:
     @click.option("--users", default=20, show_default=True, help="How many demo users.")
     @click.option("--password", default="dreamdot-demo-pass", show_default=True,
                   help="The password every demo user gets.")
-    def seed(users: int, password: str) -> None:
-        """Add demo data (idempotent: existing demo users are kept)."""
-        report = seed_all(users=users, password=password)
+    @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
+    @click.option("--items", "items_per_creator", default=6, show_default=True,
+                  help="Items per creator (every kind and pricing in turn).")
+    def seed(users: int, password: str, creators: int, items_per_creator: int) -> None:
+        """Add demo data (idempotent: existing demo users and their items are kept)."""
+        report = seed_all(users=users, password=password, creators=creators,
+                          items_per_creator=items_per_creator)
         db.session.commit()
         for name, count in report.items():
             click.echo(f"{name}: {count}")

@@ -44,6 +44,9 @@ def seed_users(count: int, password: str) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
 
 
-def seed_all(*, users: int, password: str) -> dict[str, int]:
+def seed_all(*, users: int, password: str, items_per_creator: int = 4, creators: int = 4) -> dict[str, int]:
+    from app.services.items.seeding import seed_items
+
     seeded = seed_users(max(users, 1), password)
-    return {"users": len(seeded)}
+    items = seed_items(seeded[: max(creators, 0)], max(items_per_creator, 0))
+    return {"users": len(seeded), "items": items}

@@ -49,6 +49,10 @@ class PurchaseForm(FlaskForm):
     expected_price_cents = HiddenField()
 
 
+class SubscribeForm(FlaskForm):
+    expected_price_cents = HiddenField()
+
+
 class RejectForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=300)])
 

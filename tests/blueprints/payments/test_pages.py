@@ -89,9 +89,9 @@ def test_subscribe_and_unsubscribe_forms(auth_client, creator):
     fund(auth_client.user, credit=5000)
     token = csrf_token(auth_client, "/wallet")
     r = auth_client.post(f"/creators/{creator.username}/subscribe", data={"csrf_token": token})
-    assert r.status_code == 303 and r.headers["Location"] == f"/u/{creator.username}"
+    assert r.status_code == 303 and r.headers["Location"] == f"/creators/{creator.username}"
     r = auth_client.post(f"/creators/{creator.username}/unsubscribe", headers={**HTMX, "X-CSRFToken": token})
-    assert r.status_code == 204 and r.headers["HX-Redirect"] == f"/u/{creator.username}"
+    assert r.status_code == 204 and r.headers["HX-Redirect"] == f"/creators/{creator.username}"
     assert get_balance(auth_client.user.id)["credit_cents"] == 4200
     assert get_balance(creator.id)["earnings_cents"] == 720
     ok()

@@ -183,3 +183,36 @@ def test_admin_payouts_page(app, client, user):
     actions = set(db.session.scalars(sa.select(AuditEvent.action)))
     assert {"payout_approved", "payout_rejected"} <= actions
     ok()
+
+
+def test_downloading_a_paid_file_ends_the_buyers_own_refund(auth_client, creator):
+    from app.services.items.files import signed_file_url
+    from app.services.media import storage
+
+    fund(auth_client.user, credit=5000)
+    item = make_item(creator)
+    purchase = purchases.purchase_item(auth_client.user.id, item.id).purchase
+    key = storage().save("items", b"the file", "bin", "application/octet-stream")
+    url = signed_file_url(auth_client.user.id, item.id, key, "thing.bin")
+    response = auth_client.get(url)
+    assert response.status_code == 200 and response.get_data() == b"the file"
+    response.close()
+    token = csrf_token(auth_client, "/wallet")
+    auth_client.post(f"/purchases/{purchase.id}/refund", data={"csrf_token": token})
+    assert "Downloaded content cannot be refunded" in auth_client.get("/wallet").get_data(as_text=True)
+    assert get_balance(auth_client.user.id)["credit_cents"] == 4000
+
+
+def test_subscribe_form_with_a_stale_price_is_refused(auth_client, creator):
+    make_plan(creator, 800)
+    fund(auth_client.user, credit=5000)
+    token = csrf_token(auth_client, "/wallet")
+    r = auth_client.post(f"/creators/{creator.username}/subscribe",
+                         data={"csrf_token": token, "expected_price_cents": "500"})
+    assert r.status_code == 303
+    assert get_balance(auth_client.user.id)["credit_cents"] == 5000
+    r = auth_client.post(f"/creators/{creator.username}/subscribe",
+                         data={"csrf_token": token, "expected_price_cents": "800"})
+    assert get_balance(auth_client.user.id)["credit_cents"] == 4200
+    page = auth_client.get(f"/creators/{creator.username}").get_data(as_text=True)
+    assert "You are subscribed" in page and "/unsubscribe" in page

@@ -3,7 +3,12 @@ from flask_login import current_user
 
 from app.blueprints.payments import bp
 from app.blueprints.payments.forms import (
-    ActionForm, HistoryFilterForm, PurchaseForm, RedeemForm, SubscribeForm, TopUpForm,
+    ActionForm,
+    HistoryFilterForm,
+    PurchaseForm,
+    RedeemForm,
+    SubscribeForm,
+    TopUpForm,
 )
 from app.services import accounts
 from app.services.errors import ServiceError

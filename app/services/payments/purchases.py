@@ -25,6 +25,7 @@ from app.services.payments.ledger import (
     SYSTEM_FEES,
     AlreadyApplied,
     Leg,
+    blocked_between,
     credit_code,
     earnings_code,
     lock_accounts,
@@ -33,7 +34,6 @@ from app.services.payments.ledger import (
     read_session,
     user_balance,
 )
-from app.services.social.blocks import is_blocked_between
 
 BUYER_REFUND_WINDOW = timedelta(hours=48)
 
@@ -67,7 +67,7 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
                       fields={"expected_price_cents": "Whole cents only."})
     with read_session() as session:
         item = _load_item(session, item_id)
-    if is_blocked_between(buyer_id, item.creator_id):
+    if blocked_between(buyer_id, item.creator_id):
         raise NotFound("There is no such item.")
     if item.creator_id == buyer_id:
         raise NotAllowed("You cannot buy your own item.", code="own_item")

@@ -21,6 +21,7 @@ from app.services.payments.ledger import (
     SYSTEM_FEES,
     AlreadyApplied,
     Leg,
+    blocked_between,
     credit_code,
     earnings_code,
     lock_accounts,
@@ -29,7 +30,6 @@ from app.services.payments.ledger import (
     read_session,
 )
 from app.services.payments.purchases import fee_for
-from app.services.social.blocks import is_blocked_between
 
 PERIOD = timedelta(days=30)
 GRACE = timedelta(days=3)
@@ -61,7 +61,7 @@ def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None,
     now = now or utcnow()
     if creator.id == subscriber_id:
         raise NotAllowed("You cannot subscribe to yourself.", code="own_subscription")
-    if is_blocked_between(subscriber_id, creator.id):
+    if blocked_between(subscriber_id, creator.id):
         raise NotFound("There is no such creator.")
     with read_session() as session:
         plan = session.get(CreatorPlan, creator.id)

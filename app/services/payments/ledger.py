@@ -59,6 +59,8 @@ def money_session() -> Iterator[Session]:
         session = Session(bind=connection, join_transaction_mode="control_fully", expire_on_commit=False)
         try:
             yield session
+            session.flush()
+            _apply_increments(session)
             session.commit()
         except BaseException:
             session.rollback()
@@ -119,26 +121,71 @@ def _account_row(code: str) -> dict:
     return {"code": code, "user_id": None, "kind": parts[1], "balance_cents": 0, "created_at": utcnow()}
 
 
-def lock_accounts(session: Session, codes: list[str]) -> dict[str, LedgerAccount]:
-    """Create if needed, then lock the user accounts in id order. System accounts are
-    read without a lock: they keep no cached balance, so they are never a hot row."""
+def lock_accounts(session: Session, codes: list[str], *, credit_only: list[str] = ()) -> dict[str, LedgerAccount]:
+    """Lock the user accounts of `codes` in id order (creating missing ones first).
+
+    Accounts in `credit_only` (a seller's earnings) and system accounts are read without a
+    lock. A credit-only account may only receive money in this transaction: its balance is
+    raised by one atomic UPDATE as the last statement before COMMIT, so a popular creator's
+    row is held for the commit alone, not for the whole purchase. System accounts keep no
+    cached balance at all (their balance is the sum of their entries)."""
     codes = list(dict.fromkeys(codes))
-    ensure_accounts(session, codes)
-    query = (
-        sa.select(LedgerAccount)
-        .where(LedgerAccount.code.in_(codes))
-        .order_by(LedgerAccount.id)
-        .execution_options(populate_existing=True)
-    )
+    credit_only = [c for c in dict.fromkeys(credit_only) if c not in codes]
+    wanted = codes + credit_only
+    accounts = _select_accounts(session, codes, credit_only)
+    if len(accounts) < len(wanted):
+        ensure_accounts(session, wanted)
+        accounts = _select_accounts(session, codes, credit_only)
+    locked = session.info.setdefault("locked_account_ids", set())
+    locked.update(a.id for code, a in accounts.items() if code in codes and a.user_id is not None)
+    return accounts
+
+
+def _select_accounts(session: Session, codes: list[str], credit_only: list[str]) -> dict[str, LedgerAccount]:
+    query = sa.select(LedgerAccount).order_by(LedgerAccount.id).execution_options(populate_existing=True)
     user_codes = [c for c in codes if c.startswith("user:")]
+    unlocked = [c for c in codes if not c.startswith("user:")] + list(credit_only)
     accounts = {}
     if user_codes:
         locked = query.where(LedgerAccount.code.in_(user_codes)).with_for_update()
         accounts.update({a.code: a for a in session.scalars(locked)})
-    system_codes = [c for c in codes if not c.startswith("user:")]
-    if system_codes:
-        accounts.update({a.code: a for a in session.scalars(query.where(LedgerAccount.code.in_(system_codes)))})
+    if unlocked:
+        accounts.update({a.code: a for a in session.scalars(query.where(LedgerAccount.code.in_(unlocked)))})
     return accounts
+
+
+def _apply_increments(session: Session) -> None:
+    for account_id, amount in sorted(session.info.pop("increments", {}).items()):
+        session.execute(
+            sa.update(LedgerAccount).where(LedgerAccount.id == account_id)
+            .values(balance_cents=LedgerAccount.balance_cents + amount)
+            .execution_options(synchronize_session=False)
+        )
+
+
+RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def retry_on_deadlock(fn):
+    """Run a money service again when PostgreSQL chose its transaction as a deadlock victim
+    (possible between a credit-only increment and a lock taken in id order); nothing of
+    the failed attempt was committed."""
+    import functools
+    import random
+    import time
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(6):
+            try:
+                return fn(*args, **kwargs)
+            except sa.exc.DBAPIError as exc:
+                if getattr(exc.orig, "pgcode", None) not in RETRYABLE_PGCODES or attempt == 5:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 def key_exists(session: Session, key: str) -> bool:
@@ -151,33 +198,43 @@ class Leg:
     amount_cents: int
 
 
-def post(session: Session, kind: str, key: str, legs: list[Leg], memo: str = "") -> LedgerTransaction:
+def post(session: Session, kind: str, key: str, legs: list[Leg], memo: str = "", *,
+         check_key: bool = True) -> LedgerTransaction:
     """Write one balanced transaction. The accounts must come from `lock_accounts` in this
-    session. Raises AlreadyApplied for a known key, InsufficientFunds when a user account
-    would go below zero; the caller's money_session then rolls everything back."""
+    session. Raises AlreadyApplied for a known key (then the session must roll back),
+    InsufficientFunds when a user account would go below zero; the caller's money_session
+    rolls everything back. `check_key=False` skips the look-up for keys made unique by
+    construction (the UNIQUE constraint still holds)."""
     legs = [leg for leg in legs if leg.amount_cents != 0]
     for leg in legs:
         if not isinstance(leg.amount_cents, int) or isinstance(leg.amount_cents, bool):
             raise Invalid("Amounts are whole cents.", code="invalid_amount")
     if sum(leg.amount_cents for leg in legs) != 0:
         raise ValueError("a ledger transaction must sum to zero")
-    if key_exists(session, key):
+    if check_key and key_exists(session, key):
         raise AlreadyApplied(key)
     for leg in legs:
-        if leg.account.user_id is not None and leg.account.balance_cents + leg.amount_cents < 0:
+        if leg.account.user_id is not None and leg.amount_cents < 0 and leg.account.balance_cents + leg.amount_cents < 0:
             raise InsufficientFunds("Not enough funds for that.")
     tx = LedgerTransaction(kind=kind, idempotency_key=key, memo=memo[:300])
     session.add(tx)
     try:
-        with session.begin_nested():
-            session.flush()
+        session.flush()
     except IntegrityError:
         # The same key committed by a concurrent transaction after our check.
         raise AlreadyApplied(key) from None
+    locked = session.info.get("locked_account_ids", set())
+    increments = session.info.setdefault("increments", {})
     for leg in legs:
         session.add(LedgerEntry(transaction_id=tx.id, account_id=leg.account.id, amount_cents=leg.amount_cents))
-        if leg.account.user_id is not None:
+        if leg.account.user_id is None:
+            continue
+        if leg.account.id in locked:
             leg.account.balance_cents += leg.amount_cents
+        elif leg.amount_cents > 0:
+            increments[leg.account.id] = increments.get(leg.account.id, 0) + leg.amount_cents
+        else:
+            raise ValueError("taking money from an account needs its lock")
     session.flush()
     return tx
 

@@ -55,6 +55,7 @@ def show(item_id: int):
 
 
 def _page_context(item) -> dict:
+    from app.services.items.collections import list_collections
     from app.services.items.favorites import is_favorite
     from app.services.items.reviews import list_reviews, review_by
 
@@ -64,6 +65,7 @@ def _page_context(item) -> dict:
         "people": views.users_by_id({item.creator_id} | {r.user_id for r in reviews}),
         "my_review": review_by(current_user, item),
         "favorited": is_favorite(current_user, item),
+        "my_collections": list_collections(viewer_id(current_user), current_user) if viewer_id(current_user) else [],
     }
 
 

@@ -35,7 +35,7 @@ def build_app(url: str, buyers: int):
     return app
 
 
-def setup(app, buyers: int, per_buyer: int):
+def setup(app, buyers: int, per_buyer: int, hot_every: int = 2):
     from app.extensions import db
     from app.models import User
     from app.models.base import utcnow
@@ -60,7 +60,7 @@ def setup(app, buyers: int, per_buyer: int):
         db.session.add_all(hot_items)
         db.session.commit()
         for n, buyer_id in enumerate(buyer_ids):
-            if n % 2 == 0:
+            if n % hot_every == 0:
                 plan[buyer_id] = ([i.id for i in hot_items], True)
             else:
                 creator = cold[n // 2]
@@ -159,6 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--per-buyer", type=int, default=40, help="purchases per buyer")
+    parser.add_argument("--all-hot", action="store_true", help="every buyer buys from the hot creator")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
                         help="worker processes sharing the buyers (like gunicorn workers)")
     args = parser.parse_args()
@@ -166,7 +167,7 @@ def main() -> None:
     if not url:
         sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database that may be emptied.")
     app = build_app(url, args.buyers)
-    plan = setup(app, args.buyers, args.per_buyer)
+    plan = setup(app, args.buyers, args.per_buyer, 1 if args.all_hot else 2)
     with app.app_context():
         from app.extensions import db
 
@@ -179,7 +180,7 @@ def main() -> None:
 
         with read_session() as session:
             problems = verify_ledger(session)
-    print(f"buyers: {args.buyers} (half on one hot creator) in {args.processes} processes, "
+    print(f"buyers: {args.buyers} ({'all' if args.all_hot else 'half'} on one hot creator) in {args.processes} processes, "
           f"purchases per buyer: {args.per_buyer}")
     print(f"purchases: {purchases['purchases']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s")
     print(f"hot creator: {purchases['hot_purchases']} in {purchases['hot_seconds']:.2f}s = "

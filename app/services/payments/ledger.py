@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
+from app.models.ledger import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction
 from app.services.errors import InsufficientFunds, Invalid
 
 SYSTEM_SIGNUP = "system:signup_grant"
@@ -137,8 +137,35 @@ def lock_accounts(session: Session, codes: list[str], *, credit_only: list[str] 
         ensure_accounts(session, wanted)
         accounts = _select_accounts(session, codes, credit_only)
     locked = session.info.setdefault("locked_account_ids", set())
-    locked.update(a.id for code, a in accounts.items() if code in codes and a.user_id is not None)
+    newly = [a for code, a in accounts.items() if code in codes and a.user_id is not None and a.id not in locked]
+    locked.update(a.id for a in newly)
+    _fold_shards(session, newly)
     return accounts
+
+
+BALANCE_SHARDS = 16
+
+
+def _fold_shards(session: Session, accounts: list[LedgerAccount]) -> None:
+    """Under the account locks: move what credit-only increments left in shard rows back
+    into the accounts' own balance, so a debit sees (and checks) the whole balance."""
+    if not accounts:
+        return
+    by_id = {a.id: a for a in accounts}
+    rows = session.execute(
+        sa.select(LedgerBalanceShard.account_id, LedgerBalanceShard.balance_cents)
+        .where(LedgerBalanceShard.account_id.in_(by_id))
+        .order_by(LedgerBalanceShard.account_id, LedgerBalanceShard.shard)
+        .with_for_update()
+    ).all()
+    if not rows:
+        return
+    for account_id, amount in rows:
+        by_id[account_id].balance_cents += int(amount)
+    session.execute(
+        sa.delete(LedgerBalanceShard).where(LedgerBalanceShard.account_id.in_({r.account_id for r in rows}))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _select_accounts(session: Session, codes: list[str], credit_only: list[str]) -> dict[str, LedgerAccount]:
@@ -155,12 +182,19 @@ def _select_accounts(session: Session, codes: list[str], credit_only: list[str])
 
 
 def _apply_increments(session: Session) -> None:
+    """The last statements before COMMIT: each credit-only account receives its money in a
+    random one of its shard rows (an upsert), so concurrent sales rarely touch the same row."""
+    import random
+
+    insert = _insert(session)
     for account_id, amount in sorted(session.info.pop("increments", {}).items()):
-        session.execute(
-            sa.update(LedgerAccount).where(LedgerAccount.id == account_id)
-            .values(balance_cents=LedgerAccount.balance_cents + amount)
-            .execution_options(synchronize_session=False)
+        statement = insert(LedgerBalanceShard).values(
+            account_id=account_id, shard=random.randrange(BALANCE_SHARDS), balance_cents=amount
         )
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["account_id", "shard"],
+            set_={"balance_cents": LedgerBalanceShard.balance_cents + statement.excluded.balance_cents},
+        ))
 
 
 RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -239,11 +273,23 @@ def post(session: Session, kind: str, key: str, legs: list[Leg], memo: str = "",
     return tx
 
 
-def user_balance(session: Session, user_id: int) -> dict:
-    rows = session.execute(
-        sa.select(LedgerAccount.kind, LedgerAccount.balance_cents).where(LedgerAccount.user_id == user_id)
+def cached_balances(session: Session, *conditions) -> list:
+    """(code, user_id, kind, cached balance) of accounts: their own balance plus shards."""
+    shards = (
+        sa.select(LedgerBalanceShard.account_id, sa.func.sum(LedgerBalanceShard.balance_cents).label("extra"))
+        .group_by(LedgerBalanceShard.account_id)
+        .subquery()
+    )
+    total = (LedgerAccount.balance_cents + sa.func.coalesce(shards.c.extra, 0)).label("cached")
+    return session.execute(
+        sa.select(LedgerAccount.id, LedgerAccount.code, LedgerAccount.user_id, LedgerAccount.kind, total)
+        .outerjoin(shards, shards.c.account_id == LedgerAccount.id)
+        .where(*conditions)
     ).all()
-    by_kind = {row.kind: int(row.balance_cents) for row in rows}
+
+
+def user_balance(session: Session, user_id: int) -> dict:
+    by_kind = {row.kind: int(row.cached) for row in cached_balances(session, LedgerAccount.user_id == user_id)}
     credit, earnings = by_kind.get("credit", 0), by_kind.get("earnings", 0)
     return {"credit_cents": credit, "earnings_cents": earnings, "total_cents": credit + earnings}
 
@@ -257,21 +303,15 @@ def verify_ledger(session: Session) -> list[str]:
         .having(sa.func.sum(LedgerEntry.amount_cents) != 0)
     ).all()
     problems += [f"transaction {tx_id} sums to {total}" for tx_id, total in unbalanced]
-    sums = (
-        sa.select(LedgerEntry.account_id, sa.func.sum(LedgerEntry.amount_cents).label("total"))
-        .group_by(LedgerEntry.account_id)
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(LedgerAccount.code, LedgerAccount.user_id, LedgerAccount.balance_cents, sums.c.total)
-        .outerjoin(sums, sums.c.account_id == LedgerAccount.id)
-    ).all()
-    for code, user_id, cached, total in rows:
-        total = int(total or 0)
-        if user_id is not None and int(cached) != total:
-            problems.append(f"account {code}: cached {cached} != entries {total}")
-        if user_id is not None and total < 0:
-            problems.append(f"account {code}: negative balance {total}")
+    sums = dict(session.execute(
+        sa.select(LedgerEntry.account_id, sa.func.sum(LedgerEntry.amount_cents)).group_by(LedgerEntry.account_id)
+    ).all())
+    for row in cached_balances(session, LedgerAccount.user_id.is_not(None)):
+        total = int(sums.get(row.id) or 0)
+        if int(row.cached) != total:
+            problems.append(f"account {row.code}: cached {row.cached} != entries {total}")
+        if total < 0 or int(row.cached) < 0:
+            problems.append(f"account {row.code}: negative balance {min(total, int(row.cached))}")
     return problems
 
 

@@ -21,11 +21,16 @@ def register(app: Flask) -> None:
     @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
     @click.option("--items", "items_per_creator", default=6, show_default=True,
                   help="Items per creator (every kind and pricing in turn).")
-    def seed(users: int, password: str, creators: int, items_per_creator: int) -> None:
+    @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
+    def seed(users: int, password: str, creators: int, items_per_creator: int, purchases: int) -> None:
         """Add demo data (idempotent: existing demo users and their items are kept)."""
+        from app.services.payments.seeding import seed_payments
+
         report = seed_all(users=users, password=password, creators=creators,
                           items_per_creator=items_per_creator)
         db.session.commit()
+        # Money services own their transactions: they run once the users and items are committed.
+        report.update(seed_payments(purchases=purchases))
         for name, count in report.items():
             click.echo(f"{name}: {count}")
 

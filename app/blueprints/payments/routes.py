@@ -118,7 +118,7 @@ def connect():
 @login_required
 def purchase(item_id: int):
     form = PurchaseForm()
-    back = f"/items/{item_id}"
+    back = url_for("items.show", item_id=item_id)
     if form.validate_on_submit():
         expected = form.expected_price_cents.data
         try:

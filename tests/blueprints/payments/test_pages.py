@@ -216,3 +216,14 @@ def test_subscribe_form_with_a_stale_price_is_refused(auth_client, creator):
     assert get_balance(auth_client.user.id)["credit_cents"] == 4200
     page = auth_client.get(f"/creators/{creator.username}").get_data(as_text=True)
     assert "You are subscribed" in page and "/unsubscribe" in page
+
+
+@pytest.mark.parametrize("tampered", ["-1000", "10.00", "abc"])
+def test_tampered_expected_price_is_refused(auth_client, creator, tampered):
+    fund(auth_client.user, credit=5000)
+    item = make_item(creator, price_cents=1000)
+    token = csrf_token(auth_client, "/wallet")
+    r = auth_client.post(f"/items/{item.id}/purchase", data={"csrf_token": token, "expected_price_cents": tampered})
+    assert r.status_code == 303
+    assert "not whole cents" in auth_client.get("/wallet").get_data(as_text=True)
+    assert get_balance(auth_client.user.id)["credit_cents"] == 5000

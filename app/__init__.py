@@ -56,6 +56,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
+    from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
     from app.blueprints.docs import bp as docs_bp
     from app.blueprints.items import api_bp as items_api, bp as items_bp
     from app.blueprints.main import bp as main_bp
@@ -63,7 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
 
-    for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api):
+    for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
+                      communities_bp, communities_api):
         app.register_blueprint(blueprint)
     for blueprint in (items_bp, items_api):
         app.register_blueprint(blueprint)

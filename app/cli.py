@@ -18,16 +18,20 @@ def register(app: Flask) -> None:
     @click.option("--users", default=20, show_default=True, help="How many demo users.")
     @click.option("--password", default="dreamdot-demo-pass", show_default=True,
                   help="The password every demo user gets.")
+    @click.option("--communities", default=5, show_default=True, help="How many demo communities.")
+    @click.option("--threads", default=5, show_default=True, help="Threads per demo community.")
+    @click.option("--replies", default=3, show_default=True, help="At most this many replies per thread.")
     @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
     @click.option("--items", "items_per_creator", default=6, show_default=True,
                   help="Items per creator (every kind and pricing in turn).")
     @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
-    def seed(users: int, password: str, creators: int, items_per_creator: int, purchases: int) -> None:
-        """Add demo data (idempotent: existing demo users and their items are kept)."""
+    def seed(users: int, password: str, communities: int, threads: int, replies: int, creators: int,
+             items_per_creator: int, purchases: int) -> None:
+        """Add demo data (idempotent: existing demo users, and creators' items, are kept)."""
         from app.services.payments.seeding import seed_payments
 
-        report = seed_all(users=users, password=password, creators=creators,
-                          items_per_creator=items_per_creator)
+        report = seed_all(users=users, password=password, communities=communities, threads=threads,
+                          replies=replies, creators=creators, items_per_creator=items_per_creator)
         db.session.commit()
         # Money services own their transactions: they run once the users and items are committed.
         report.update(seed_payments(purchases=purchases))

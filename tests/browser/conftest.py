@@ -1,5 +1,5 @@
-"""Browser tests: the app served from a thread, driven by Debian's Chromium through
-Playwright (never a downloaded browser)."""
+"""Browser tests: the app served from a thread (werkzeug), driven by Playwright in Debian's
+Chromium. Never downloads a browser; skips when Chromium or Playwright is missing."""
 
 from __future__ import annotations
 
@@ -10,40 +10,43 @@ import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
 def live_server(app):
+    """The base URL of the app, served from a background thread for the whole session."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-    server.server_close()
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _chromium():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture
-def new_page(browser, live_server):
-    """new_page(js=True) -> a page in a fresh browser context (its own cookies)."""
+def new_browser_page(_chromium, live_server):
+    """Make pages, each in its own browser context (its own cookies): one per user;
+    `javascript=False` for the no-JS checks."""
     contexts = []
 
-    def make(js: bool = True):
-        context = browser.new_context(base_url=live_server, java_script_enabled=js)
+    def make(*, javascript: bool = True):
+        context = _chromium.new_context(base_url=live_server, java_script_enabled=javascript)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
@@ -53,9 +56,7 @@ def new_page(browser, live_server):
         context.close()
 
 
-def sign_in_browser(page, user, password: str) -> None:
-    page.goto("/signin")
-    page.fill("input[name='login']", user.username)
-    page.fill("input[name='password']", password)
-    page.click("form#signin-form button[type='submit']")
-    page.wait_for_url("**/")
+@pytest.fixture
+def browser_page(new_browser_page):
+    """A fresh page at the live server, JavaScript on."""
+    return new_browser_page()

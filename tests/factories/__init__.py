@@ -1,5 +1,6 @@
 """factory_boy factories, one module per domain, and small data makers."""
 
+from tests.factories.communities import add_member, make_community
 from tests.factories.items import (
     CreatorPlanFactory,
     EntitlementFactory,
@@ -17,7 +18,9 @@ __all__ = [
     "ItemFactory",
     "SubscriptionFactory",
     "UserFactory",
+    "add_member",
     "fund",
+    "make_community",
     "make_image",
     "make_item",
     "make_plan",

@@ -8,7 +8,7 @@ from app.blueprints.items.forms import ChapterForm, ItemForm, ReviewForm
 from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input, lines, place_errors
 from app.services import items as item_service
 from app.services.errors import ServiceError
-from app.services.items import catalog, views
+from app.services.items import catalog, plans, views
 from app.services.items.catalog import ItemInput
 from app.services.items.files import content_disposition, open_signed_url
 from app.services.items.policies import viewer_id
@@ -66,6 +66,7 @@ def _page_context(item) -> dict:
         "my_review": review_by(current_user, item),
         "favorited": is_favorite(current_user, item),
         "my_collections": list_collections(viewer_id(current_user), current_user) if viewer_id(current_user) else [],
+        "plan": plans.get_plan(item.creator_id) if item.pricing == "subscription" else None,
     }
 
 

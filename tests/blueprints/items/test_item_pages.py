@@ -255,3 +255,16 @@ def test_delete_with_htmx_and_add_a_comic_chapter(app, auth_client, htmx):
     assert empty.status_code == 400 and len(ItemContent.objects.get(item_id=comic.id).chapters) == 2
     gone = auth_client.post(f"/items/{comic.id}/delete", headers={**htmx, "X-CSRFToken": token})
     assert gone.status_code == 204 and gone.headers["HX-Redirect"] == f"/creators/{auth_client.user.username}"
+
+
+def test_a_locked_subscription_item_offers_the_subscription(app, client):
+    from tests.factories import CreatorPlanFactory
+
+    creator = UserFactory()
+    CreatorPlanFactory(creator_id=creator.id, monthly_price_cents=300)
+    item = make(app, creator, pricing="subscription")
+    assert "Sign in to subscribe" in client.get(f"/items/{item.id}").get_data(as_text=True)
+    sign_in(client, UserFactory())
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert f'action="/creators/{creator.username}/subscribe"' in page and "$3.00 a month" in page
+    assert "/purchase" not in page

@@ -9,7 +9,10 @@ from app.extensions import db
 
 
 def register(app: Flask) -> None:
+    from app.blueprints.payments.cli import register as register_payments
     from app.services.seed import seed_all
+
+    register_payments(app)
 
     @app.cli.command("seed")
     @click.option("--users", default=20, show_default=True, help="How many demo users.")
@@ -25,10 +28,15 @@ def register(app: Flask) -> None:
     @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
     @click.option("--items", "items_per_creator", default=6, show_default=True,
                   help="Items per creator (every kind and pricing in turn).")
-    def seed(users: int, password: str, **sizes: int) -> None:
+    @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
+    def seed(users: int, password: str, purchases: int, **sizes: int) -> None:
         """Add demo data (idempotent: existing demo rows are kept, sizes are totals)."""
+        from app.services.payments.seeding import seed_payments
+
         report = seed_all(users=users, password=password, **sizes)
         db.session.commit()
+        # Money services own their transactions: they run once the users and items are committed.
+        report.update(seed_payments(purchases=purchases))
         for name, count in report.items():
             click.echo(f"{name}: {count}")
 

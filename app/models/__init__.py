@@ -1,6 +1,6 @@
 """SQL models, one module per bind. Importing this package registers every table."""
 
-from app.models import audit, community, items, social, users  # noqa: F401
+from app.models import audit, community, items, ledger, social, users  # noqa: F401
 from app.models.audit import AuditEvent
 from app.models.community import Community, CommunityPost, CommunityReply, Membership
 from app.models.items import CreatorPlan, Entitlement, Item, Subscription

@@ -8,11 +8,12 @@ from tests.factories.items import (
     SubscriptionFactory,
 )
 from tests.factories.media import make_image
+from tests.factories.payments import fund, make_item, make_plan
 from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
 from tests.factories.users import PASSWORD, UserFactory
 
 __all__ = [
     "PASSWORD", "CommentFactory", "CreatorPlanFactory", "EntitlementFactory", "ItemFactory",
-    "PostFactory", "SubscriptionFactory", "UserFactory", "add_member", "block", "follow",
-    "make_community", "make_image", "mute",
+    "PostFactory", "SubscriptionFactory", "UserFactory", "add_member", "block", "follow", "fund",
+    "make_community", "make_image", "make_item", "make_plan", "mute",
 ]

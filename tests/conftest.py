@@ -178,3 +178,39 @@ def image_bytes():
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def make_app(app, tmp_path, monkeypatch):
+    """Build another app for one test (production settings, proxy hops, ImageKit...). The
+    session app's MongoDB connection and limiter state are put back afterwards."""
+    from app.services.stores import connect_mongo
+
+    monkeypatch.setenv("INSTANCE_PATH", app.instance_path)  # TestingConfig overwrites it
+    saved_limiter = dict(vars(limiter))
+    built = []
+
+    def build(config=None, **overrides):
+        config = config or TestingConfig(tmp_path / f"app{len(built)}")
+        application = create_app(config, **overrides)
+        application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+        built.append(application)
+        with application.app_context():
+            db.create_all(bind_key=list(BINDS))
+        return application
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+    vars(limiter).clear()
+    vars(limiter).update(saved_limiter)
+    connect_mongo(app)
+
+
+def signin_form(client, login: str, password: str, **extra) -> object:
+    """POST the sign-in page form (with its CSRF token), as a browser without JS does."""
+    token = csrf_token(client, "/signin")
+    return client.post("/signin", data={"login": login, "password": password, "csrf_token": token, **extra})

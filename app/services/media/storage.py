@@ -91,7 +91,11 @@ class ImageKitStorage:
             use_unique_file_name=False,
             is_private_file=not name.startswith("public/"),
         )
-        return f"ik/{result.file_id}/{name}"
+        if not result.file_id:
+            raise RuntimeError("ImageKit accepted the upload but returned no file id")
+        # ImageKit may adjust the name: its filePath is where the URL endpoint serves it.
+        path = (result.file_path or name).lstrip("/")
+        return f"ik/{result.file_id}/{path}"
 
     @staticmethod
     def _split(key: str) -> tuple[str, str]:

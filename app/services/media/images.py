@@ -40,11 +40,8 @@ def read_limited(upload: BinaryIO, limit: int, field: str) -> bytes:
     """Read an upload, refusing it (413) as soon as it passes `limit` bytes."""
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(
-            f"The file is larger than {limit // (1024 * 1024)} MB.",
-            code="file_too_large",
-            fields={field: "File too large."},
-        )
+        message = f"The file is larger than {limit // (1024 * 1024)} MB."
+        raise TooLarge(message, code="file_too_large", fields={field: message})
     return data
 
 

@@ -1,0 +1,52 @@
+"""GET /api/openapi.json describes every /api route of the app, with its methods."""
+
+import re
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def api_routes(app) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        routes.setdefault(path, set()).update(m.lower() for m in rule.methods - IGNORED_METHODS)
+    return routes
+
+
+def test_every_api_route_and_method_is_documented(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    documented = spec["paths"]
+    missing = {
+        path: sorted(methods - set(documented.get(path, {})))
+        for path, methods in api_routes(app).items()
+        if methods - set(documented.get(path, {}))
+    }
+    assert not missing, f"/api routes missing from the OpenAPI document: {missing}"
+
+
+def test_the_document_has_no_paths_the_app_lacks(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    routes = api_routes(app)
+    extra = {p: sorted(set(ops) - routes.get(p, set())) for p, ops in spec["paths"].items()
+             if set(ops) - routes.get(p, set())}
+    assert not extra, f"documented but not routed: {extra}"
+
+
+def test_the_document_is_openapi_3_with_the_api_objects(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    schemas = spec["components"]["schemas"]
+    assert {"Error", "User", "Balance"} <= set(schemas)
+    assert set(schemas["User"]["required"]) == {"id", "username", "display_name", "bio", "avatar_url",
+                                                "banner_url", "created_at", "followers_count",
+                                                "following_count"}
+    for path in ("/api/auth/signup", "/api/auth/signin", "/api/auth/me", "/api/auth/signout",
+                 "/api/users/{username}", "/api/users/me"):
+        assert path in spec["paths"]
+
+
+def test_route_conversion():
+    assert re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", "/api/items/<int:item_id>/x/<slug>") == \
+        "/api/items/{item_id}/x/{slug}"

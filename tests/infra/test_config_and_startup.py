@@ -140,3 +140,17 @@ def test_procfile_has_web_and_release():
     assert "gunicorn" in lines["web"] and "gunicorn.conf.py" in lines["web"]
     release = lines["release"].split()
     assert release[0] == "flask" and release[-2:] == ["db", "upgrade"]
+
+
+@pytest.mark.postgres
+def test_five_binds_share_one_postgresql_database(app, client):
+    import os
+
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL is not set")
+    stores = client.get("/healthz").get_json()["stores"]
+    assert {stores[f"bind:{b}"] for b in ("users", "social", "items", "community", "audit")} == {"postgresql"}
+    response = client.post("/api/auth/signup", json={"username": "pguser", "email": "pg@example.com",
+                                                     "password": "violet-kettle-9921"})
+    assert response.status_code == 201
+    assert client.get("/api/users/pguser").status_code == 200

@@ -77,3 +77,22 @@ def test_one_trusted_hop_takes_the_last_forwarded_address_only(make_app):
     assert attempt("8.8.8.8, 203.0.113.7").status_code == 429
     # ...while another real client has its own.
     assert attempt("6.6.6.6, 198.51.100.20").status_code == 401
+
+
+@pytest.mark.redis
+def test_rate_limit_counters_live_in_redis(app, client, user, monkeypatch):
+    import os
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    import redis
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == url
+    monkeypatch.setitem(app.config, "RATELIMIT_SIGNIN", "1 per minute")
+    limiter.reset()
+    body = {"login": user.username, "password": "wrong-pass-11"}
+    assert client.post("/api/auth/signin", json=body).status_code == 401
+    keys = redis.Redis.from_url(url).keys(f"*{app.config['RATELIMIT_KEY_PREFIX']}*")
+    assert keys, "no rate-limit counter in Redis"
+    assert client.post("/api/auth/signin", json=body).status_code == 429

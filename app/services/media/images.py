@@ -12,8 +12,8 @@ from typing import BinaryIO
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.services.errors import Invalid, TooLarge
 from app.services.concurrency import run_blocking
+from app.services.errors import Invalid, TooLarge
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded

@@ -16,7 +16,6 @@ from flask import current_app, has_request_context, url_for
 
 from app.services.errors import NotFound
 
-
 FILE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 

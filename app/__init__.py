@@ -81,6 +81,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.extensions import db
     from app.services.audit import forget_durable_events, readd_durable_events
     from app.web.htmx import add_vary
@@ -95,7 +97,11 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.rollback()
             # A failed request still leaves its security trail (failed sign-ins).
             if readd_durable_events(db.session):
-                db.session.commit()
+                try:
+                    db.session.commit()
+                except SQLAlchemyError:
+                    db.session.rollback()
+                    logging.getLogger("dreamdot.audit").exception("could not keep the audit trail")
         return response
 
     app.after_request(add_vary)

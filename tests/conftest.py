@@ -201,6 +201,7 @@ def make_app(app, tmp_path, monkeypatch):
 
     yield build
     for other in built:
+        other.extensions["dreamdot.broker"].close()  # a Redis broker runs a listener thread
         with other.app_context():
             db.session.remove()
             for engine in db.engines.values():

@@ -154,3 +154,15 @@ def test_five_binds_share_one_postgresql_database(app, client):
                                                      "password": "violet-kettle-9921"})
     assert response.status_code == 201
     assert client.get("/api/users/pguser").status_code == 200
+
+
+def test_every_setting_is_documented_in_env_example():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "config.py").read_text()
+    names = set(re.findall(r'env_(?:str|int|bool)\(\s*"([A-Z0-9_]+)"', source))
+    names |= {f"DATABASE_URL_{b.upper()}" for b in ("users", "social", "items", "community", "audit")}
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    assert names - documented == set()

@@ -65,7 +65,8 @@ def test_binds_default_to_sqlite_files_under_instance(monkeypatch, tmp_path):
     assert binds == {b: f"sqlite:///{tmp_path / f'{b}.db'}" for b in ("users", "social", "items", "community", "audit")}
 
 
-def test_production_app_sends_hsts_and_secure_cookies(make_app, production_env, caplog):
+def test_production_app_sends_hsts_and_secure_cookies(make_app, production_env, tmp_path, caplog):
+    production_env.setenv("INSTANCE_PATH", str(tmp_path / "prod"))  # after make_app's own setting
     with caplog.at_level(logging.WARNING):
         app = make_app(Config())
     assert app.config["APP_ENV"] == "production" and not app.testing

@@ -3,6 +3,14 @@
 import re
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+ANY = re.compile(r"<any\(([^)]*)\):\w+>")
+
+
+def openapi_paths(rule: str) -> list[str]:
+    """`/a/<int:x>/<any(p, q):action>` -> `/a/{x}/p`, `/a/{x}/q`: OpenAPI documents each choice."""
+    choice = ANY.search(rule)
+    rules = [rule.replace(choice.group(0), o.strip()) for o in choice.group(1).split(",")] if choice else [rule]
+    return [re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", r) for r in rules]
 
 
 def api_routes(app) -> dict[str, set[str]]:
@@ -10,8 +18,8 @@ def api_routes(app) -> dict[str, set[str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
             continue
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        routes.setdefault(path, set()).update(m.lower() for m in rule.methods - IGNORED_METHODS)
+        for path in openapi_paths(rule.rule):
+            routes.setdefault(path, set()).update(m.lower() for m in rule.methods - IGNORED_METHODS)
     return routes
 
 
@@ -48,5 +56,5 @@ def test_the_document_is_openapi_3_with_the_api_objects(client):
 
 
 def test_route_conversion():
-    assert re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", "/api/items/<int:item_id>/x/<slug>") == \
-        "/api/items/{item_id}/x/{slug}"
+    assert openapi_paths("/api/items/<int:item_id>/x/<slug>") == ["/api/items/{item_id}/x/{slug}"]
+    assert openapi_paths("/api/c/<slug>/<any(pin, unpin):action>") == ["/api/c/{slug}/pin", "/api/c/{slug}/unpin"]

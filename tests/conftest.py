@@ -97,12 +97,18 @@ def _empty_databases(app) -> None:
         by_engine.setdefault(engine.url.render_as_string(hide_password=False), (engine, []))[1].extend(tables)
     for engine, tables in by_engine.values():
         with engine.begin() as connection:
+            # DELETE, not TRUNCATE: on the few rows of a test it is some twenty times quicker.
+            for table in reversed(tables):
+                connection.execute(table.delete())
             if engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    connection.execute(table.delete())
+                connection.execute(RESTART_USED_SEQUENCES)
+
+
+# Ids start at 1 again in every test, as after TRUNCATE ... RESTART IDENTITY.
+RESTART_USED_SEQUENCES = sa.text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
 
 
 @pytest.fixture

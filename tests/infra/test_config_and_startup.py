@@ -167,3 +167,21 @@ def test_every_setting_is_documented_in_env_example():
     names |= {f"DATABASE_URL_{b.upper()}" for b in ("users", "social", "items", "community", "audit")}
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
     assert names - documented == set()
+
+
+def test_several_workers_on_embedded_broker_and_limits_are_warned(make_app):
+    other = make_app(WEB_CONCURRENCY=3)
+    warnings = " ".join(other.test_client().get("/healthz").get_json()["embedded_defaults"])
+    embedded = not other.config["REDIS_URL"]  # TEST_REDIS_URL puts both on Redis
+    assert ("In-process broker with several workers" in warnings) == embedded
+    assert ("Rate limits kept in memory with several workers" in warnings) == embedded
+
+
+def test_mongodb_uri_selects_a_real_server(make_app):
+    import mongoengine
+    import mongomock
+
+    other = make_app(MONGODB_URI="mongodb://127.0.0.1:9/dreamdot_absent")
+    assert other.extensions["dreamdot.mongo_mode"] == "server"
+    with other.app_context():
+        assert not isinstance(mongoengine.get_connection(), mongomock.MongoClient)

@@ -150,3 +150,14 @@ def test_token_is_signed_and_names_a_live_session(user):
     assert accounts.user_for_token("garbage") is None
     accounts.end_all_sessions(user)
     assert accounts.user_for_token(token) is None
+
+
+def test_a_racing_signup_for_the_same_name_is_a_conflict(monkeypatch):
+    signup("alice", "alice@example.com")
+    db.session.commit()
+    # Another request passed the availability check before this one inserted.
+    monkeypatch.setattr("app.services.accounts.registration._ensure_available", lambda *_: None)
+    with pytest.raises(Conflict) as caught:
+        signup("alice", "other@example.com")
+    assert caught.value.code == "taken"
+    assert users_count() == 1

@@ -37,7 +37,7 @@ def test_403_page_and_json(client, monkeypatch, user):
     def refuse(*_a, **_k):
         raise NotAllowed("You may not see this.")
 
-    monkeypatch.setattr("app.blueprints.users.routes.accounts.get_user_by_username", refuse)
+    monkeypatch.setattr("app.services.accounts.profile_view", refuse)
     response = client.get(f"/u/{user.username}")
     assert_page(response, 403, "You may not see this.")
     assert_json(client.get(f"/api/users/{user.username}"), 403, "forbidden")

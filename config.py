@@ -107,9 +107,18 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = None
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         self.SQLALCHEMY_RECORD_QUERIES = env_bool("SQLALCHEMY_RECORD_QUERIES", False)
+        # PostgreSQL engines (every bind on PostgreSQL gets them; SQLite keeps its defaults):
+        # connections per worker process, how long a request waits for one, how long to
+        # wait for the server to answer a connect, and the longest a statement may run.
         self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
+        self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 5)
+        self.DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 10.0)
+        self.DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
+        self.DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
+        # How long to wait for a MongoDB server to be found or to connect before 503.
+        self.MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 3000)
         self.REDIS_URL = env_str("REDIS_URL")
         self.BROKER_PREFIX = env_str("BROKER_PREFIX", "dreamdot:")
         # Server-sent events: a comment line at least this often keeps proxies and
@@ -141,6 +150,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "dreamdot")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Redis gone: count in this process's memory until it is back, never fail a request.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.RATELIMIT_SIGNIN = env_str("RATELIMIT_SIGNIN", "5 per minute")
         self.RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")

@@ -8,7 +8,23 @@ from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-db = SQLAlchemy()
+class DreamDotSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy gives SQLALCHEMY_ENGINE_OPTIONS to the default engine only, and
+    DreamDot has binds only: PostgreSQL binds get the pool and timeouts of the DB_* settings
+    (then SQLALCHEMY_ENGINE_OPTIONS on top); SQLite binds keep the defaults."""
+
+    def _make_engine(self, bind_key, options, app):
+        from sqlalchemy.engine import make_url
+
+        from app.services.stores import postgres_engine_options
+
+        if make_url(options["url"]).get_backend_name() == "postgresql":
+            options = {**postgres_engine_options(app.config),
+                       **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), **options}
+        return super()._make_engine(bind_key, options, app)
+
+
+db = DreamDotSQLAlchemy()
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

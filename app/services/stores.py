@@ -19,7 +19,8 @@ def connect_mongo(app) -> str:
     if uri:
         mongoengine.connect(
             host=uri, alias=MONGO_ALIAS, tz_aware=True, uuidRepresentation="standard",
-            serverSelectionTimeoutMS=3000,
+            serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
+            connectTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
         )
         mode = "server"
     else:
@@ -66,6 +67,24 @@ def configure_sqlite(engine: sa.Engine) -> None:
     def _on_begin(connection):
         mode = connection.info.pop("sqlite_begin", "BEGIN")
         connection.exec_driver_sql(mode)
+
+
+def postgres_engine_options(config) -> dict:
+    """Pool and timeout settings for PostgreSQL engines. `pool_pre_ping` tests a pooled
+    connection before handing it out, so after the server (or the network) comes back the
+    app recovers by itself instead of failing once per dead pooled connection."""
+    options = {
+        "pool_pre_ping": True,
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "pool_recycle": 1800,
+    }
+    connect_args = {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}
+    if config["DB_STATEMENT_TIMEOUT_MS"] > 0:
+        connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+    options["connect_args"] = connect_args
+    return options
 
 
 def configure_engines(app, db) -> None:

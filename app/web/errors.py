@@ -7,7 +7,14 @@ import logging
 
 from flask import jsonify, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError as SQLOperationalError
+from pymongo.errors import ConnectionFailure as MongoConnectionFailure
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError as SQLInterfaceError,
+    OperationalError as SQLOperationalError,
+    TimeoutError as SQLPoolTimeout,
+)
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
@@ -90,12 +97,27 @@ def handle_http_error(exc: HTTPException):
     return response
 
 
-def handle_db_unavailable(exc: SQLOperationalError):
-    log.error("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
-    db.session.rollback()
+def handle_store_unavailable(exc: Exception):
+    """A store that is down, unreachable or too slow: 503 with Retry-After, whatever the
+    store (PostgreSQL connect or statement timeout, pool exhausted, Redis, MongoDB). The
+    request's transaction is rolled back, so its writes are absent."""
+    if isinstance(exc, DBAPIError) and not isinstance(exc, (SQLOperationalError, SQLInterfaceError)) \
+            and not exc.connection_invalidated:
+        return handle_unexpected(exc)  # a programming or integrity error, not an outage
+    log.error("store unavailable (%s): %s", type(exc).__name__, getattr(exc, "orig", None) or exc)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool discards it
+        log.warning("rollback after a store failure failed", exc_info=True)
     response = error_response(503, "unavailable", MESSAGES[503])
     response.headers["Retry-After"] = "5"
     return response
+
+
+UNAVAILABLE = (
+    SQLOperationalError, SQLInterfaceError, SQLPoolTimeout, DBAPIError,
+    RedisConnectionError, RedisTimeoutError, MongoConnectionFailure,
+)
 
 
 def handle_unexpected(exc: Exception):
@@ -111,5 +133,6 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
-    app.register_error_handler(SQLOperationalError, handle_db_unavailable)
+    for exc_class in UNAVAILABLE:
+        app.register_error_handler(exc_class, handle_store_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

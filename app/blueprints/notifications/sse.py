@@ -9,6 +9,7 @@ as soon as the HTML is made."""
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 
 from flask import Response, current_app, render_template, request
@@ -106,7 +107,9 @@ class EventStream:
 
     def _generate(self):
         try:
-            yield ": stream open\nretry: 3000\n\n"
+            # The browser's reconnection delay, jittered per stream: after an outage every
+            # stream drops at once, and a fixed delay would bring them all back at once too.
+            yield f": stream open\nretry: {2000 + secrets.randbelow(3000)}\n\n"
             yield from self.first
             ends = time.monotonic() + self.max_seconds
             while (left := ends - time.monotonic()) > 0:

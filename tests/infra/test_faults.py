@@ -1,0 +1,215 @@
+"""Stores failing under a running app: PostgreSQL cut or slow, Redis cut, MongoDB unreachable.
+The real servers are shared with other test runs and are never stopped: the faults are made
+by a TCP proxy of ours (tests/fakes/tcp_proxy.py) between the app and the server, or by a
+client pointed at a closed port."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from config import TestingConfig
+from tests.conftest import bearer
+from tests.factories import UserFactory
+from tests.factories.payments import fund, make_item
+from tests.fakes.tcp_proxy import TcpProxy, closed_port
+from tests.sse_client import SSEClient
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def assert_unavailable(response, *, api: bool) -> None:
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "OperationalError" not in text and "psycopg" not in text
+    if api:
+        assert response.json == {"error": {"code": "unavailable",
+                                           "message": "DreamDot is briefly unavailable. Try again in a moment."}}
+    else:
+        assert "briefly unavailable" in text and "<html" in text
+
+
+def ledger_ok(application) -> bool:
+    result = application.test_cli_runner().invoke(args=["ledger", "verify"])
+    return result.exit_code == 0 and "ledger ok" in result.output
+
+
+@pytest.fixture
+def pg_proxy():
+    proxy = TcpProxy(urlsplit(PG_URL).port or 5432)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def proxied_pg_app(make_app, pg_proxy, tmp_path):
+    """An app whose five binds reach PostgreSQL through the proxy, with short timeouts."""
+    config = TestingConfig(tmp_path / "proxied")
+    config.SQLALCHEMY_BINDS = {bind: pg_proxy.url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
+    config.DB_STATEMENT_TIMEOUT_MS = 700
+    config.DB_CONNECT_TIMEOUT = 2
+    config.DB_POOL_TIMEOUT = 2
+    return make_app(config)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_pg_app, pg_proxy):
+    with proxied_pg_app.app_context():
+        pool = db.engines["items"].pool
+        assert pool._pre_ping, "PostgreSQL engines test their pooled connections before use"
+        assert pool.size() == proxied_pg_app.config["DB_POOL_SIZE"]
+    buyer, seller = UserFactory(), UserFactory()
+    fund(buyer, credit=5000)
+    item = make_item(seller, price_cents=1000)
+    headers = bearer(app, buyer)
+    client = proxied_pg_app.test_client()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+
+    pg_proxy.cut()
+    assert_unavailable(client.get("/api/auth/me", headers=headers), api=True)
+    assert_unavailable(client.get(f"/items/{item.id}"), api=False)
+    assert_unavailable(client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers), api=True)
+    started = time.monotonic()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["checks"]["db:items"] == "unavailable"
+    assert time.monotonic() - started < 10
+
+    pg_proxy.restore()
+    # No restart: the pool throws away its dead connections (pre-ping) and reconnects.
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    # The purchase made while the database was cut is absent, whole, not half-written.
+    with proxied_pg_app.app_context():
+        from app.models.ledger import Purchase
+
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Purchase)) == 0
+    assert ledger_ok(proxied_pg_app)
+    response = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    assert response.status_code == 201
+    assert response.json["balance"]["total_cents"] == 4000
+    assert ledger_ok(proxied_pg_app)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_a_slow_database_is_slower_and_a_stuck_one_answers_503(app, proxied_pg_app, pg_proxy):
+    user = UserFactory()
+    headers = bearer(app, user)
+    client = proxied_pg_app.test_client()
+    pg_proxy.delay(0.02)  # every round trip 40 ms slower: still answered
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    pg_proxy.restore()
+
+    # A statement stuck behind a lock (or running away) is stopped by statement_timeout.
+    locker = db.engines["users"].connect()
+    transaction = locker.begin()
+    try:
+        locker.execute(sa.text("LOCK TABLE users IN ACCESS EXCLUSIVE MODE"))
+        started = time.monotonic()
+        assert_unavailable(client.get("/api/auth/me", headers=headers), api=True)
+        assert time.monotonic() - started < 5
+    finally:
+        transaction.rollback()
+        locker.close()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+
+
+def test_mongodb_unreachable_answers_503_and_writes_nothing(app, make_app, tmp_path):
+    from app.models.items import Item
+
+    creator = UserFactory()
+    headers = bearer(app, creator)
+    config = TestingConfig(tmp_path / "nomongo")
+    config.SQLALCHEMY_BINDS = dict(app.config["SQLALCHEMY_BINDS"])  # the suite's databases
+    broken = make_app(config, MONGODB_URI=f"mongodb://127.0.0.1:{closed_port()}/dreamdot",
+                      MONGODB_TIMEOUT_MS=300)
+    client = broken.test_client()
+    body = {"kind": "writing", "title": "Lost", "description": "d", "pricing": "free", "price_cents": 0,
+            "body_html": "<p>words</p>"}
+    started = time.monotonic()
+    assert_unavailable(client.post("/api/items/create", json=body, headers=headers), api=True)
+    assert time.monotonic() - started < 5
+    with broken.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 0
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["checks"]["mongodb"] == "unavailable"
+    # What does not need MongoDB still works.
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+
+
+def serve(application):
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+def test_redis_cut_keeps_pages_working_and_streams_catch_up(app, make_app, tmp_path):
+    from app.services.broker import RedisBroker
+
+    proxy = TcpProxy(urlsplit(REDIS_URL).port or 6379)
+    url = proxy.url(REDIS_URL)
+    config = TestingConfig(tmp_path / "proxied-redis")
+    config.REDIS_URL = config.RATELIMIT_STORAGE_URI = url
+    config.SQLALCHEMY_BINDS = dict(app.config["SQLALCHEMY_BINDS"])
+    application = make_app(config, SSE_HEARTBEAT_SECONDS=0.3)
+    assert isinstance(application.extensions["dreamdot.broker"], RedisBroker)
+    server = serve(application)
+    bea, ada = UserFactory(display_name="Bea"), UserFactory(display_name="Ada")
+    from tests.factories import PostFactory
+
+    posts = [PostFactory(author_id=bea.id) for _ in range(2)]
+    client = application.test_client()
+    stream = SSEClient(server.server_port, headers=bearer(app, bea))
+    try:
+        assert stream.status == 200 and stream.wait_for_comment("stream open", timeout=5, new=False)
+        assert client.post("/api/social/likes", json={"post_id": posts[0].id},
+                           headers=bearer(app, ada)).status_code == 200
+        first = stream.wait_for("notification", timeout=3)
+        assert first is not None
+
+        proxy.cut()
+        # Redis holds nothing that must not be lost: pages and writes keep working (rate
+        # limits count in memory meanwhile); the live event is lost, the notification is not.
+        assert client.get("/api/auth/me", headers=bearer(app, ada)).status_code == 200
+        assert client.post("/api/social/likes", json={"post_id": posts[1].id},
+                           headers=bearer(app, ada)).status_code == 200
+        assert stream.wait_for("notification", timeout=0.5) is None
+        stream.close()
+
+        proxy.restore()
+        # The browser reconnects with the id of the last event it saw and gets what it missed.
+        again = SSEClient(server.server_port, headers={**bearer(app, bea), "Last-Event-ID": first["id"]})
+        try:
+            assert again.status == 200
+            missed = again.wait_for("notification", timeout=3)
+            assert missed is not None and int(missed["id"]) > int(first["id"])
+            # And live delivery works again once the broker's listener is back on Redis.
+            assert client.delete("/api/social/likes", json={"post_id": posts[0].id},
+                                 headers=bearer(app, ada)).status_code == 200
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                assert client.post("/api/social/likes", json={"post_id": posts[0].id},
+                                   headers=bearer(app, ada)).status_code == 200
+                if again.wait_for("notification", timeout=1) or again.wait_for("badge", timeout=0.2):
+                    break
+                client.delete("/api/social/likes", json={"post_id": posts[0].id}, headers=bearer(app, ada))
+            else:
+                raise AssertionError("live events did not come back after Redis did")
+        finally:
+            again.close()
+    finally:
+        stream.close()
+        server.shutdown()
+        proxy.close()

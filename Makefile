@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 export FLASK_APP := wsgi
 
-.PHONY: help setup run test test-fast lint fmt seed migrate clean bench
+.PHONY: help setup run test test-fast lint fmt seed migrate clean bench bench-short two-dynos
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -42,8 +42,14 @@ seed: setup ## Add demo data (make seed ARGS="--users 10000")
 migrate: setup ## Apply migrations to every bind
 	$(BIN)/flask db upgrade
 
-bench: setup ## Run the benchmarks (needs PostgreSQL and Redis)
-	$(BIN)/python -m bench.run_all
+bench: setup ## Run every benchmark at full size and write docs/benchmarks.md (long; PostgreSQL)
+	$(BIN)/python -m bench.run_all $(ARGS)
+
+bench-short: setup ## The same at small sizes (a few minutes)
+	$(BIN)/python -m bench.run_all --size short $(ARGS)
+
+two-dynos: setup ## Two app processes sharing a fresh PostgreSQL database and Redis
+	PY=$(BIN)/python scripts/two_dynos.sh
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) instance

@@ -31,6 +31,8 @@ app = create_app(
     TestingConfig(Path(os.environ["DREAMDOT_TEST_INSTANCE"])),
     BROKER_PREFIX=os.environ["DREAMDOT_TEST_BROKER_PREFIX"],
     SSE_HEARTBEAT_SECONDS=0.5,
+    # A MongoDB server shared by the processes when there is one (else each has mongomock).
+    **({"MONGODB_URI": os.environ["TEST_MONGODB_URI"]} if os.environ.get("TEST_MONGODB_URI") else {}),
 )
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""The bridge to communities: membership lookups and the join/leave signals that add a
+member to, or rotate the epoch of, a community's conversation.
+
+Imported lazily so chat works (1-on-1) where communities are absent."""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("dreamdot.chat")
+
+
+def _membership():
+    from app.services.communities import membership
+
+    return membership
+
+
+def communities_available() -> bool:
+    try:
+        _membership()
+    except ImportError:
+        return False
+    return True
+
+
+def community_by_slug(slug: str):
+    return _membership().get_community_by_slug(slug)
+
+
+def is_community_member(community_id: int, user_id: int) -> bool:
+    return bool(_membership().is_member(community_id, user_id))
+
+
+def community_member_ids(community_id: int) -> list[int]:
+    return list(_membership().member_ids(community_id))
+
+
+def connect_signals() -> None:
+    """Follow the community's membership: a newcomer is added (and waits for the current
+    key from a member's browser); anyone leaving starts a new epoch."""
+    from blinker import signal
+
+    signal("community-member-joined").connect(_on_joined, weak=False)
+    signal("community-member-left").connect(_on_left, weak=False)
+
+
+def _on_joined(community, user_id: int, **_extra) -> None:
+    from app.services.chat.conversations import add_community_member
+
+    add_community_member(community.id, user_id)
+
+
+def _on_left(community, user_id: int, **_extra) -> None:
+    from app.services.chat.conversations import remove_community_member
+
+    remove_community_member(community.id, user_id)

@@ -31,6 +31,7 @@ class Peer:
         self.http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
         self.ws = None
         self.inbox: list[dict] = []
+        self.known_keys: dict[int, PublicKey] = {}
         self.epoch_keys: dict[tuple[str, int], bytes] = {}
         if register:
             reply = self.http.put("/api/chat/keys", json={"public_key": b64(bytes(self.public))})
@@ -51,10 +52,10 @@ class Peer:
     def emit(self, event: str, data: dict) -> None:
         self.ws.send(json.dumps({"event": event, "data": data}))
 
-    def expect(self, event: str, timeout: float = 5.0, **match) -> dict:
+    def expect(self, name: str, timeout: float = 5.0, **match) -> dict:
         """The next frame of this event whose data has the given values (others are kept)."""
         for i, frame in enumerate(self.inbox):
-            if frame["event"] == event and all(frame["data"].get(k) == v for k, v in match.items()):
+            if frame["event"] == name and all(frame["data"].get(k) == v for k, v in match.items()):
                 return self.inbox.pop(i)["data"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -63,24 +64,27 @@ class Peer:
                 frame = json.loads(self.ws.recv())
             except websocket.WebSocketTimeoutException:
                 break
-            if frame["event"] == event and all(frame["data"].get(k) == v for k, v in match.items()):
+            if frame["event"] == name and all(frame["data"].get(k) == v for k, v in match.items()):
                 return frame["data"]
             self.inbox.append(frame)
-        raise AssertionError(f"user {self.id}: no {event} {match} within {timeout}s; got {self.inbox}")
+        raise AssertionError(f"user {self.id}: no {name} {match} within {timeout}s; got {self.inbox}")
 
-    def quiet(self, event: str, wait: float = 0.5, **match) -> bool:
+    def quiet(self, name: str, wait: float = 0.5, **match) -> bool:
         """True when no such frame arrives within `wait` seconds."""
         try:
-            self.expect(event, timeout=wait, **match)
+            self.expect(name, timeout=wait, **match)
         except AssertionError:
             return True
         return False
 
     # -- chat ------------------------------------------------------------------------
-    def key_of(self, user_id: int) -> PublicKey:
+    def key_of(self, user_id: int, *, cached: bool = False) -> PublicKey:
+        if cached and user_id in self.known_keys:
+            return self.known_keys[user_id]
         reply = self.http.get(f"/api/chat/keys/{user_id}")
         assert reply.status_code == 200, reply.text
-        return PublicKey(unb64(reply.json()["public_key"]))
+        self.known_keys[user_id] = PublicKey(unb64(reply.json()["public_key"]))
+        return self.known_keys[user_id]
 
     def direct_with(self, other_id: int) -> str:
         reply = self.http.post("/api/chat/conversations", json={"member_ids": [other_id]})
@@ -90,7 +94,7 @@ class Peer:
     def send_direct(self, conversation_id: str, other_id: int, text: str, client_msg_id: str | None = None) -> str:
         client_msg_id = client_msg_id or secrets.token_hex(8)
         nonce = random(24)
-        sealed = Box(self.secret, self.key_of(other_id)).encrypt(text.encode(), nonce).ciphertext
+        sealed = Box(self.secret, self.key_of(other_id, cached=True)).encrypt(text.encode(), nonce).ciphertext
         self.emit("send_message", {"conversation_id": conversation_id, "client_msg_id": client_msg_id,
                                    "nonce": b64(nonce), "ciphertext": b64(sealed), "epoch": 0})
         return client_msg_id

@@ -88,6 +88,7 @@ def test_a_non_member_gets_error_not_messages(make_peer):
 def test_a_blocked_pair_cannot_message(make_peer):
     alice, bob = make_peer(), make_peer()
     conversation_id = alice.direct_with(bob.id)
+    alice.key_of(bob.id)
     db.session.add(Block(blocker_id=bob.id, blocked_id=alice.id))
     db.session.commit()
     alice.send_direct(conversation_id, bob.id, "are you there", client_msg_id="blocked-1")

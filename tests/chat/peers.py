@@ -45,7 +45,13 @@ class Peer:
 
     def close(self) -> None:
         if self.ws is not None:
-            self.ws.close()
+            try:
+                self.ws.close(timeout=1)
+            except Exception:  # noqa: BLE001 - the server may have closed it already
+                pass
+            finally:
+                if self.ws.sock is not None:
+                    self.ws.sock.close()
             self.ws = None
         self.http.close()
 
@@ -91,12 +97,13 @@ class Peer:
         assert reply.status_code in (200, 201), reply.text
         return reply.json()["conversation"]["id"]
 
-    def send_direct(self, conversation_id: str, other_id: int, text: str, client_msg_id: str | None = None) -> str:
+    def send_direct(self, conversation_id: str, other_id: int, text: str, client_msg_id: str | None = None,
+                    **extra) -> str:
         client_msg_id = client_msg_id or secrets.token_hex(8)
         nonce = random(24)
         sealed = Box(self.secret, self.key_of(other_id, cached=True)).encrypt(text.encode(), nonce).ciphertext
         self.emit("send_message", {"conversation_id": conversation_id, "client_msg_id": client_msg_id,
-                                   "nonce": b64(nonce), "ciphertext": b64(sealed), "epoch": 0})
+                                   "nonce": b64(nonce), "ciphertext": b64(sealed), "epoch": 0, **extra})
         return client_msg_id
 
     def open_direct(self, message: dict) -> str:

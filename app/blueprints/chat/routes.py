@@ -44,8 +44,11 @@ def create():
 def show(conversation_id: str):
     conversation = chat.get_conversation(conversation_id, current_user.id)
     data = chat.serialize_conversation(conversation, current_user.id)
+    peers = [m for m in conversation.member_ids if m != current_user.id]
+    key_changed = conversation.kind == "direct" and bool(peers) and chat.verification_state(
+        current_user.id, peers[0])["key_changed_since_verified"]
     return render("chat/show.html", "chat/_conversation.html", conversation=data,
-                  names=_names(conversation.member_ids))
+                  names=_names(conversation.member_ids), key_changed=key_changed)
 
 
 @bp.get("/chat/keys")

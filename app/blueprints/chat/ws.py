@@ -26,13 +26,18 @@ from app.services.errors import ServiceError
 
 log = logging.getLogger("dreamdot.chat.ws")
 
-MAX_WAIT_SECONDS = 0.5  # how long a fast client is slowed before a frame is refused
+MAX_WAIT_SECONDS = 0.5  # the longest pause put on one frame of a fast client
+MAX_SLOWED_FRAMES = 5  # frames slowed in a row before further ones are refused
 
 
 class TokenBucket:
+    """Per connection: a burst passes, then frames are slowed to the rate; a client that
+    keeps pushing past MAX_SLOWED_FRAMES has its frames refused until it eases off."""
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.capacity = rate, burst
         self.tokens, self.stamp = float(burst), time.monotonic()
+        self.slowed = 0
 
     def wait_for_token(self) -> float | None:
         """Seconds to wait before the next frame may pass, or None when it must be refused."""
@@ -41,12 +46,13 @@ class TokenBucket:
         self.stamp = now
         self.tokens -= 1
         if self.tokens >= 0:
+            self.slowed = 0
             return 0.0
-        wait = -self.tokens / self.rate
-        if wait > MAX_WAIT_SECONDS:
+        self.slowed += 1
+        if self.slowed > MAX_SLOWED_FRAMES:
             self.tokens += 1  # a refused frame costs nothing
             return None
-        return wait
+        return min(-self.tokens / self.rate, MAX_WAIT_SECONDS)
 
 
 def own_origin() -> str:

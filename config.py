@@ -183,6 +183,8 @@ def check_chat_settings(config: Config) -> None:
 class TestingConfig(Config):
     """What the test suite runs on: embedded stores unless TEST_* variables name servers."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, instance_dir: Path) -> None:
         os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
         os.environ["INSTANCE_PATH"] = str(instance_dir)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from blinker import signal
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.models import User
 from app.models.base import utcnow
 from app.models.community import Community, Membership
 from app.services import NO_ORIGIN, Origin
@@ -50,6 +52,17 @@ def member_ids(community_id: int) -> list[int]:
     )
 
 
+def community_ids_of(user_id: int) -> list[int]:
+    """The communities `user_id` is an active member of."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership.community_id)
+            .where(Membership.user_id == user_id, Membership.status == "active")
+            .order_by(Membership.community_id)
+        )
+    )
+
+
 def _activate(community: Community, membership: Membership) -> None:
     membership.status = "active"
     community.member_count += 1
@@ -80,8 +93,11 @@ def join_community(community: Community, user) -> Membership:
     if policies.is_pending(membership):
         raise Conflict("Your request to join is already waiting.", code="already_requested")
     membership = Membership(community_id=community.id, user_id=user.id, role="member", status="pending")
-    db.session.add(membership)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a double click racing itself meets the primary key
+            db.session.add(membership)
+    except IntegrityError:
+        raise Conflict("You are already a member or have asked to join.", code="already_member") from None
     if community.visibility == "public":
         _activate(community, membership)
     else:
@@ -231,6 +247,8 @@ def ban_member(community: Community, actor, user_id: int, reason: str = "", *, o
     target = get_membership(community.id, user_id)
     if policies.is_banned(target):
         raise Conflict("That user is already banned.", code="already_banned")
+    if target is None and db.session.get(User, user_id) is None:
+        raise NotFound("No such user.", code="user_not_found")
     outsider = target is None and user_id not in (actor.id, community.owner_id)
     if not (outsider or policies.can_act_on(actor_membership, target)):
         raise NotAllowed("You cannot ban this user.", code="forbidden")

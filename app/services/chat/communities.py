@@ -36,22 +36,58 @@ def community_member_ids(community_id: int) -> list[int]:
     return list(_membership().member_ids(community_id))
 
 
+AFTER_COMMIT = "dreamdot_chat_after_commit"
+_installed = False
+
+
 def connect_signals() -> None:
     """Follow the community's membership: a newcomer is added (and waits for the current
-    key from a member's browser); anyone leaving starts a new epoch."""
+    key from a member's browser); anyone leaving starts a new epoch.
+
+    The signals fire inside the SQL transaction; the chat's documents live in MongoDB, so
+    the change is applied once that transaction commits (and dropped if it rolls back)."""
+    global _installed
     from blinker import signal
 
     signal("community-member-joined").connect(_on_joined, weak=False)
     signal("community-member-left").connect(_on_left, weak=False)
+    if not _installed:
+        _installed = True
+        _install_session_hooks()
+
+
+def _install_session_hooks() -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    @sa.event.listens_for(Session, "after_commit")
+    def _run(session):
+        for action in session.info.pop(AFTER_COMMIT, []):
+            try:
+                action()
+            except Exception:  # noqa: BLE001 - the membership is committed; log, do not fail
+                log.exception("chat follow-up of a membership change failed")
+
+    @sa.event.listens_for(Session, "after_rollback")
+    def _drop(session):
+        session.info.pop(AFTER_COMMIT, None)
+
+
+def _after_commit(action) -> None:
+    from app.extensions import db
+
+    db.session().info.setdefault(AFTER_COMMIT, []).append(action)
 
 
 def _on_joined(community, user_id: int, **_extra) -> None:
     from app.services.chat.conversations import add_community_member
 
-    add_community_member(community.id, user_id)
+    community_id = community.id
+    _after_commit(lambda: add_community_member(community_id, user_id))
 
 
 def _on_left(community, user_id: int, **_extra) -> None:
     from app.services.chat.conversations import remove_community_member
 
-    remove_community_member(community.id, user_id)
+    community_id = community.id
+    _after_commit(lambda: remove_community_member(community_id, user_id))

@@ -70,12 +70,13 @@ def make_users(instance: str, count: int) -> list[tuple[int, str]]:
 def start(args: list[str], env: dict, port: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "bench/gunicorn_bench.py"),
                                 "-b", f"127.0.0.1:{port}", *args], cwd=str(ROOT), env=env)
-    for _ in range(100):
+    for _ in range(150):
         try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
             return process
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
+    process.terminate()
     raise SystemExit(f"server on {port} did not start")
 
 

@@ -9,8 +9,10 @@ from app.extensions import db
 from app.models.social import Block
 from app.openapi import build_spec
 from app.services import chat
-from tests.conftest import bearer as _bearer, csrf_token as _csrf_token
+from tests.conftest import bearer as _bearer
+from tests.conftest import csrf_token as _csrf_token
 from tests.factories import UserFactory
+
 
 def forget_user():
     """The test client shares the test's app context, where Flask-Login caches the user of

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import config
 from app import create_app
 from app.services.chat.presence import MemoryPresence, RedisPresence
-import config
 from tests.chat.peers import Peer
 from tests.conftest import bearer
 from tests.factories import UserFactory

@@ -33,14 +33,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def note(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def raise_ulimit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print(f"ulimit -n: {soft} -> {hard}")
 
 
+MONGODB_URI = ""
+
+
 def bench_env(instance: str) -> dict:
-    return {**os.environ, "APP_ENV": "development", "INSTANCE_PATH": instance,
+    extra = {"MONGODB_URI": MONGODB_URI} if MONGODB_URI else {}
+    return {**os.environ, **extra, "APP_ENV": "development", "INSTANCE_PATH": instance,
             "SECRET_KEY": "bench-secret-key-not-for-production", "RATELIMIT_ENABLED": "false",
             "LOG_LEVEL": "WARNING", "CHAT_RATE_PER_SECOND": "100", "CHAT_RATE_BURST": "200",
             "PYTHONPATH": str(ROOT)}
@@ -129,6 +137,7 @@ def run_chat(args, instance: str) -> dict:
     tokens = make_users(instance, args.connections)
     port = args.port
     base, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/chat/ws"
+    note(f"{len(tokens)} users and tokens made")
     server = start(["wsgi:app"], bench_env(instance), port)
     try:
         clients = [Client(base, ws_url, uid, tok) for uid, tok in tokens]
@@ -136,6 +145,7 @@ def run_chat(args, instance: str) -> dict:
         for i, client in enumerate(clients):
             pool.spawn(client.setup, clients[i + 1].user_id if i % 2 == 0 and i + 1 < len(clients) else None)
         pool.join()
+        note("keys registered and conversations opened")
         for i in range(1, len(clients), 2):
             clients[i].conversation = clients[i - 1].conversation
         time.sleep(1)
@@ -147,6 +157,7 @@ def run_chat(args, instance: str) -> dict:
         pool.join()
         held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
         connect_seconds = time.perf_counter() - started
+        note(f"{held} websockets connected in {connect_seconds:.1f}s")
         time.sleep(3)
         rss_idle = worker_rss_kb(server)
         latencies: list[float] = []
@@ -154,6 +165,7 @@ def run_chat(args, instance: str) -> dict:
         readers = [gevent.spawn(c.read, latencies, recording) for c in clients if c.ws]
         time.sleep(1)
         recording[0] = True
+        note("sending")
         sent = send_at_rate(clients, args.rate, args.duration)
         time.sleep(2)
         recording[0] = False
@@ -245,7 +257,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="messages per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--mongodb-uri", default="", help="a MongoDB server (default: mongomock in the worker)")
     args = parser.parse_args()
+    global MONGODB_URI
+    MONGODB_URI = args.mongodb_uri
     raise_ulimit()
     with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance:
         chat = run_chat(args, instance)

@@ -125,14 +125,16 @@ class ChatConnection:
         finally:
             self.closed.set()
             subscription.close()
-            self.safely(lambda: presence.go_offline(self.user_id, self.id))
+            self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
             db.session.remove()
 
     def greet(self) -> None:
-        presence.come_online(self.user_id, self.id)
-        for user_id, online in presence.online_contacts(self.user_id).items():
+        conversations = chat.list_conversations(self.user_id)
+        contacts = presence.contacts_in(conversations, self.user_id)
+        presence.come_online(self.user_id, self.id, contacts)
+        for user_id, online in presence.online_among(contacts).items():
             self.send(frame("presence", {"user_id": user_id, "online": online}))
-        for conversation in chat.list_conversations(self.user_id):
+        for conversation in conversations:
             chat.request_missing_keys(conversation)
         db.session.remove()
 
@@ -191,6 +193,9 @@ class ChatConnection:
         message, _created = chat.send_message(self.user_id, data)
         self.send(frame("message_ack", {"client_msg_id": message.client_msg_id, "message_id": str(message.id),
                                         "conversation_id": message.conversation_id, "status": "stored"}))
+
+    def contacts(self) -> set[int]:
+        return presence.contacts_in(chat.list_conversations(self.user_id), self.user_id)
 
     def safely(self, action) -> None:
         try:

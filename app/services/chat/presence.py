@@ -88,37 +88,37 @@ def presence():
     return current_app.extensions["dreamdot.presence"]
 
 
-def contact_ids(user_id: int) -> set[int]:
-    """Everyone who shares a conversation with the user: they see each other's presence."""
-    from app.documents.chat import Conversation
+def contacts_in(conversations, user_id: int) -> set[int]:
+    """Everyone who shares one of these conversations with the user (they see each other's
+    presence), except across a block."""
+    from app.services.social.blocks import blocked_user_ids
 
     ids: set[int] = set()
-    for conversation in Conversation.objects(member_ids=user_id).only("member_ids"):
+    for conversation in conversations:
         ids.update(conversation.member_ids)
     ids.discard(user_id)
-    return ids
+    return ids - blocked_user_ids(user_id) if ids else ids
 
 
-def come_online(user_id: int, connection_id: str) -> None:
+def come_online(user_id: int, connection_id: str, contacts: set[int]) -> None:
     from app.services.chat.events import publish_to_users
 
     ttl = current_app.config["CHAT_PRESENCE_TTL_SECONDS"]
     if presence().touch(user_id, connection_id, ttl):
-        publish_to_users(contact_ids(user_id) | {user_id}, "presence", {"user_id": user_id, "online": True})
+        publish_to_users(contacts | {user_id}, "presence", {"user_id": user_id, "online": True})
 
 
 def heartbeat(user_id: int, connection_id: str) -> None:
     presence().touch(user_id, connection_id, current_app.config["CHAT_PRESENCE_TTL_SECONDS"])
 
 
-def go_offline(user_id: int, connection_id: str) -> None:
+def go_offline(user_id: int, connection_id: str, contacts: set[int]) -> None:
     from app.services.chat.events import publish_to_users
 
     if presence().drop(user_id, connection_id):
-        publish_to_users(contact_ids(user_id) | {user_id}, "presence", {"user_id": user_id, "online": False})
+        publish_to_users(contacts | {user_id}, "presence", {"user_id": user_id, "online": False})
 
 
-def online_contacts(user_id: int) -> dict[int, bool]:
-    contacts = contact_ids(user_id)
-    online = presence().online(contacts)
+def online_among(contacts: set[int]) -> dict[int, bool]:
+    online = presence().online(contacts) if contacts else set()
     return {c: c in online for c in contacts}

@@ -4,6 +4,7 @@ nothing stored."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -152,13 +153,15 @@ def test_a_garbage_token_and_no_credentials_are_refused(live_server):
 
 def test_a_client_sending_too_fast_is_slowed_then_refused(app, pair):
     alice, bob, conversation_id = pair
-    app.config.update(CHAT_RATE_PER_SECOND=2, CHAT_RATE_BURST=3)
+    app.config.update(CHAT_RATE_PER_SECOND=1, CHAT_RATE_BURST=2)
     try:
         alice.ws.close()
         alice.connect()
-        for _ in range(12):
+        started = time.monotonic()
+        for _ in range(20):
             alice.emit("typing", {"conversation_id": conversation_id, "is_typing": True})
-        assert alice.expect("error", code="rate_limited")
+        assert alice.expect("error", timeout=15, code="rate_limited")
+        assert time.monotonic() - started >= 2.0  # slowed first: five frames held back 0.5 s each
     finally:
         app.config.update(CHAT_RATE_PER_SECOND=10, CHAT_RATE_BURST=30)
 

@@ -146,3 +146,19 @@ def test_the_verified_mark_follows_the_key(auth_client):
     state = chat.verification_state(auth_client.user.id, other.id)
     assert state == {**state, "verified": False, "key_changed_since_verified": True}
     assert "changed since you verified" in auth_client.get(f"/chat/safety/{other.id}").get_data(as_text=True)
+
+
+def test_a_member_opens_the_community_chat_from_the_list(auth_client):
+    from tests.factories.communities import make_community
+
+    community = make_community(auth_client.user)
+    page = auth_client.get("/chat").get_data(as_text=True)
+    assert community.name in page and f"/chat/community/{community.slug}" in page
+    token = csrf_token(auth_client, "/chat")
+    reply = auth_client.post(f"/chat/community/{community.slug}", data={"csrf_token": token})
+    assert reply.status_code == 303
+    conversation = chat.list_conversations(auth_client.user.id)[0]
+    assert reply.headers["Location"] == f"/chat/{conversation.id}" and conversation.kind == "community"
+    outsider_community = make_community()
+    token = csrf_token(auth_client, "/chat")
+    assert auth_client.post(f"/chat/community/{outsider_community.slug}", data={"csrf_token": token}).status_code == 403

@@ -5,6 +5,7 @@ from app.blueprints.chat import bp
 from app.extensions import db
 from app.models import User
 from app.services import accounts, chat
+from app.services.chat.communities import communities_of
 from app.services.errors import ServiceError
 from app.services.social.blocks import is_blocked_between
 from app.web.auth import login_required
@@ -24,7 +25,15 @@ def index():
     for c in conversations:
         peers = [names.get(m, "someone") for m in c["member_ids"] if m != current_user.id]
         c["display"] = c["title"] or ", ".join(peers) or "Just you"
-    return render("chat/index.html", "chat/_conversations.html", conversations=conversations, names=names)
+    return render("chat/index.html", "chat/_conversations.html", conversations=conversations, names=names,
+                  communities=communities_of(current_user.id))
+
+
+@bp.post("/chat/community/<slug>")
+@login_required
+def open_community(slug: str):
+    conversation, _ = chat.open_community_conversation(current_user.id, slug)
+    return redirect_to(url_for("chat.show", conversation_id=str(conversation.id)))
 
 
 @bp.post("/chat/new")

@@ -40,6 +40,21 @@ AFTER_COMMIT = "dreamdot_chat_after_commit"
 _installed = False
 
 
+def communities_of(user_id: int) -> list:
+    """The communities the user belongs to (each has one conversation), by name."""
+    if not communities_available():
+        return []
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models.community import Community
+
+    ids = _membership().community_ids_of(user_id)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Community).where(Community.id.in_(ids)).order_by(Community.name)))
+
+
 def connect_signals() -> None:
     """Follow the community's membership: a newcomer is added (and waits for the current
     key from a member's browser); anyone leaving starts a new epoch.

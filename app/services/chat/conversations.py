@@ -75,6 +75,9 @@ def open_community_conversation(user_id: int, slug) -> tuple[Conversation, bool]
     key = f"community:{community.id}"
     existing = Conversation.objects(key=key).first()
     if existing:
+        if user_id not in existing.member_ids:  # a membership change the chat missed
+            add_community_member(community.id, user_id)
+            existing.reload()
         return existing, False
     conversation = Conversation(
         kind="community", key=key, community_id=community.id, community_slug=community.slug,

@@ -59,17 +59,28 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.chat import api_bp as chat_api, bp as chat_bp
     from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
     from app.blueprints.docs import bp as docs_bp
+    from app.blueprints.items import api_bp as items_api, bp as items_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
+    from app.blueprints.notifications import api_bp as notifications_api, bp as notifications_bp
+    from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
+    from app.blueprints.posts import api_bp as posts_api, bp as posts_bp
+    from app.blueprints.social import api_bp as social_api, bp as social_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
 
-    for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
-                      communities_bp, communities_api, chat_bp, chat_api):
+    for blueprint in (
+        main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
+        posts_bp, posts_api, social_bp, social_api, notifications_bp, notifications_api,
+        items_bp, items_api, payments_bp, payments_api, communities_bp, communities_api,
+        chat_bp, chat_api,
+    ):
         app.register_blueprint(blueprint)
-    from app.services.chat.communities import connect_signals
+    from app.services.chat.communities import connect_signals as connect_chat_signals
     from app.services.chat.presence import init_presence
+    from app.services.payments.grants import connect_signals
 
     init_presence(app)
+    connect_chat_signals()
     connect_signals()
 
 
@@ -93,7 +104,10 @@ def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
     from app.web.htmx import wants_partial
 
+    from app.services.payments.amounts import dollars
+
     app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial)
+    app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -9,20 +9,34 @@ from app.extensions import db
 
 
 def register(app: Flask) -> None:
+    from app.blueprints.payments.cli import register as register_payments
     from app.services.seed import seed_all
+
+    register_payments(app)
 
     @app.cli.command("seed")
     @click.option("--users", default=20, show_default=True, help="How many demo users.")
     @click.option("--password", default="dreamdot-demo-pass", show_default=True,
                   help="The password every demo user gets.")
+    @click.option("--posts", default=200, show_default=True, help="Total demo posts wanted (e.g. 200000).")
+    @click.option("--follows-per-user", default=10, show_default=True, help="How many users each follows.")
+    @click.option("--likes", default=500, show_default=True, help="Total likes wanted.")
+    @click.option("--comments", default=200, show_default=True, help="Total comments wanted.")
     @click.option("--communities", default=5, show_default=True, help="How many demo communities.")
     @click.option("--threads", default=5, show_default=True, help="Threads per demo community.")
     @click.option("--replies", default=3, show_default=True, help="At most this many replies per thread.")
-    def seed(users: int, password: str, communities: int, threads: int, replies: int) -> None:
-        """Add demo data (idempotent: existing demo users are kept)."""
-        report = seed_all(users=users, password=password, communities=communities, threads=threads,
-                          replies=replies)
+    @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
+    @click.option("--items", "items_per_creator", default=6, show_default=True,
+                  help="Items per creator (every kind and pricing in turn).")
+    @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
+    def seed(users: int, password: str, purchases: int, **sizes: int) -> None:
+        """Add demo data (idempotent: existing demo rows are kept, sizes are totals)."""
+        from app.services.payments.seeding import seed_payments
+
+        report = seed_all(users=users, password=password, **sizes)
         db.session.commit()
+        # Money services own their transactions: they run once the users and items are committed.
+        report.update(seed_payments(purchases=purchases))
         for name, count in report.items():
             click.echo(f"{name}: {count}")
 

@@ -1,5 +1,6 @@
 """Browser tests: the app served from a thread (werkzeug), driven by Playwright in Debian's
-Chromium. Never downloads a browser; skips when Chromium or Playwright is missing."""
+Chromium with JavaScript on or off. Never downloads a browser; skips (with the reason) when
+Chromium is missing, and CI's DREAMDOT_REQUIRE=browser turns such a skip into a failure."""
 
 from __future__ import annotations
 
@@ -16,9 +17,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
-    """The base URL of the app, served from a background thread for the whole session."""
+    """The base URL of the session's app, served from a background thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -30,10 +37,11 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def _chromium():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    with sync_api.sync_playwright() as playwright:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
@@ -41,12 +49,14 @@ def _chromium():
 
 @pytest.fixture
 def new_browser_page(_chromium, live_server):
-    """Make pages, each in its own browser context (its own cookies): one per user;
-    `javascript=False` for the no-JS checks."""
+    """Make pages, each in its own browser context (its own cookies, so one per user):
+    `new_browser_page()` with JavaScript, `new_browser_page(False)` or
+    `new_browser_page(javascript=False)` without."""
     contexts = []
 
-    def make(*, javascript: bool = True):
-        context = _chromium.new_context(base_url=live_server, java_script_enabled=javascript)
+    def make(javascript_enabled: bool = True, *, javascript: bool | None = None):
+        enabled = javascript_enabled if javascript is None else javascript
+        context = _chromium.new_context(base_url=live_server, java_script_enabled=enabled)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
@@ -58,5 +68,5 @@ def new_browser_page(_chromium, live_server):
 
 @pytest.fixture
 def browser_page(new_browser_page):
-    """A fresh page at the live server, JavaScript on."""
-    return new_browser_page()
+    """The same factory: `browser_page(javascript_enabled)`."""
+    return new_browser_page

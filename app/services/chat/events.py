@@ -3,7 +3,7 @@ any process, through Redis) receives what concerns them."""
 
 from __future__ import annotations
 
-from app.services.broker import publish
+from app.services.broker import publish_many
 
 
 def chat_channel(user_id: int) -> str:
@@ -15,6 +15,6 @@ def frame(event: str, data: dict) -> dict:
 
 
 def publish_to_users(user_ids, event: str, data: dict) -> None:
-    message = frame(event, data)
-    for user_id in set(user_ids):
-        publish(chat_channel(user_id), message)
+    channels = [chat_channel(user_id) for user_id in set(user_ids)]
+    if channels:
+        publish_many(channels, frame(event, data))

@@ -151,19 +151,26 @@ def run_chat(args, instance: str) -> dict:
         time.sleep(1)
         rss_before = worker_rss_kb(server)
         started = time.perf_counter()
-        pool = gevent.pool.Pool(200)
-        for client in clients:
-            pool.spawn(client.connect)
-        pool.join()
-        held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
-        connect_seconds = time.perf_counter() - started
-        note(f"{held} websockets connected in {connect_seconds:.1f}s")
-        time.sleep(3)
-        rss_idle = worker_rss_kb(server)
         latencies: list[float] = []
         recording = [False]
-        readers = [gevent.spawn(c.read, latencies, recording) for c in clients if c.ws]
-        time.sleep(1)
+        readers = []
+
+        def connect_and_read(client):
+            # Reading from the start also answers the server's pings (simple-websocket
+            # closes a connection whose pongs stop, with 1008).
+            client.connect()
+            readers.append(gevent.spawn(client.read, latencies, recording))
+
+        pool = gevent.pool.Pool(200)
+        for client in clients:
+            pool.spawn(connect_and_read, client)
+        pool.join()
+        connect_seconds = time.perf_counter() - started
+        note(f"websockets connected in {connect_seconds:.1f}s; idling {args.idle:.0f}s")
+        time.sleep(args.idle)
+        rss_idle = worker_rss_kb(server)
+        held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
+        note(f"{held} websockets held after idling")
         recording[0] = True
         note("sending")
         sent = send_at_rate(clients, args.rate, args.duration)
@@ -213,15 +220,8 @@ def run_echo(args) -> dict:
         sockets = []
         pool = gevent.pool.Pool(200)
 
-        def connect():
-            sockets.append(websocket.create_connection(f"ws://127.0.0.1:{port}/echo", timeout=60))
-
-        for _ in range(args.connections):
-            pool.spawn(connect)
-        pool.join()
-        time.sleep(3)
-        rss_idle = worker_rss_kb(server)
         latencies: list[float] = []
+        readers = []
 
         def read(ws):
             while True:
@@ -231,7 +231,16 @@ def run_echo(args) -> dict:
                     return
                 latencies.append((time.perf_counter() - sent) * 1000)
 
-        readers = [gevent.spawn(read, ws) for ws in sockets]
+        def connect():
+            ws = websocket.create_connection(f"ws://127.0.0.1:{port}/echo", timeout=60)
+            sockets.append(ws)
+            readers.append(gevent.spawn(read, ws))
+
+        for _ in range(args.connections):
+            pool.spawn(connect)
+        pool.join()
+        time.sleep(args.idle)
+        rss_idle = worker_rss_kb(server)
         start_t, count, interval = time.perf_counter(), 0, 1.0 / args.rate
         while time.perf_counter() - start_t < args.duration:
             delay = start_t + count * interval - time.perf_counter()
@@ -257,6 +266,7 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000, help="messages per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds to hold the idle connections")
     parser.add_argument("--mongodb-uri", default="", help="a MongoDB server (default: mongomock in the worker)")
     args = parser.parse_args()
     global MONGODB_URI

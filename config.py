@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -124,6 +125,8 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
         self.REMEMBER_DAYS = env_int("REMEMBER_DAYS", 30)
+        # "Remember me" makes the cookie permanent: it lives as long as its server-side row.
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.REMEMBER_DAYS)
         self.SESSION_HOURS = env_int("SESSION_HOURS", 12)
         self.API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

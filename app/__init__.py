@@ -31,6 +31,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.web.auth import DreamDotSessionInterface
     from app.web.errors import register_error_handlers
     from app.web.security import init_security
+    from app.web.uploads import init_uploads
 
     app.session_interface = DreamDotSessionInterface()
     db.init_app(app)
@@ -44,6 +45,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_storage(app)
     init_broker(app)
     install_session_hooks(db)
+    init_uploads(app)
     init_security(app)
     register_error_handlers(app)
     _register_request_hooks(app)
@@ -85,7 +87,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.extensions import db
+    from app.services.audit import forget_durable_events, readd_durable_events
     from app.web.htmx import add_vary
 
     @app.after_request
@@ -93,8 +98,16 @@ def _register_request_hooks(app: Flask) -> None:
         # The one commit of a request: services flush, the edge commits what succeeded.
         if response.status_code < 400:
             db.session.commit()
+            forget_durable_events(db.session)
         else:
             db.session.rollback()
+            # A failed request still leaves its security trail (failed sign-ins).
+            if readd_durable_events(db.session):
+                try:
+                    db.session.commit()
+                except SQLAlchemyError:
+                    db.session.rollback()
+                    logging.getLogger("dreamdot.audit").exception("could not keep the audit trail")
         return response
 
     app.after_request(add_vary)

@@ -97,12 +97,18 @@ def _empty_databases(app) -> None:
         by_engine.setdefault(engine.url.render_as_string(hide_password=False), (engine, []))[1].extend(tables)
     for engine, tables in by_engine.values():
         with engine.begin() as connection:
+            # DELETE, not TRUNCATE: on the few rows of a test it is some twenty times quicker.
+            for table in reversed(tables):
+                connection.execute(table.delete())
             if engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in reversed(tables):
-                    connection.execute(table.delete())
+                connection.execute(RESTART_USED_SEQUENCES)
+
+
+# Ids start at 1 again in every test, as after TRUNCATE ... RESTART IDENTITY.
+RESTART_USED_SEQUENCES = sa.text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
 
 
 @pytest.fixture
@@ -178,3 +184,40 @@ def image_bytes():
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def make_app(app, tmp_path, monkeypatch):
+    """Build another app for one test (production settings, proxy hops, ImageKit...). The
+    session app's MongoDB connection and limiter state are put back afterwards."""
+    from app.services.stores import connect_mongo
+
+    monkeypatch.setenv("INSTANCE_PATH", app.instance_path)  # TestingConfig overwrites it
+    saved_limiter = dict(vars(limiter))
+    built = []
+
+    def build(config=None, **overrides):
+        config = config or TestingConfig(tmp_path / f"app{len(built)}")
+        application = create_app(config, **overrides)
+        application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+        built.append(application)
+        with application.app_context():
+            db.create_all(bind_key=list(BINDS))
+        return application
+
+    yield build
+    for other in built:
+        other.extensions["dreamdot.broker"].close()  # a Redis broker runs a listener thread
+        with other.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+    vars(limiter).clear()
+    vars(limiter).update(saved_limiter)
+    connect_mongo(app)
+
+
+def signin_form(client, login: str, password: str, **extra) -> object:
+    """POST the sign-in page form (with its CSRF token), as a browser without JS does."""
+    token = csrf_token(client, "/signin")
+    return client.post("/signin", data={"login": login, "password": password, "csrf_token": token, **extra})

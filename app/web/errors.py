@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 from app.services.errors import ServiceError
 from app.web.context import is_api_request
+from app.web.htmx import wants_partial
 
 log = logging.getLogger("dreamdot.errors")
 
@@ -51,7 +52,9 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
             body["error"]["fields"] = fields
         response = jsonify(body)
     else:
-        response = render_template("errors/error.html", status=status, message=message)
+        # HTMX swaps some errors (413) into the form it posted: give it the fragment.
+        template = "errors/_error.html" if wants_partial() else "errors/error.html"
+        response = render_template(template, status=status, message=message)
     response = _as_response(response)
     response.status_code = status
     return response

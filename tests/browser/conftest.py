@@ -70,3 +70,22 @@ def new_browser_page(_chromium, live_server):
 def browser_page(new_browser_page):
     """The same factory: `browser_page(javascript_enabled)`."""
     return new_browser_page
+
+
+@pytest.fixture(params=[False, True], ids=["js-off", "js-on"])
+def javascript_enabled(request) -> bool:
+    """Parametrize a browser test to run once with JavaScript off and once with it on."""
+    return request.param
+
+
+@pytest.fixture
+def page(new_browser_page, javascript_enabled):
+    """A fresh page with JavaScript on or off that records script errors and 404s."""
+    page = new_browser_page(javascript=javascript_enabled)
+    page.js_errors, page.missing = [], []
+    page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
+    # "Failed to load resource" is how Chromium logs an expected 422; 404s are listed apart.
+    page.on("console", lambda msg: page.js_errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: page.missing.append(r.url) if r.status == 404 else None)
+    return page

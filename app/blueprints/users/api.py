@@ -6,7 +6,7 @@ from app.services import accounts
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
-from app.web.uploads import upload_or_none
+from app.web.uploads import image_upload_limit, upload_or_none
 
 
 @api_bp.get("/<username>")
@@ -20,6 +20,7 @@ def show(username: str):
 
 
 @api_bp.patch("/me")
+@image_upload_limit(images=2)
 @login_required
 def update_me():
     data = json_body()

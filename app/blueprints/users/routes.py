@@ -9,7 +9,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
-from app.web.uploads import upload_or_none
+from app.web.uploads import image_upload_limit, upload_or_none
 
 
 @bp.get("/u/<username>")
@@ -25,6 +25,7 @@ def show(username: str):
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
+@image_upload_limit(images=2)
 @login_required
 def edit():
     form = ProfileForm(obj=current_user)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from app.models import User
 from app.services.accounts.profiles import get_user_by_username

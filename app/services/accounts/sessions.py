@@ -22,7 +22,7 @@ from app.services.accounts.passwords import burn_verify, verify_password
 from app.services.audit import record_event
 from app.services.errors import NotAllowed, Unauthorized
 
-TOKEN_SALT = "dreamdot-api-token"
+TOKEN_SALT = "dreamdot-api-token"  # noqa: S105 - a signing namespace, not a secret
 TOUCH_EVERY = timedelta(minutes=5)
 
 
@@ -45,6 +45,7 @@ def authenticate(login: str, password: str, *, origin: Origin = NO_ORIGIN) -> Us
             "signin_failed",
             user_id=user.id if user else None,
             origin=origin,
+            durable=True,
             login=(login or "")[:254],
         )
         raise Unauthorized(
@@ -52,7 +53,7 @@ def authenticate(login: str, password: str, *, origin: Origin = NO_ORIGIN) -> Us
             code="invalid_credentials",
         )
     if user.is_suspended:
-        record_event("signin_refused_suspended", user_id=user.id, origin=origin)
+        record_event("signin_refused_suspended", user_id=user.id, origin=origin, durable=True)
         raise NotAllowed("This account is suspended.", code="suspended")
     return user
 

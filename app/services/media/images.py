@@ -12,8 +12,8 @@ from typing import BinaryIO
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.services.errors import Invalid, TooLarge
 from app.services.concurrency import run_blocking
+from app.services.errors import Invalid, TooLarge
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
@@ -40,11 +40,8 @@ def read_limited(upload: BinaryIO, limit: int, field: str) -> bytes:
     """Read an upload, refusing it (413) as soon as it passes `limit` bytes."""
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(
-            f"The file is larger than {limit // (1024 * 1024)} MB.",
-            code="file_too_large",
-            fields={field: "File too large."},
-        )
+        message = f"The file is larger than {limit // (1024 * 1024)} MB."
+        raise TooLarge(message, code="file_too_large", fields={field: message})
     return data
 
 

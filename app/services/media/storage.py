@@ -6,13 +6,17 @@ anyone, every other key only through a signed URL issued after an access check."
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path, PurePosixPath
 from typing import Protocol
+from urllib.parse import quote
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from app.services.errors import NotFound
+
+FILE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Storage(Protocol):
@@ -64,7 +68,9 @@ class LocalStorage:
         self.path(key).unlink(missing_ok=True)
 
     def public_url(self, key: str) -> str:
-        return url_for("media.public", key=key)
+        if has_request_context():
+            return url_for("media.public", key=key)
+        return f"/media/{quote(key)}"  # a CLI task or a test outside a request
 
 
 class ImageKitStorage:
@@ -91,12 +97,16 @@ class ImageKitStorage:
             use_unique_file_name=False,
             is_private_file=not name.startswith("public/"),
         )
-        return f"ik/{result.file_id}/{name}"
+        if not result.file_id:
+            raise RuntimeError("ImageKit accepted the upload but returned no file id")
+        # ImageKit may adjust the name: its filePath is where the URL endpoint serves it.
+        path = (result.file_path or name).lstrip("/")
+        return f"ik/{result.file_id}/{path}"
 
     @staticmethod
     def _split(key: str) -> tuple[str, str]:
         parts = key.split("/", 2)
-        if len(parts) != 3 or parts[0] != "ik" or not is_safe_key(parts[2]):
+        if len(parts) != 3 or parts[0] != "ik" or not FILE_ID_RE.fullmatch(parts[1]) or not is_safe_key(parts[2]):
             raise NotFound("No such file.")
         return parts[1], parts[2]
 

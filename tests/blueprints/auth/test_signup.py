@@ -63,3 +63,43 @@ def test_api_signup_taken_username_or_email_is_409(client, user):
     assert response.status_code == 409
     assert "email" in response.get_json()["error"]["fields"]
     assert users_count() == 1
+
+
+def test_signup_page_errors_without_js_are_a_422_page_and_escaped(client):
+    token = csrf_token(client, "/signup")
+    bad = {**GOOD, "username": "<script>alert(1)</script>", "csrf_token": token}
+    response = client.post("/signup", data=bad)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.startswith("<!doctype html>")
+    assert "lowercase letters, digits and underscores" in body
+    assert "<script>alert(1)</script>" not in body
+    assert users_count() == 0
+
+
+def test_signup_page_with_a_taken_username_or_email_says_so(client, user):
+    token = csrf_token(client, "/signup")
+    response = client.post("/signup", data={**GOOD, "username": user.username.upper(), "csrf_token": token})
+    assert response.status_code == 422
+    assert "That username is taken." in response.get_data(as_text=True)
+    response = client.post("/signup", data={**GOOD, "email": user.email.upper(), "csrf_token": token})
+    assert "An account with that email already exists." in response.get_data(as_text=True)
+    assert users_count() == 1
+
+
+def test_signup_page_short_password_and_malformed_email(client):
+    token = csrf_token(client, "/signup")
+    response = client.post("/signup", data={**GOOD, "password": "short", "email": "a@b", "csrf_token": token})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Use at least 10 characters." in body and "valid email" in body
+    assert users_count() == 0
+
+
+def test_suspended_users_are_hidden(client):
+    from app.models.base import utcnow
+    from tests.factories import UserFactory
+
+    UserFactory(username="gone", suspended_at=utcnow())
+    assert client.get("/u/gone").status_code == 404
+    assert client.get("/api/users/gone").status_code == 404

@@ -1,0 +1,187 @@
+"""Configuration from the environment, production settings, start-up warnings, /healthz."""
+
+import logging
+
+import pytest
+
+import config as settings
+from config import Config
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "MONGODB_URI", "REDIS_URL", "IMAGEKIT_PRIVATE_KEY", "STRIPE_SECRET_KEY",
+                 "SESSION_COOKIE_SECURE", "HSTS", *(f"DATABASE_URL_{b.upper()}" for b in
+                                                     ("users", "social", "items", "community", "audit"))):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "prod"))
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-from-the-environment")
+    return monkeypatch
+
+
+def test_production_without_secret_key_refuses_to_start(production_env):
+    production_env.delenv("SECRET_KEY")
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set in production"):
+        Config()
+
+
+def test_development_without_secret_key_generates_one_and_warns(monkeypatch, tmp_path, caplog):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="dreamdot.config"):
+        first = Config("development").SECRET_KEY
+    assert "SECRET_KEY is not set" in caplog.text
+    assert len(first) >= 32
+    assert Config("development").SECRET_KEY == first  # kept in instance/, sessions survive restarts
+    assert (tmp_path / ".secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/dd")
+    monkeypatch.setenv("DATABASE_URL_AUDIT", "postgres://u:p@audit.example/dd")
+    monkeypatch.setenv("MAX_IMAGE_MB", "7")
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.setenv("RATELIMIT_SIGNIN", "3 per minute")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/0")
+    config = Config("development")
+    assert config.SQLALCHEMY_BINDS["users"] == "postgresql+psycopg2://u:p@db.example/dd"
+    assert config.SQLALCHEMY_BINDS["audit"] == "postgresql+psycopg2://u:p@audit.example/dd"
+    assert config.MAX_IMAGE_BYTES == 7 * 1024 * 1024
+    assert (config.WEB_CONCURRENCY, config.PORT) == (3, 8123)
+    assert config.RATELIMIT_SIGNIN == "3 per minute"
+    assert config.RATELIMIT_STORAGE_URI == "redis://cache.example:6379/0"
+    monkeypatch.setenv("PORT", "eighty")
+    with pytest.raises(RuntimeError, match="PORT must be a whole number"):
+        Config("development")
+
+
+def test_binds_default_to_sqlite_files_under_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    binds = Config("development").SQLALCHEMY_BINDS
+    assert binds == {b: f"sqlite:///{tmp_path / f'{b}.db'}" for b in ("users", "social", "items", "community", "audit")}
+
+
+def test_production_app_sends_hsts_and_secure_cookies(make_app, production_env, tmp_path, caplog):
+    production_env.setenv("INSTANCE_PATH", str(tmp_path / "prod"))  # after make_app's own setting
+    with caplog.at_level(logging.WARNING):
+        app = make_app(Config())
+    assert app.config["APP_ENV"] == "production" and not app.testing
+    assert "EMBEDDED STORE IN PRODUCTION" in caplog.text
+    response = app.test_client().get("/signin", base_url="https://dreamdot.example")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("dreamdot_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_mongomock_warning_is_logged_when_not_testing(make_app, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="dreamdot.stores"):
+        make_app(settings.TestingConfig(tmp_path / "dev"), TESTING=False)
+    assert "MONGODB_URI is not set" in caplog.text
+    assert "IN MEMORY (mongomock)" in caplog.text
+
+
+def test_no_mongomock_warning_in_tests(make_app, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="dreamdot.stores"):
+        make_app(settings.TestingConfig(tmp_path / "quiet"))
+    assert "MONGODB_URI is not set" not in caplog.text
+
+
+def test_healthz_reports_every_bind_mongodb_and_embedded_defaults(app, client, htmx):
+    for headers in ({}, htmx):
+        response = client.get("/healthz", headers=headers)
+        assert response.status_code == 200
+        report = response.get_json()
+        assert report["ok"] is True
+        assert report["checks"] == {"db:users": "ok", "db:social": "ok", "db:items": "ok",
+                                    "db:community": "ok", "db:audit": "ok", "mongodb": "ok"}
+        assert report["stores"]["mongodb"] == "mongomock"
+        assert report["stores"]["media"] == "local"
+        warnings = " ".join(report["embedded_defaults"])
+        assert "MongoDB is in memory" in warnings and "Media are local files" in warnings
+        if not any(url.startswith("postgresql") for url in app.config["SQLALCHEMY_BINDS"].values()):
+            assert "SQLite files for binds users, social, items, community, audit" in warnings
+        assert report["production"] is False
+
+
+def test_healthz_is_503_when_a_store_is_down(app, client, monkeypatch):
+    def down():
+        raise ConnectionError("mongo is down")
+
+    monkeypatch.setattr("app.services.health.mongo_db", down)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["mongodb"] == "unavailable"
+
+
+def test_gunicorn_settings_come_from_the_environment(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("PORT", "8123")
+    path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.workers == 3
+    assert module.bind in ("0.0.0.0:8123", ["0.0.0.0:8123"], ":8123")
+    assert "gevent" in module.worker_class
+
+
+def test_procfile_has_web_and_release():
+    from pathlib import Path
+
+    procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
+    lines = dict(line.split(":", 1) for line in procfile.strip().splitlines())
+    assert "gunicorn" in lines["web"] and "gunicorn.conf.py" in lines["web"]
+    release = lines["release"].split()
+    assert release[0] == "flask" and release[-2:] == ["db", "upgrade"]
+
+
+@pytest.mark.postgres
+def test_five_binds_share_one_postgresql_database(app, client):
+    import os
+
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL is not set")
+    stores = client.get("/healthz").get_json()["stores"]
+    assert {stores[f"bind:{b}"] for b in ("users", "social", "items", "community", "audit")} == {"postgresql"}
+    response = client.post("/api/auth/signup", json={"username": "pguser", "email": "pg@example.com",
+                                                     "password": "violet-kettle-9921"})
+    assert response.status_code == 201
+    assert client.get("/api/users/pguser").status_code == 200
+
+
+def test_every_setting_is_documented_in_env_example():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "config.py").read_text()
+    names = set(re.findall(r'env_(?:str|int|bool)\(\s*"([A-Z0-9_]+)"', source))
+    names |= {f"DATABASE_URL_{b.upper()}" for b in ("users", "social", "items", "community", "audit")}
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    assert names - documented == set()
+
+
+def test_several_workers_on_embedded_broker_and_limits_are_warned(make_app):
+    other = make_app(WEB_CONCURRENCY=3)
+    warnings = " ".join(other.test_client().get("/healthz").get_json()["embedded_defaults"])
+    embedded = not other.config["REDIS_URL"]  # TEST_REDIS_URL puts both on Redis
+    assert ("In-process broker with several workers" in warnings) == embedded
+    assert ("Rate limits kept in memory with several workers" in warnings) == embedded
+
+
+def test_mongodb_uri_selects_a_real_server(make_app):
+    import mongoengine
+    import mongomock
+
+    other = make_app(MONGODB_URI="mongodb://127.0.0.1:9/dreamdot_absent")
+    assert other.extensions["dreamdot.mongo_mode"] == "server"
+    with other.app_context():
+        assert not isinstance(mongoengine.get_connection(), mongomock.MongoClient)

@@ -1,0 +1,163 @@
+"""Accounts service: the sign-up rules, authentication and password hashing."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, User
+from app.models.base import utcnow
+from app.services import Origin, accounts
+from app.services.errors import Conflict, Invalid, NotAllowed, Unauthorized
+from tests.factories import PASSWORD, UserFactory
+
+GOOD_PASSWORD = "violet-kettle-9921"
+
+
+def signup(username="alice", email="alice@example.com", password=GOOD_PASSWORD, **kw):
+    return accounts.signup(username, email, password, **kw)
+
+
+def users_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_signup_creates_a_user_with_normalized_keys():
+    user = signup("Alice_01", "Alice@Example.COM", display_name="  Alice   W ")
+    assert user.username == "alice_01"
+    assert user.email_key == "alice@example.com"
+    assert user.display_name == "Alice W"
+    assert user.password_hash.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ab", "a" * 31, "bad-name", "bad name", "émile", "", "<script>alert(1)</script>", "al<script>"],
+)
+def test_signup_refuses_bad_usernames(username):
+    with pytest.raises(Invalid) as caught:
+        signup(username=username)
+    assert caught.value.status == 400
+    assert "username" in caught.value.fields
+    assert users_count() == 0
+
+
+@pytest.mark.parametrize("username", ["abc", "a" * 30, "under_score_9"])
+def test_signup_accepts_usernames_of_3_to_30(username):
+    assert signup(username=username).username == username
+
+
+def test_username_is_unique_ignoring_case():
+    signup("alice")
+    with pytest.raises(Conflict) as caught:
+        signup("ALICE", email="other@example.com")
+    assert caught.value.status == 409
+    assert "username" in caught.value.fields
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.com", "a b@example.com", "x" * 250 + "@e.com"])
+def test_signup_refuses_malformed_email(email):
+    with pytest.raises(Invalid) as caught:
+        signup(email=email)
+    assert "email" in caught.value.fields
+    assert users_count() == 0
+
+
+def test_email_is_unique_ignoring_case():
+    signup("alice", "alice@example.com")
+    with pytest.raises(Conflict) as caught:
+        signup("bob", "ALICE@EXAMPLE.COM")
+    assert "email" in caught.value.fields
+    assert users_count() == 1
+
+
+@pytest.mark.parametrize(
+    "password, why",
+    [
+        ("short9x!", "at least 10"),
+        ("x" * 9, "at least 10"),
+        ("Zq" + "x9" * 128, "at most 256"),
+        ("password123", "too common"),
+        ("1234567890", "too common"),
+        ("qwertyuiop", "too common"),
+        ("aaaaaaaaaaaa", "too common"),
+    ],
+)
+def test_signup_refuses_short_long_and_common_passwords(password, why):
+    with pytest.raises(Invalid) as caught:
+        signup(password=password)
+    assert why in caught.value.fields["password"]
+    assert users_count() == 0
+
+
+def test_password_of_10_and_256_characters_is_accepted():
+    assert signup("ten", "ten@example.com", "kx7-qpz!wm")
+    assert signup("long", "long@example.com", ("kx7-qpz!wm" * 26)[:256])
+
+
+def test_argon2id_at_owasp_parameters():
+    user = signup()
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_signup_is_audited():
+    user = signup(origin=Origin(ip="198.51.100.4", user_agent="UA"))
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "signup"))
+    assert (event.user_id, event.ip, event.user_agent) == (user.id, "198.51.100.4", "UA")
+
+
+def test_authenticate_by_username_or_email_in_any_case():
+    user = UserFactory(username="carol", email="Carol@Example.com", email_key="carol@example.com")
+    assert accounts.authenticate("carol", PASSWORD) == user
+    assert accounts.authenticate("CAROL", PASSWORD) == user
+    assert accounts.authenticate("carol@example.com", PASSWORD) == user
+    assert accounts.authenticate("CAROL@EXAMPLE.COM", PASSWORD) == user
+
+
+def test_unknown_user_and_wrong_password_get_one_message():
+    UserFactory(username="carol")
+    with pytest.raises(Unauthorized) as unknown:
+        accounts.authenticate("nobody", PASSWORD)
+    with pytest.raises(Unauthorized) as wrong:
+        accounts.authenticate("carol", "not-the-password")
+    assert unknown.value.message == wrong.value.message
+    assert unknown.value.code == wrong.value.code == "invalid_credentials"
+    assert unknown.value.status == 401
+
+
+def test_suspended_user_is_refused():
+    UserFactory(username="carol", suspended_at=utcnow())
+    with pytest.raises(NotAllowed) as caught:
+        accounts.authenticate("carol", PASSWORD)
+    assert caught.value.code == "suspended"
+
+
+def test_session_row_is_refused_once_revoked_expired_or_suspended(user):
+    auth = accounts.start_session(user)
+    assert accounts.user_for_session(user.id, auth.id) == user
+    auth.expires_at = utcnow()
+    db.session.flush()
+    assert accounts.user_for_session(user.id, auth.id) is None
+    other = accounts.start_session(user)
+    user.suspended_at = utcnow()
+    db.session.flush()
+    assert accounts.user_for_session(user.id, other.id) is None
+
+
+def test_token_is_signed_and_names_a_live_session(user):
+    token = accounts.issue_token(user)
+    assert accounts.user_for_token(token) == user
+    assert accounts.user_for_token(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]) is None
+    assert accounts.user_for_token("garbage") is None
+    accounts.end_all_sessions(user)
+    assert accounts.user_for_token(token) is None
+
+
+def test_a_racing_signup_for_the_same_name_is_a_conflict(monkeypatch):
+    signup("alice", "alice@example.com")
+    db.session.commit()
+    # Another request passed the availability check before this one inserted.
+    monkeypatch.setattr("app.services.accounts.registration._ensure_available", lambda *_: None)
+    with pytest.raises(Conflict) as caught:
+        signup("alice", "other@example.com")
+    assert caught.value.code == "taken"
+    assert users_count() == 1

@@ -110,3 +110,36 @@ def test_chat_javascript_stays_under_60_kb_gzipped():
     files = [STATIC / "vendor" / "tweetnacl-1.0.3.min.js", *sorted((STATIC / "js" / "chat").glob("*.js"))]
     total = sum(len(gzip.compress(f.read_bytes(), 9)) for f in files)
     assert total < 60 * 1024, total
+
+
+def test_a_community_chat_keys_itself_and_a_newcomer_waits_for_keys(new_browser_page):
+    from tests.factories.communities import add_member, make_community
+
+    alice, dave = UserFactory(), UserFactory()
+    community = make_community(alice)
+    a = new_browser_page()
+    sign_in(a, alice)
+    open_chat(a)
+    a.click(f"form[action='/chat/community/{community.slug}'] button")
+    a.wait_for_url(re.compile(r"/chat/[0-9a-f]{24}$"))
+    conversation_url = a.url
+    expect(a.locator("#chat-composer")).to_be_visible()  # her browser made the epoch key
+    a.fill("#chat-input", "hello community")
+    a.click("#chat-send")
+    expect(a.locator("#chat-messages li.mine .chat-ticks")).to_have_text(["✓"])
+    a.goto("/chat")  # her conversation page (and its websocket) closes; the key stays
+
+    d = new_browser_page()
+    sign_in(d, dave)
+    open_chat(d)
+    add_member(community, dave)
+    d.goto(conversation_url)
+    expect(d.locator("#chat-waiting")).to_be_visible()
+    expect(d.locator("#chat-messages li .chat-undecryptable")).to_have_count(1)
+
+    a.goto(conversation_url)  # a member's browser comes online and hands Dave the key
+    expect(d.locator("#chat-waiting")).to_be_hidden()
+    expect(d.locator("#chat-messages li.theirs .chat-body")).to_have_text(["hello community"])
+    d.fill("#chat-input", "thanks")
+    d.click("#chat-send")
+    expect(a.locator("#chat-messages li.theirs .chat-body")).to_have_text(["thanks"])

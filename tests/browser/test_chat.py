@@ -135,6 +135,7 @@ def test_a_community_chat_keys_itself_and_a_newcomer_waits_for_keys(new_browser_
     add_member(community, dave)
     d.goto(conversation_url)
     expect(d.locator("#chat-waiting")).to_be_visible()
+    expect(d.locator("#chat-composer")).to_be_hidden()
     expect(d.locator("#chat-messages li .chat-undecryptable")).to_have_count(1)
 
     a.goto(conversation_url)  # a member's browser comes online and hands Dave the key

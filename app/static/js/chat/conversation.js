@@ -211,6 +211,10 @@
   function sendPayload(body, blobIds) {
     var nonce = nacl.randomBytes(24), plain = C.utf8(JSON.stringify(body)), sealed;
     var clientId = (crypto.randomUUID ? crypto.randomUUID() : C.hex(nacl.randomBytes(16)));
+    if (conv.kind === "community" && !S.epochKeys[conv.epoch]) {
+      show("chat-waiting", true);
+      return Promise.reject(new Error("waiting for keys"));
+    }
     var done = conv.kind === "direct" ? peerKey(others()[0]).then(function (pk) { sealed = nacl.box(plain, nonce, pk, keys.secretKey); })
       : Promise.resolve().then(function () { sealed = nacl.secretbox(plain, nonce, S.epochKeys[conv.epoch]); });
     return done.then(function () {
@@ -261,7 +265,10 @@
       upload(file).then(function (body) { return sendPayload(body, [body.blob_id]); })
         .catch(function (err) { status("The file was not sent: " + err.message); });
     }
-    if (text) { input.value = ""; sendPayload({ type: "text", text: text }); }
+    if (text) {
+      sendPayload({ type: "text", text: text }).then(function () { input.value = ""; },
+        function (err) { status("Not sent: " + err.message); });
+    }
     typing(false); lastTypingSent = 0;
   }
 

@@ -203,8 +203,10 @@
     ws.onmessage = function (e) { try { onEvent(JSON.parse(e.data)); } catch (err) { /* ignore a bad frame */ } };
     ws.onclose = function () {
       status("Reconnecting…");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 15000);
+      // Exponential backoff with jitter: after an outage every browser reconnects, and a
+      // random half of each delay keeps them from all arriving in the same instant.
+      setTimeout(connect, retry / 2 + Math.random() * retry / 2);
+      retry = Math.min(retry * 2, 30000);
     };
   }
 

@@ -213,3 +213,45 @@ def test_redis_cut_keeps_pages_working_and_streams_catch_up(app, make_app, tmp_p
         stream.close()
         server.shutdown()
         proxy.close()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set")
+def test_chat_survives_a_redis_cut_and_catches_up_by_history(app, make_app, tmp_path):
+    from tests.chat.peers import Peer
+    from tests.support.live import serving
+
+    proxy = TcpProxy(urlsplit(REDIS_URL).port or 6379)
+    config = TestingConfig(tmp_path / "chat-redis")
+    config.REDIS_URL = config.RATELIMIT_STORAGE_URI = proxy.url(REDIS_URL)
+    config.SQLALCHEMY_BINDS = dict(app.config["SQLALCHEMY_BINDS"])
+    application = make_app(config)
+    ada_user, bea_user = UserFactory(), UserFactory()
+    with serving(application) as server:
+        ada = Peer(server, ada_user, bearer(app, ada_user)["Authorization"][7:])
+        bea = Peer(server, bea_user, bearer(app, bea_user)["Authorization"][7:])
+        try:
+            conversation_id = ada.direct_with(bea.id)
+            ada.connect()
+            bea.connect()
+            first = bea.expect("message", client_msg_id=ada.send_direct(conversation_id, bea.id, "before"))
+
+            proxy.cut()
+            # The message is stored (MongoDB); only its live relay (Redis) is lost.
+            sent = ada.send_direct(conversation_id, bea.id, "during the cut")
+            assert ada.expect("message_ack", client_msg_id=sent)["status"] == "stored"
+            assert bea.quiet("message", wait=0.5, client_msg_id=sent)
+            # A client connecting meanwhile is served, without presence.
+            bea.ws.close()
+            bea.connect()
+
+            proxy.restore()
+            # What the browser does on (re)connect: history after the last message it has.
+            history = bea.http.get(f"/api/chat/conversations/{conversation_id}/messages",
+                                   params={"after": first["id"]}).json()["messages"]
+            assert [m["client_msg_id"] for m in history] == [sent]
+            assert bea.open_direct(history[0]) == "during the cut"
+        finally:
+            ada.close()
+            bea.close()
+            proxy.close()

@@ -131,8 +131,9 @@ class ChatConnection:
     def greet(self) -> None:
         conversations = chat.list_conversations(self.user_id)
         contacts = presence.contacts_in(conversations, self.user_id)
-        presence.come_online(self.user_id, self.id, contacts)
-        for user_id, online in presence.online_among(contacts).items():
+        # Presence lives in Redis: while Redis is away, chat works without it.
+        self.safely(lambda: presence.come_online(self.user_id, self.id, contacts))
+        for user_id, online in (self.safely(lambda: presence.online_among(contacts)) or {}).items():
             self.send(frame("presence", {"user_id": user_id, "online": online}))
         for conversation in conversations:
             chat.request_missing_keys(conversation)
@@ -197,9 +198,9 @@ class ChatConnection:
     def contacts(self) -> set[int]:
         return presence.contacts_in(chat.list_conversations(self.user_id), self.user_id)
 
-    def safely(self, action) -> None:
+    def safely(self, action):
         try:
-            action()
+            return action()
         except Exception:  # noqa: BLE001 - presence is best effort; the TTL corrects it
             log.warning("presence update failed for user %s", self.user_id, exc_info=True)
 

@@ -59,9 +59,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.docs import bp as docs_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
+    from app.blueprints.posts import api_bp as posts_api, bp as posts_bp
+    from app.blueprints.social import api_bp as social_api, bp as social_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
 
-    for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api):
+    for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
+                      posts_bp, posts_api, social_bp, social_api):
         app.register_blueprint(blueprint)
 
 

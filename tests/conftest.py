@@ -60,12 +60,25 @@ def is_postgres(application) -> bool:
     return any(url.startswith("postgresql") for url in application.config["SQLALCHEMY_BINDS"].values())
 
 
+def _forget_request_user(sender, **extra):
+    # Test requests reuse the test's app context, so `g` outlives a request; in production
+    # every request has its own. Forget Flask-Login's cached user so each request signs in
+    # by its own cookie or token.
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 @pytest.fixture(autouse=True)
 def _clean(app):
     """Each test starts from empty stores and runs inside an app context."""
+    from flask import request_started
+
     ctx = app.app_context()
     ctx.push()
+    request_started.connect(_forget_request_user, app)
     yield
+    request_started.disconnect(_forget_request_user, app)
     db.session.remove()
     _empty_databases(app)
     from app.services.stores import mongo_db

@@ -64,3 +64,45 @@ class Notification(SocialModel):
     url: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Post(SocialModel):
+    """A short text post with up to four images. `images` holds [{"key", "alt"}] so a feed
+    page needs no extra query for them; the counts are kept on the row."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        sa.Index("ix_posts_created_id", "created_at", "id"),
+        sa.Index("ix_posts_author_created_id", "author_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column()
+    body: Mapped[str] = mapped_column(sa.Text())
+    content_warning: Mapped[str | None] = mapped_column(sa.String(200))
+    images: Mapped[list] = mapped_column(sa.JSON(), default=list)
+    like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    comment_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Comment(SocialModel):
+    __tablename__ = "comments"
+    __table_args__ = (sa.Index("ix_comments_post_created_id", "post_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(index=True)
+    body: Mapped[str] = mapped_column(sa.Text())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Like(SocialModel):
+    """One row per (post, user): the primary key makes a second like impossible."""
+
+    __tablename__ = "likes"
+    __table_args__ = (sa.Index("ix_likes_user", "user_id"),)
+
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import threading
 import time
@@ -100,6 +101,10 @@ class MemoryBroker:
     def publish(self, channel: str, event: dict) -> None:
         self.hub.dispatch(channel, event)
 
+    def publish_many(self, channels: list[str], event: dict) -> None:
+        for channel in channels:
+            self.hub.dispatch(channel, event)
+
     def subscribe(self, channels: list[str]) -> Subscription:
         return self.hub.add(channels)
 
@@ -108,30 +113,72 @@ class MemoryBroker:
 
 
 class RedisBroker:
+    """Redis pub/sub. Publishing uses the shared client; receiving uses one pattern listener
+    per process, started lazily on the first subscription (and again in a forked child, whose
+    copy of the parent's thread does not run)."""
+
     mode = "redis"
+    READY_WAIT = 3.0
 
     def __init__(self, url: str, prefix: str = PREFIX) -> None:
         import redis
 
         self.prefix = prefix
         self.hub = LocalHub()
-        self.redis = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
+        self.redis = redis.Redis.from_url(
+            url, health_check_interval=30, socket_timeout=10, socket_connect_timeout=3
+        )
         self.url = url
         self._stop = threading.Event()
-        self._listener = threading.Thread(target=self._listen, name="broker-listener", daemon=True)
-        self._listener.start()
+        self._ready = threading.Event()
+        self._start_lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+        self._listener_pid: int | None = None
 
     def publish(self, channel: str, event: dict) -> None:
+        self.publish_many([channel], event)
+
+    def publish_many(self, channels: list[str], event: dict) -> None:
         import redis
 
+        if not channels:
+            return
+        data = json.dumps(event, separators=(",", ":"))
         try:
-            self.redis.publish(self.prefix + channel, json.dumps(event, separators=(",", ":")))
+            with self.redis.pipeline(transaction=False) as pipe:
+                for channel in channels:
+                    pipe.publish(self.prefix + channel, data)
+                pipe.execute()
         except redis.RedisError as exc:
             # Live delivery is best effort; the database keeps what must not be lost.
-            log.warning("broker publish to %s failed: %s", channel, exc)
+            log.warning("broker publish to %d channel(s) failed: %s", len(channels), exc)
 
     def subscribe(self, channels: list[str]) -> Subscription:
-        return self.hub.add(channels)
+        subscription = self.hub.add(channels)
+        self._ensure_listener()
+        # An event published right after subscribe() returns must not be missed: wait
+        # (briefly, and only the first time) until the listener's psubscribe is confirmed.
+        if not self._ready.wait(self.READY_WAIT):
+            log.warning("broker listener not ready after %.1fs; live events may be late", self.READY_WAIT)
+        return subscription
+
+    def _ensure_listener(self) -> None:
+        pid = os.getpid()
+        if self._listener_pid == pid and self._listener is not None and self._listener.is_alive():
+            return
+        with self._start_lock:
+            if self._listener_pid == pid and self._listener is not None and self._listener.is_alive():
+                return
+            self._ready.clear()
+            self._stop.clear()
+            self._listener_pid = pid
+            self._listener = threading.Thread(target=self._listen, name="broker-listener", daemon=True)
+            self._listener.start()
+
+    def _pattern(self) -> str:
+        # The prefix is literal: escape the glob characters Redis patterns know.
+        escaped = "".join("\\" + c if c in "*?[]\\" else c for c in self.prefix)
+        return escaped + "*"
 
     def _listen(self) -> None:
         import redis
@@ -140,15 +187,19 @@ class RedisBroker:
         while not self._stop.is_set():
             pubsub = None
             try:
-                pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(self.prefix + "*")
-                delay = 0.5
+                pubsub = self.redis.pubsub()
+                pubsub.psubscribe(self._pattern())
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=1.0)
-                    if message and message["type"] == "pmessage":
-                        channel = message["channel"].decode()[len(self.prefix) :]
-                        self.hub.dispatch(channel, json.loads(message["data"]))
-            except (redis.RedisError, OSError, ValueError) as exc:
+                    if not message:
+                        continue
+                    if message["type"] == "psubscribe":
+                        self._ready.set()
+                        delay = 0.5
+                    elif message["type"] == "pmessage":
+                        self._dispatch(message)
+            except (redis.RedisError, OSError) as exc:
+                self._ready.clear()
                 log.warning("broker listener lost Redis (%s); retrying in %.1fs", exc, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)
@@ -156,11 +207,23 @@ class RedisBroker:
                 if pubsub is not None:
                     try:
                         pubsub.close()
-                    except Exception:  # noqa: BLE001 - closing a broken connection
+                    except Exception:  # noqa: BLE001, S110 - closing a broken connection
                         pass
+
+    def _dispatch(self, message: dict) -> None:
+        channel = message["channel"].decode()[len(self.prefix) :]
+        try:
+            event = json.loads(message["data"])
+        except ValueError:
+            log.warning("broker ignored a message on %s that is not JSON", channel)
+            return
+        self.hub.dispatch(channel, event)
 
     def close(self) -> None:
         self._stop.set()
+        self._ready.clear()
+        if self._listener is not None and self._listener_pid == os.getpid():
+            self._listener.join(timeout=3)
 
 
 def init_broker(app) -> None:
@@ -178,13 +241,37 @@ def publish(channel: str, event: dict) -> None:
     broker().publish(channel, event)
 
 
-def publish_after_commit(session, channel: str, event: dict) -> None:
-    """Publish once the current transaction commits (dropped if it rolls back), so a
-    subscriber that reads the database finds what the event announces."""
-    session.info.setdefault("dreamdot_publish", []).append((channel, event))
+def publish_many(channels: list[str], event: dict) -> None:
+    """One event to many channels (one Redis round trip)."""
+    broker().publish_many(list(channels), event)
 
 
+def publish_after_commit(session, channel: str | list[str], event: dict) -> None:
+    """Publish once the current transaction commits (dropped if it rolls back, including a
+    rolled-back savepoint it was made in), so a subscriber that reads the database finds
+    what the event announces. `channel` may be a list: one event to many channels."""
+    from sqlalchemy.orm import scoped_session
+
+    if isinstance(session, scoped_session):
+        session = session()
+    channels = [channel] if isinstance(channel, str) else list(channel)
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((transaction, channels, event))
+
+
+_PENDING = "dreamdot_publish"
 _hooks_installed = False
+
+
+def _within(transaction, ended) -> bool:
+    """Whether `transaction` is `ended` or nested inside it (None: made before any began)."""
+    if transaction is None:
+        return ended.parent is None
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def install_session_hooks(db) -> None:
@@ -198,13 +285,18 @@ def install_session_hooks(db) -> None:
 
     @sa.event.listens_for(Session, "after_commit")
     def _after_commit(session):
-        pending = session.info.pop("dreamdot_publish", [])
-        for channel, event in pending:
-            publish(channel, event)
+        pending = session.info.pop(_PENDING, [])
+        for _transaction, channels, event in pending:
+            try:
+                publish_many(channels, event)
+            except Exception:  # noqa: BLE001 - the commit stands; live delivery is best effort
+                log.exception("broker publish after commit failed")
 
-    @sa.event.listens_for(Session, "after_rollback")
-    def _after_rollback(session):
-        session.info.pop("dreamdot_publish", None)
+    @sa.event.listens_for(Session, "after_soft_rollback")
+    def _after_rollback(session, previous_transaction):
+        pending = session.info.get(_PENDING)
+        if pending:
+            session.info[_PENDING] = [p for p in pending if not _within(p[0], previous_transaction)]
 
 
 def user_channel(user_id: int) -> str:

@@ -1,6 +1,7 @@
 """factory_boy factories, one module per domain, and small data makers."""
 
 from tests.factories.media import make_image
+from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
 from tests.factories.users import PASSWORD, UserFactory
 
-__all__ = ["PASSWORD", "UserFactory", "make_image"]
+__all__ = ["PASSWORD", "CommentFactory", "PostFactory", "UserFactory", "block", "follow", "make_image", "mute"]

@@ -11,7 +11,9 @@ from app.web.uploads import upload_or_none
 
 @api_bp.get("/<username>")
 def show(username: str):
-    user = accounts.get_user_by_username(username)
+    from app.services.social.people import get_visible_user
+
+    user = get_visible_user(username, current_user)
     profile = accounts.profile_view(user, viewer=current_user)
     return jsonify(user=profile["user"], is_following=profile["is_following"],
                    is_blocked=profile["is_blocked"])

@@ -14,9 +14,14 @@ from app.web.uploads import upload_or_none
 
 @bp.get("/u/<username>")
 def show(username: str):
-    user = accounts.get_user_by_username(username)
+    from app.services.social.feeds import profile_feed
+    from app.services.social.people import get_visible_user
+
+    user = get_visible_user(username, current_user)  # a block hides the profile both ways
     profile = accounts.profile_view(user, viewer=current_user)
-    return render("users/show.html", "users/_profile_header.html", profile=profile, user=user)
+    page = profile_feed(user, current_user)
+    return render("posts/profile.html", "users/_profile_header.html", profile=profile, user=user,
+                  feed=page, more_url=url_for("posts.profile_posts", username=user.username))
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])

@@ -94,6 +94,7 @@ def serialize_user(user: User, counts: dict | None = None) -> dict:
 
 def profile_view(user: User, viewer=None) -> dict:
     """What a profile page shows `viewer` (None or anonymous for signed-out readers)."""
+    from app.models.social import Block
     from app.services.social.counts import is_following
 
     viewer_id = viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
@@ -101,5 +102,7 @@ def profile_view(user: User, viewer=None) -> dict:
         "user": serialize_user(user),
         "is_self": viewer_id == user.id,
         "is_following": bool(viewer_id) and is_following(viewer_id, user.id),
-        "is_blocked": False,
+        # True when the viewer blocked this user (a block hides the profile both ways, so
+        # a page that can be seen shows False; the field is kept for api.md's clients).
+        "is_blocked": bool(viewer_id) and db.session.get(Block, (viewer_id, user.id)) is not None,
     }

@@ -14,7 +14,7 @@ def is_blocked_between(a_id: int | None, b_id: int | None) -> bool:
         return False
     return bool(
         db.session.scalar(
-            sa.select(sa.literal(1)).where(
+            sa.select(Block.blocker_id).where(
                 sa.or_(
                     sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
                     sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
@@ -34,3 +34,34 @@ def blocked_user_ids(user_id: int | None) -> set[int]:
         )
     )
     return {b if a == user_id else a for a, b in rows}
+
+
+def block_user(user, target) -> bool:
+    """Block `target`: both stop seeing each other, and follows both ways are removed."""
+    from app.models.base import utcnow
+    from app.services.errors import Invalid
+    from app.services.social.follows import remove_follows_between
+    from app.services.social.sql import insert_ignore
+
+    if target.id == user.id:
+        raise Invalid("You cannot block yourself.", code="cannot_block_self", fields={"user_id": "That is you."})
+    insert_ignore(Block, {"blocker_id": user.id, "blocked_id": target.id, "created_at": utcnow()})
+    remove_follows_between(user.id, target.id)
+    return True
+
+
+def unblock_user(user, target_id: int) -> bool:
+    if not 0 < target_id < 2**62:
+        return False
+    db.session.execute(sa.delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == target_id))
+    return False
+
+
+def list_blocked(user) -> list:
+    """The users `user` blocked, most recent first."""
+    from app.services.social.people import users_by_id
+
+    ids = list(db.session.scalars(
+        sa.select(Block.blocked_id).where(Block.blocker_id == user.id).order_by(Block.created_at.desc())))
+    people = users_by_id(ids)
+    return [people[i] for i in ids if i in people]

@@ -1,0 +1,148 @@
+"""Pages: feeds, a post with its comments, writing and deleting posts and comments, likes."""
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+
+from app.blueprints.posts import bp
+from app.blueprints.posts.forms import ActionForm, CommentForm, PostForm
+from app.services.errors import ServiceError
+from app.services.social import comments, feeds, likes, posts
+from app.services.social.people import get_visible_user
+from app.web.auth import login_required, safe_next
+from app.web.context import current_origin
+from app.web.forms import apply_errors
+from app.web.htmx import redirect_to, render, wants_partial
+from app.web.limits import write_limit
+from app.web.uploads import upload_or_none
+
+
+def _feed(page_template: str, page, **context):
+    return render(page_template, "posts/_feed_page.html", feed=page, **context)
+
+
+@bp.get("/home")
+@login_required
+def home():
+    page = feeds.home_feed(current_user, cursor=request.args.get("cursor"))
+    return _feed("posts/home.html", page, form=PostForm(), more_url=url_for("posts.home"))
+
+
+@bp.get("/explore")
+def explore():
+    page = feeds.explore_feed(current_user, cursor=request.args.get("cursor"))
+    return _feed("posts/explore.html", page, more_url=url_for("posts.explore"))
+
+
+@bp.get("/u/<username>/posts")
+def profile_posts(username: str):
+    from app.services import accounts
+
+    user = get_visible_user(username, current_user)
+    page = feeds.profile_feed(user, current_user, cursor=request.args.get("cursor"))
+    profile = accounts.profile_view(user, viewer=current_user)
+    return _feed("posts/profile.html", page, user=user, profile=profile,
+                 more_url=url_for("posts.profile_posts", username=user.username))
+
+
+@bp.post("/posts")
+@login_required
+@write_limit
+def create():
+    form = PostForm()
+    if form.validate_on_submit():
+        images = [posts.ImageUpload(upload, alt) for upload, alt in form.image_pairs() if upload_or_none(upload)]
+        try:
+            post = posts.create_post(current_user, form.body.data, content_warning=form.content_warning.data,
+                                     images=images, origin=current_origin())
+        except ServiceError as exc:
+            apply_errors(form, exc)
+            status = 413 if exc.status == 413 else 422
+            return render("posts/new.html", "posts/_post_form.html", status=status, form=form)
+        if wants_partial():
+            entry = feeds.Entry(post=post, author=current_user)
+            return render("posts/new.html", "posts/_post_created.html", form=PostForm(formdata=None), entry=entry)
+        flash("Your post is up.", "success")
+        return redirect_to(url_for("posts.home"))
+    return render("posts/new.html", "posts/_post_form.html", status=422, form=form)
+
+
+@bp.get("/posts/<int:post_id>")
+def show(post_id: int):
+    post = posts.get_post(post_id, current_user)
+    entries, next_cursor = comments.list_comments(post.id, current_user, cursor=request.args.get("cursor"),
+                                                   limit=50)
+    entry = _entry(post)
+    context = {"entry": entry, "comments": entries, "next_cursor": next_cursor, "form": CommentForm()}
+    if request.args.get("cursor"):
+        return render("posts/show.html", "posts/_comments_page.html", **context)
+    return render("posts/show.html", "posts/_post.html", **context)
+
+
+def _entry(post):
+    from app.services.social.people import users_by_id
+
+    author = users_by_id([post.author_id]).get(post.author_id) or abort(404)
+    uid = current_user.id if current_user.is_authenticated else None
+    return feeds.Entry(post=post, author=author, liked=posts.is_liked(uid, post.id))
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@login_required
+def destroy(post_id: int):
+    if ActionForm().validate_on_submit():
+        posts.delete_post(current_user, post_id, origin=current_origin())
+        flash("Your post is deleted.", "info")
+    return redirect_to(url_for("posts.home"))
+
+
+@bp.post("/posts/<int:post_id>/like")
+@login_required
+@write_limit
+def like(post_id: int):
+    return _like(post_id, likes.like_post)
+
+
+@bp.post("/posts/<int:post_id>/unlike")
+@login_required
+@write_limit
+def unlike(post_id: int):
+    return _like(post_id, likes.unlike_post)
+
+
+def _like(post_id: int, action):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    result = action(current_user, post_id)
+    if wants_partial():
+        return render("posts/_like_button.html", post_id=post_id, liked=result["liked"],
+                      like_count=result["like_count"], next_url=form.next.data)
+    return redirect_to(safe_next(form.next.data) or url_for("posts.show", post_id=post_id))
+
+
+@bp.post("/posts/<int:post_id>/comments")
+@login_required
+@write_limit
+def comment(post_id: int):
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            created = comments.add_comment(current_user, post_id, form.body.data)
+        except ServiceError as exc:
+            if exc.status == 404:
+                raise
+            apply_errors(form, exc)
+        else:
+            return redirect_to(url_for("posts.show", post_id=post_id, _anchor=f"comment-{created.id}"))
+    post = posts.get_post(post_id, current_user)
+    return render("posts/comment_new.html", "posts/_comment_form.html", status=422, form=form, post=post)
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def destroy_comment(comment_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    post_id = comments.delete_comment(current_user, comment_id)
+    flash("The comment is deleted.", "info")
+    return redirect_to(url_for("posts.show", post_id=post_id))

@@ -1,0 +1,74 @@
+"""Opaque, signed keyset cursors: (created_at, id) of the last row of a page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.services.errors import Invalid
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="dreamdot.cursor")
+
+
+def encode_cursor(created_at: datetime, row_id: int) -> str:
+    return _serializer().dumps([created_at.isoformat(), row_id])
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """None for the first page; Invalid (400 `invalid_cursor`) for anything not ours."""
+    if not cursor:
+        return None
+    bad = Invalid("That page link is damaged or out of date. Start again from the first page.",
+                  code="invalid_cursor", fields={"cursor": "Not a valid cursor."})
+    try:
+        when, row_id = _serializer().loads(cursor)
+        when = datetime.fromisoformat(when)
+    except (BadSignature, ValueError, TypeError):
+        raise bad from None
+    if not isinstance(row_id, int) or when.tzinfo is None:
+        raise bad
+    return when, row_id
+
+
+def clean_limit(value, default: int = DEFAULT_LIMIT) -> int:
+    """`?limit=` as an int in 1..100; Invalid for anything else."""
+    if value in (None, ""):
+        return default
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", code="validation_failed",
+                      fields={"limit": f"A number from 1 to {MAX_LIMIT}."})
+    return limit
+
+
+def keyset(query, time_col, id_col, cursor: str | None, limit: int):
+    """Newest first after the cursor, one extra row to know whether a next page exists."""
+    position = decode_cursor(cursor)
+    if position is not None:
+        import sqlalchemy as sa
+
+        from app.models.base import UTCDateTime
+
+        when, row_id = position
+        query = query.where(
+            sa.tuple_(time_col, id_col) < sa.tuple_(sa.literal(when, UTCDateTime()), sa.literal(row_id))
+        )
+    return query.order_by(time_col.desc(), id_col.desc()).limit(limit + 1)
+
+
+def split_page(rows: list, limit: int, key) -> tuple[list, str | None]:
+    """The page's rows and the next cursor (None at the end)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    created_at, row_id = key(rows[-1])
+    return rows, encode_cursor(created_at, row_id)

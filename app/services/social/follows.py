@@ -1,0 +1,60 @@
+"""Follows: idempotent follow and unfollow, and the follower and following lists."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.models.social import Follow
+from app.services.errors import Invalid, NotFound
+from app.services.notifications import notify
+from app.services.social.blocks import blocked_user_ids, is_blocked_between
+from app.services.social.cursors import clean_limit, keyset, split_page
+from app.services.social.people import users_by_id, viewer_id
+from app.services.social.sql import insert_ignore
+
+
+def follow_user(user: User, target: User) -> bool:
+    """Follow `target`; True. Nobody follows themself; nobody follows across a block (404)."""
+    if target.id == user.id:
+        raise Invalid("You cannot follow yourself.", code="cannot_follow_self",
+                      fields={"user_id": "That is you."})
+    if is_blocked_between(user.id, target.id):
+        raise NotFound("No such user.")
+    if insert_ignore(Follow, {"follower_id": user.id, "followee_id": target.id, "created_at": utcnow()}):
+        notify(target.id, "follow", actor_id=user.id, target_type="user", target_id=user.id,
+               text=f"@{user.username} followed you", url=f"/u/{user.username}")
+    return True
+
+
+def unfollow_user(user: User, target: User) -> bool:
+    """Stop following `target` (nothing happens when not following); False."""
+    db.session.execute(sa.delete(Follow).where(Follow.follower_id == user.id,
+                                               Follow.followee_id == target.id))
+    return False
+
+
+def remove_follows_between(a_id: int, b_id: int) -> None:
+    db.session.execute(sa.delete(Follow).where(sa.or_(
+        sa.and_(Follow.follower_id == a_id, Follow.followee_id == b_id),
+        sa.and_(Follow.follower_id == b_id, Follow.followee_id == a_id),
+    )))
+
+
+def list_follows(user: User, direction: str, viewer, *, cursor: str | None = None, limit=None):
+    """(users, next_cursor): who follows `user` ("followers") or whom they follow
+    ("following"), most recent first, minus users blocked either way with the viewer."""
+    limit = clean_limit(limit, 50)
+    mine, other = ((Follow.followee_id, Follow.follower_id) if direction == "followers"
+                   else (Follow.follower_id, Follow.followee_id))
+    query = sa.select(Follow).where(mine == user.id)
+    hidden = blocked_user_ids(viewer_id(viewer))
+    if hidden:
+        query = query.where(other.not_in(hidden))
+    # Follow has no id column: the other user's id breaks ties within one timestamp.
+    rows = list(db.session.scalars(keyset(query, Follow.created_at, other, cursor, limit)))
+    rows, next_cursor = split_page(rows, limit, lambda f: (f.created_at, getattr(f, other.key)))
+    people = users_by_id(getattr(f, other.key) for f in rows)
+    return [people[getattr(f, other.key)] for f in rows if getattr(f, other.key) in people], next_cursor

@@ -1,0 +1,37 @@
+"""Small SQL helpers the social services share."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+
+def insert_ignore(model, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row was actually inserted.
+
+    Under concurrency on PostgreSQL the second inserter waits for the first and then does
+    nothing, so the caller can update counters only for a real insert."""
+    session = db.session
+    dialect = session.get_bind(mapper=sa.inspect(model)).dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def parse_id(value, name: str = "post_id") -> int:
+    """An id from a form, a URL or JSON, or Invalid naming the field."""
+    from app.services.errors import Invalid, NotFound
+
+    if value is None or value == "":
+        raise Invalid(f"{name} is required.", code="validation_failed", fields={name: "Required."})
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise Invalid(f"{name} must be a number.", code="validation_failed", fields={name: "Must be a number."})
+    number = int(text)
+    if number > 2**62:
+        raise NotFound("Not found.")
+    return number

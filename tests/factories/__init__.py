@@ -1,7 +1,26 @@
 """factory_boy factories, one module per domain, and small data makers."""
 
+from tests.factories.items import (
+    CreatorPlanFactory,
+    EntitlementFactory,
+    ItemFactory,
+    SubscriptionFactory,
+)
 from tests.factories.media import make_image
 from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
 from tests.factories.users import PASSWORD, UserFactory
 
-__all__ = ["PASSWORD", "CommentFactory", "PostFactory", "UserFactory", "block", "follow", "make_image", "mute"]
+__all__ = [
+    "PASSWORD",
+    "CommentFactory",
+    "CreatorPlanFactory",
+    "EntitlementFactory",
+    "ItemFactory",
+    "PostFactory",
+    "SubscriptionFactory",
+    "UserFactory",
+    "block",
+    "follow",
+    "make_image",
+    "mute",
+]

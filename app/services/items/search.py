@@ -1,0 +1,149 @@
+"""Browsing and text search of items: ONE query function for the marketplace, the shops
+and the API. Full-text search is PostgreSQL's on PostgreSQL (an expression GIN index
+over `items.search_text`) and an FTS5 table kept in sync by `index_item` on SQLite."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.items import Item, ItemTag
+from app.services.errors import Invalid
+from app.services.items.policies import viewer_id
+from app.services.social.blocks import blocked_user_ids
+
+FTS_TABLE = "items_fts"
+TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+SORTS = ("new", "popular")
+
+
+def _engine():
+    return db.engines["items"]
+
+
+def _is_sqlite() -> bool:
+    return _engine().dialect.name == "sqlite"
+
+
+def _exec(sql: str, **params):
+    return db.session.execute(sa.text(sql), params, bind_arguments={"bind": _engine()})
+
+
+def ensure_fts() -> None:
+    """The FTS5 table on SQLite (migrations know only the models; this makes it on demand)."""
+    if _is_sqlite():
+        _exec(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_text)")
+
+
+def search_text_of(item: Item) -> str:
+    return " ".join([item.title or "", item.description or "", " ".join(item.tags or [])])
+
+
+def index_item(item: Item) -> None:
+    """Refresh the item's search text (and its FTS5 row on SQLite); call after each change."""
+    item.search_text = search_text_of(item)
+    db.session.flush()
+    if _is_sqlite():
+        ensure_fts()
+        _exec(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id", id=item.id)
+        if item.deleted_at is None:
+            _exec(f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (:id, :text)",
+                  id=item.id, text=item.search_text)
+
+
+def unindex_item(item_id: int) -> None:
+    if _is_sqlite():
+        ensure_fts()
+        _exec(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id", id=item_id)
+
+
+def _text_condition(q: str):
+    tokens = TOKEN_RE.findall(q.lower())[:8]
+    if not tokens:
+        return None
+    if _is_sqlite():
+        ensure_fts()
+        match = " ".join(f'"{t}"*' for t in tokens)  # every word, each as a prefix
+        ids = sa.select(sa.column("rowid")).select_from(sa.table(FTS_TABLE)).where(
+            sa.text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
+        return Item.id.in_(ids)
+    query = " & ".join(f"{t}:*" for t in tokens)
+    return sa.func.to_tsvector(sa.literal_column("'simple'"), Item.search_text).op("@@")(
+        sa.func.to_tsquery(sa.literal_column("'simple'"), query))
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    next_cursor: str | None
+
+
+def _encode_cursor(sort: str, item: Item) -> str:
+    key = item.popularity if sort == "popular" else (item.published_at or item.created_at).isoformat()
+    raw = json.dumps([sort, key, item.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, key, last_id = json.loads(raw)
+        if kind != sort or not isinstance(last_id, int):
+            raise ValueError
+        key = int(key) if sort == "popular" else datetime.fromisoformat(key)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise Invalid("That page link is not valid.", code="invalid_cursor",
+                      fields={"cursor": "Not a cursor of this list."}) from None
+    return key, last_id
+
+
+def clean_limit(limit, default: int = 20) -> int:
+    if limit in (None, ""):
+        return default
+    text = str(limit).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise Invalid("limit is a whole number from 1 to 100.", code="validation_failed",
+                      fields={"limit": "From 1 to 100."})
+    return int(text)
+
+
+def search_items(viewer=None, *, q: str | None = None, kind: str | None = None, tag: str | None = None,
+                 creator_id: int | None = None, sort: str = "new", cursor: str | None = None,
+                 limit=20, include_drafts: bool = False) -> Page:
+    """Published, undeleted items the viewer may see (no blocked creators), filtered and
+    sorted, one keyset page at a time. `include_drafts` is for a creator's own shop."""
+    sort = sort or "new"
+    if sort not in SORTS:
+        raise Invalid("Sort by new or popular.", code="validation_failed", fields={"sort": "new or popular."})
+    limit = clean_limit(limit)
+    stmt = sa.select(Item).where(Item.deleted_at.is_(None))
+    if include_drafts and creator_id is not None and creator_id == viewer_id(viewer):
+        pass
+    else:
+        stmt = stmt.where(Item.status == "published")
+    if creator_id is not None:
+        stmt = stmt.where(Item.creator_id == creator_id)
+    hidden = blocked_user_ids(viewer_id(viewer))
+    if hidden:
+        stmt = stmt.where(Item.creator_id.not_in(hidden))
+    if kind:
+        stmt = stmt.where(Item.kind == kind)
+    if tag:
+        stmt = stmt.where(Item.id.in_(sa.select(ItemTag.item_id).where(ItemTag.tag == tag.strip().lower())))
+    if q and q.strip():
+        condition = _text_condition(q)
+        if condition is not None:
+            stmt = stmt.where(condition)
+    key_col = Item.popularity if sort == "popular" else sa.func.coalesce(Item.published_at, Item.created_at)
+    if cursor:
+        key, last_id = _decode_cursor(cursor, sort)
+        stmt = stmt.where(sa.or_(key_col < key, sa.and_(key_col == key, Item.id < last_id)))
+    rows = list(db.session.scalars(stmt.order_by(key_col.desc(), Item.id.desc()).limit(limit + 1)))
+    next_cursor = _encode_cursor(sort, rows[limit - 1]) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)

@@ -1,0 +1,149 @@
+"""What an item shows a viewer: the API `Item` object, and the content or the preview.
+Private files appear only as signed URLs made for this viewer after the access check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.documents.items import ItemContent
+from app.extensions import db
+from app.models import User
+from app.models.items import Entitlement, Item
+from app.services.accounts import serialize_user
+from app.services.items.files import signed_file_url
+from app.services.items.policies import can_access_content, viewer_id
+from app.services.media import media_url
+
+
+def creators_by_id(items: list[Item]) -> dict[int, User]:
+    ids = {item.creator_id for item in items}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
+def owned_item_ids(viewer, items: list[Item]) -> set[int]:
+    uid = viewer_id(viewer)
+    if uid is None or not items:
+        return set()
+    return set(db.session.scalars(sa.select(Entitlement.item_id).where(
+        Entitlement.user_id == uid, Entitlement.revoked_at.is_(None),
+        Entitlement.item_id.in_([i.id for i in items]))))
+
+
+def serialize_item(item: Item, viewer=None, *, creator: User | None = None, owned: bool | None = None) -> dict:
+    """The `Item` object of api.md (plus a few extra fields)."""
+    if creator is None:
+        creator = db.session.get(User, item.creator_id)
+    if owned is None:
+        owned = bool(owned_item_ids(viewer, [item]))
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "creator": serialize_user(creator) if creator is not None else None,
+        "pricing": item.pricing,
+        "price_cents": item.price_cents,
+        "cover_url": media_url(item.cover_key),
+        "created_at": item.created_at.isoformat(),
+        "rating_avg": item.rating_avg,
+        "review_count": item.review_count,
+        "owned": owned,
+        "tags": list(item.tags or []),
+        "status": item.status,
+        "published_at": item.published_at.isoformat() if item.published_at else None,
+        "favorite_count": item.favorite_count,
+    }
+
+
+def serialize_items(items: list[Item], viewer=None) -> list[dict]:
+    creators = creators_by_id(items)
+    owned = owned_item_ids(viewer, items)
+    return [serialize_item(i, viewer, creator=creators.get(i.creator_id), owned=i.id in owned) for i in items]
+
+
+@dataclass
+class ItemView:
+    item: Item
+    locked: bool
+    content: dict | None  # for the creator and the entitled
+    preview: dict  # for everyone who may see the item
+
+
+def _file_url(viewer, item: Item, key: str, name: str, inline: bool = False) -> str:
+    return signed_file_url(viewer_id(viewer), item.id, key, name, inline=inline)
+
+
+def _comic(viewer, item: Item, doc: ItemContent, full: bool) -> dict:
+    chapters, number = [], 0
+    for chapter in doc.chapters:
+        pages = []
+        for index, page in enumerate(chapter.pages, start=1):
+            number += 1
+            free = full or number <= doc.free_pages
+            pages.append({
+                "number": index,
+                "position": number,
+                "alt": page.alt or f"Page {index}",
+                "transcript": page.transcript,
+                "url": _file_url(viewer, item, page.key, f"page-{number}.webp", inline=True) if free else None,
+                "locked": not free,
+            })
+        chapters.append({"number": chapter.number, "title": chapter.title, "pages": pages})
+    return {"free_pages": doc.free_pages, "chapters": chapters}
+
+
+def _content(viewer, item: Item, doc: ItemContent) -> dict:
+    if item.kind == "writing":
+        return {"body_html": doc.body_html}
+    if item.kind == "art":
+        return {"images": [{
+            "url": _file_url(viewer, item, image.key, f"{item.title}-{n}.webp", inline=True),
+            "download_url": _file_url(viewer, item, image.key, f"{item.title}-{n}.webp"),
+            "preview_url": media_url(image.preview_key),
+            "width": image.width, "height": image.height, "alt": image.alt,
+        } for n, image in enumerate(doc.images, start=1)]}
+    if item.kind == "comic":
+        return _comic(viewer, item, doc, full=True)
+    return {"files": [{"name": f.name, "size": f.size, "content_type": f.content_type,
+                       "url": _file_url(viewer, item, f.key, f.name)} for f in doc.files]}
+
+
+def _preview(viewer, item: Item, doc: ItemContent) -> dict:
+    if item.kind == "writing":
+        return {"preview_html": doc.preview_html}
+    if item.kind == "art":
+        return {"images": [{"preview_url": media_url(i.preview_key), "width": i.width, "height": i.height,
+                            "alt": i.alt} for i in doc.images]}
+    if item.kind == "comic":
+        return _comic(viewer, item, doc, full=False)
+    return {"files": [{"name": f.name, "size": f.size} for f in doc.files]}
+
+
+def view_item(item: Item, viewer) -> ItemView:
+    """The content for the creator and the entitled, the preview for everyone else.
+    The caller has loaded the item with `get_item_or_404`."""
+    doc = ItemContent.objects(item_id=item.id).first() or ItemContent(item_id=item.id, kind=item.kind)
+    allowed = can_access_content(viewer, item)
+    return ItemView(item=item, locked=not allowed,
+                    content=_content(viewer, item, doc) if allowed else None,
+                    preview=_preview(viewer, item, doc))
+
+
+def comic_position(view: ItemView, chapter: int, page: int) -> dict:
+    """The reader's state at (chapter, page): this page and its neighbours."""
+    data = view.content or view.preview
+    flat = [(c, p) for c in data.get("chapters", []) for p in c["pages"]]
+    index = next((i for i, (c, p) in enumerate(flat) if c["number"] == chapter and p["number"] == page), None)
+    if index is None:
+        return {}
+    prev_ = flat[index - 1] if index > 0 else None
+    next_ = flat[index + 1] if index + 1 < len(flat) else None
+    return {
+        "chapter": flat[index][0], "page": flat[index][1], "total": len(flat), "index": index + 1,
+        "prev": {"chapter": prev_[0]["number"], "page": prev_[1]["number"]} if prev_ else None,
+        "next": {"chapter": next_[0]["number"], "page": next_[1]["number"]} if next_ else None,
+    }

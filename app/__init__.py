@@ -59,6 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.docs import bp as docs_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
+    from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
     from app.blueprints.posts import api_bp as posts_api, bp as posts_bp
     from app.blueprints.social import api_bp as social_api, bp as social_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
@@ -66,6 +67,11 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
                       posts_bp, posts_api, social_bp, social_api):
         app.register_blueprint(blueprint)
+    for blueprint in (payments_bp, payments_api):
+        app.register_blueprint(blueprint)
+    from app.services.payments.grants import connect_signals
+
+    connect_signals()
 
 
 def _register_request_hooks(app: Flask) -> None:
@@ -88,7 +94,10 @@ def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
     from app.web.htmx import wants_partial
 
+    from app.services.payments.amounts import dollars
+
     app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial)
+    app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

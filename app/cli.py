@@ -9,7 +9,10 @@ from app.extensions import db
 
 
 def register(app: Flask) -> None:
+    from app.blueprints.payments.cli import register as register_payments
     from app.services.seed import seed_all
+
+    register_payments(app)
 
     @app.cli.command("seed")
     @click.option("--users", default=20, show_default=True, help="How many demo users.")

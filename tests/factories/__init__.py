@@ -8,6 +8,7 @@ from tests.factories.items import (
 )
 from tests.factories.media import make_image
 from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
+from tests.factories.payments import fund, make_item, make_plan
 from tests.factories.users import PASSWORD, UserFactory
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "UserFactory",
     "block",
     "follow",
-    "make_image",
     "mute",
+    "fund",
+    "make_image",
+    "make_item",
+    "make_plan",
 ]

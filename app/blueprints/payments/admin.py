@@ -1,0 +1,40 @@
+from flask import flash, request, url_for
+from flask_login import current_user
+
+from app.blueprints.payments import bp
+from app.blueprints.payments.forms import ActionForm, RejectForm
+from app.services.payments import payouts
+from app.web.auth import admin_required
+from app.web.context import current_origin
+from app.web.htmx import redirect_to, render
+
+STATUSES = ("pending", "sending", "paid", "failed", "rejected")
+
+
+@bp.get("/admin/payouts")
+@admin_required
+def admin_payouts():
+    status = request.args.get("status", "pending")
+    status = status if status in STATUSES else "pending"
+    rows = payouts.list_payouts(status=status, limit=100)
+    return render("payments/admin_payouts.html", "payments/_admin_payouts.html", payouts=rows, status=status,
+                  statuses=STATUSES, action_form=ActionForm(), reject_form=RejectForm())
+
+
+@bp.post("/admin/payouts/<int:payout_id>/approve")
+@admin_required
+def approve_payout(payout_id: int):
+    if ActionForm().validate_on_submit():
+        payouts.approve_payout(current_user, payout_id, origin=current_origin())
+        flash(f"Payout #{payout_id} marked paid.", "success")
+    return redirect_to(url_for("payments.admin_payouts"))
+
+
+@bp.post("/admin/payouts/<int:payout_id>/reject")
+@admin_required
+def reject_payout(payout_id: int):
+    form = RejectForm()
+    if form.validate_on_submit():
+        payouts.reject_payout(current_user, payout_id, reason=form.reason.data or "", origin=current_origin())
+        flash(f"Payout #{payout_id} rejected; the money is back in the creator's earnings.", "success")
+    return redirect_to(url_for("payments.admin_payouts"))

@@ -1,0 +1,186 @@
+"""Buying one_time items and refunding them.
+
+A purchase spends the buyer's credit first, then earnings; the creator's earnings get the
+price less the platform fee (PLATFORM_FEE_BPS basis points, rounded down, to the platform
+account). The purchase row, the ledger transaction and the entitlement are written in one
+transaction under the buyer's and creator's account locks, so a double click buys once.
+
+A refund reverses each leg of the purchase: what came from the buyer's credit goes back to
+credit, what came from earnings goes back to earnings, the creator gives back their share and
+the platform its fee; the entitlement is revoked in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.models.base import utcnow
+from app.models.items import Entitlement, Item
+from app.models.ledger import ContentDownload, Purchase
+from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.payments.ledger import (
+    SYSTEM_FEES, AlreadyApplied, Leg, credit_code, earnings_code, lock_accounts, money_session, post, read_session,
+    user_balance,
+)
+from app.services.social.blocks import is_blocked_between
+
+BUYER_REFUND_WINDOW = timedelta(hours=48)
+
+
+@dataclass
+class PurchaseResult:
+    purchase: Purchase
+    balance: dict
+
+
+def fee_for(price_cents: int) -> int:
+    bps = int(current_app.config["PLATFORM_FEE_BPS"])
+    return price_cents * bps // 10_000
+
+
+def _load_item(session, item_id: int) -> Item:
+    item = session.get(Item, item_id)
+    if item is None or item.status != "published" or item.deleted_at is not None:
+        raise NotFound("There is no such item.")
+    return item
+
+
+def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None = None) -> PurchaseResult:
+    """Buy a one_time item. 404 unknown or hidden; 403 own item; 409 already_owned or
+    price_changed (when `expected_price_cents` differs); 402 insufficient_funds."""
+    if expected_price_cents is not None and (
+        isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
+    ):
+        raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
+                      fields={"expected_price_cents": "Whole cents only."})
+    with read_session() as session:
+        item = _load_item(session, item_id)
+    if is_blocked_between(buyer_id, item.creator_id):
+        raise NotFound("There is no such item.")
+    if item.creator_id == buyer_id:
+        raise NotAllowed("You cannot buy your own item.", code="own_item")
+    if item.pricing != "one_time":
+        raise Conflict("This item is not sold on its own.", code="not_for_sale")
+    with money_session() as session:
+        accounts = lock_accounts(session, [credit_code(buyer_id), earnings_code(buyer_id),
+                                           earnings_code(item.creator_id), SYSTEM_FEES])
+        item = _load_item(session, item_id)  # the price as committed now, under the lock
+        price = int(item.price_cents)
+        if expected_price_cents is not None and expected_price_cents != price:
+            raise Conflict("The price changed since you saw it. Look again before buying.", code="price_changed")
+        if _owns(session, buyer_id, item_id):
+            raise Conflict("You already own this item.", code="already_owned")
+        if item.pricing != "one_time" or price <= 0:
+            raise Conflict("This item is not sold on its own.", code="not_for_sale")
+        credit, earnings = accounts[credit_code(buyer_id)], accounts[earnings_code(buyer_id)]
+        from_credit = min(price, credit.balance_cents)
+        from_earnings = price - from_credit
+        fee = fee_for(price)
+        purchase = Purchase(buyer_id=buyer_id, item_id=item_id, creator_id=item.creator_id, price_cents=price,
+                            fee_cents=fee, from_credit_cents=from_credit, from_earnings_cents=from_earnings,
+                            transaction_id=None)
+        session.add(purchase)
+        session.flush()
+        tx = post(session, "purchase", f"purchase:{purchase.id}", [
+            Leg(credit, -from_credit), Leg(earnings, -from_earnings),
+            Leg(accounts[earnings_code(item.creator_id)], price - fee), Leg(accounts[SYSTEM_FEES], fee),
+        ], memo=f"Bought “{item.title[:200]}”")
+        purchase.transaction_id = tx.id
+        _entitle(session, buyer_id, item_id, purchase.id)
+        session.flush()
+        balance = user_balance(session, buyer_id)
+    return PurchaseResult(purchase, balance)
+
+
+def _owns(session, user_id: int, item_id: int) -> bool:
+    return session.scalar(
+        sa.select(Entitlement.id).where(Entitlement.user_id == user_id, Entitlement.item_id == item_id,
+                                        Entitlement.revoked_at.is_(None)).limit(1)
+    ) is not None
+
+
+def _entitle(session, user_id: int, item_id: int, purchase_id: int) -> None:
+    session.add(Entitlement(user_id=user_id, item_id=item_id, source="purchase", purchase_id=purchase_id))
+    item = session.get(Item, item_id)
+    item.popularity = (item.popularity or 0) + 1
+
+
+def record_download(user_id: int, item_id: int) -> None:
+    """Called when a paid file is handed out: the buyer can no longer refund it themself.
+    Writes through its own short transaction (the download route need not commit)."""
+    with money_session() as session:
+        session.add(ContentDownload(user_id=user_id, item_id=item_id))
+
+
+def has_downloaded(session, user_id: int, item_id: int) -> bool:
+    return session.scalar(
+        sa.select(ContentDownload.id).where(ContentDownload.user_id == user_id, ContentDownload.item_id == item_id).limit(1)
+    ) is not None
+
+
+def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = False) -> Purchase:
+    """The creator (or an admin) refunds any purchase; the buyer refunds their own within 48
+    hours when the content was not downloaded. Everything reverses in one transaction."""
+    with read_session() as session:
+        purchase = session.get(Purchase, purchase_id)
+    if purchase is None or actor_id not in (purchase.buyer_id, purchase.creator_id) and not actor_is_admin:
+        raise NotFound("There is no such purchase.")
+    with money_session() as session:
+        codes = [credit_code(purchase.buyer_id), earnings_code(purchase.buyer_id),
+                 earnings_code(purchase.creator_id), SYSTEM_FEES]
+        accounts = lock_accounts(session, codes)
+        purchase = session.get(Purchase, purchase_id, populate_existing=True)
+        if purchase.status == "refunded":
+            raise Conflict("That purchase is already refunded.", code="already_refunded")
+        if actor_id == purchase.buyer_id and actor_id != purchase.creator_id and not actor_is_admin:
+            if utcnow() - purchase.created_at > BUYER_REFUND_WINDOW:
+                raise Conflict("Refunds are possible within 48 hours of buying.", code="refund_window_passed")
+            if has_downloaded(session, purchase.buyer_id, purchase.item_id):
+                raise Conflict("Downloaded content cannot be refunded by the buyer.", code="already_downloaded")
+        try:
+            tx = post(session, "refund", f"refund:{purchase.id}", [
+                Leg(accounts[credit_code(purchase.buyer_id)], purchase.from_credit_cents),
+                Leg(accounts[earnings_code(purchase.buyer_id)], purchase.from_earnings_cents),
+                Leg(accounts[earnings_code(purchase.creator_id)], -(purchase.price_cents - purchase.fee_cents)),
+                Leg(accounts[SYSTEM_FEES], -purchase.fee_cents),
+            ], memo=f"Refund of purchase #{purchase.id}")
+        except AlreadyApplied:
+            raise Conflict("That purchase is already refunded.", code="already_refunded") from None
+        except Exception as exc:
+            from app.services.errors import InsufficientFunds
+
+            if isinstance(exc, InsufficientFunds):
+                raise Conflict("The creator's earnings no longer cover this refund.",
+                               code="refund_not_covered") from None
+            raise
+        purchase.status, purchase.refunded_at = "refunded", utcnow()
+        purchase.refund_transaction_id, purchase.refunded_by = tx.id, actor_id
+        for entitlement in session.scalars(sa.select(Entitlement).where(
+            Entitlement.purchase_id == purchase.id, Entitlement.revoked_at.is_(None)
+        )):
+            entitlement.revoked_at = utcnow()
+    return purchase
+
+
+def list_purchases(*, buyer_id: int | None = None, creator_id: int | None = None, limit: int = 50) -> list[Purchase]:
+    query = sa.select(Purchase).order_by(Purchase.id.desc()).limit(limit)
+    if buyer_id is not None:
+        query = query.where(Purchase.buyer_id == buyer_id)
+    if creator_id is not None:
+        query = query.where(Purchase.creator_id == creator_id)
+    with read_session() as session:
+        return list(session.scalars(query))
+
+
+def serialize_purchase(purchase: Purchase) -> dict:
+    return {
+        "id": purchase.id, "item_id": purchase.item_id, "buyer_id": purchase.buyer_id,
+        "creator_id": purchase.creator_id, "price_cents": int(purchase.price_cents),
+        "fee_cents": int(purchase.fee_cents), "from_credit_cents": int(purchase.from_credit_cents),
+        "from_earnings_cents": int(purchase.from_earnings_cents), "status": purchase.status,
+        "created_at": purchase.created_at.isoformat(),
+        "refunded_at": purchase.refunded_at.isoformat() if purchase.refunded_at else None,
+    }

@@ -1,0 +1,180 @@
+"""Billing subscriptions to creators.
+
+The first month is charged at once; a period is 30 days. At the end of a period the next one
+is charged (by `flask billing renew`, or lazily when the subscription is looked at); when
+credit and earnings do not cover it the subscription enters a 3-day grace (access continues),
+and after that it lapses (access ends). Cancelling keeps access to the end of the paid
+period. The creator's earnings get the price less the platform fee, as for purchases."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.models import User
+from app.models.base import utcnow
+from app.models.items import CreatorPlan, Subscription
+from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
+from app.services.items.policies import subscription_gives_access
+from app.services.payments.ledger import (
+    SYSTEM_FEES, AlreadyApplied, Leg, credit_code, earnings_code, lock_accounts, money_session, post, read_session,
+)
+from app.services.payments.purchases import fee_for
+from app.services.social.blocks import is_blocked_between
+
+PERIOD = timedelta(days=30)
+GRACE = timedelta(days=3)
+MAX_CATCH_UP_PERIODS = 12
+
+
+def _codes(subscriber_id: int, creator_id: int) -> list[str]:
+    return [credit_code(subscriber_id), earnings_code(subscriber_id), earnings_code(creator_id), SYSTEM_FEES]
+
+
+def _charge(session, accounts, sub: Subscription, period_start: datetime) -> None:
+    """Charge one period: credit first, then earnings. Raises InsufficientFunds."""
+    price = int(sub.price_cents)
+    credit = accounts[credit_code(sub.subscriber_id)]
+    earnings = accounts[earnings_code(sub.subscriber_id)]
+    from_credit = min(price, credit.balance_cents)
+    fee = fee_for(price)
+    post(session, "subscription", f"subscription:{sub.id}:{period_start.isoformat()}", [
+        Leg(credit, -from_credit), Leg(earnings, -(price - from_credit)),
+        Leg(accounts[earnings_code(sub.creator_id)], price - fee), Leg(accounts[SYSTEM_FEES], fee),
+    ], memo=f"Subscription to creator #{sub.creator_id}, period from {period_start:%Y-%m-%d}")
+
+
+def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None) -> tuple[Subscription, bool]:
+    """Subscribe (charging the first month). Returns (subscription, charged). A second call
+    while subscribed returns the subscription unchanged, so a double click pays once."""
+    now = now or utcnow()
+    if creator.id == subscriber_id:
+        raise NotAllowed("You cannot subscribe to yourself.", code="own_subscription")
+    if is_blocked_between(subscriber_id, creator.id):
+        raise NotFound("There is no such creator.")
+    with read_session() as session:
+        plan = session.get(CreatorPlan, creator.id)
+    if plan is None or not plan.active:
+        raise Conflict("This creator offers no subscription.", code="no_plan")
+    with money_session() as session:
+        accounts = lock_accounts(session, _codes(subscriber_id, creator.id))
+        sub = _find(session, subscriber_id, creator.id)
+        for _ in range(MAX_CATCH_UP_PERIODS):
+            if sub is None or not _due(sub, now) or not _advance(session, accounts, sub, now):
+                break
+        if sub is not None and sub.status in ("active", "grace") and subscription_gives_access(sub, now):
+            return sub, False
+        if sub is not None and sub.status == "cancelled" and sub.current_period_end > now:
+            sub.status, sub.cancelled_at = "active", None  # resume: already paid to period end
+            return sub, False
+        if sub is None:
+            sub = Subscription(subscriber_id=subscriber_id, creator_id=creator.id, status="active",
+                               price_cents=plan.monthly_price_cents, current_period_start=now,
+                               current_period_end=now + PERIOD)
+            session.add(sub)
+            session.flush()
+        sub.price_cents = plan.monthly_price_cents
+        sub.status, sub.cancelled_at, sub.grace_until = "active", None, None
+        sub.current_period_start, sub.current_period_end = now, now + PERIOD
+        _charge(session, accounts, sub, now)
+    return sub, True
+
+
+def unsubscribe(subscriber_id: int, creator: User, *, now: datetime | None = None) -> Subscription:
+    """Cancel: no more renewals; access continues to the end of the paid period."""
+    now = now or utcnow()
+    with money_session() as session:
+        lock_accounts(session, _codes(subscriber_id, creator.id))
+        sub = _find(session, subscriber_id, creator.id)
+        if sub is None or sub.status in ("lapsed", "cancelled"):
+            raise NotFound("You are not subscribed to this creator.", code="not_subscribed")
+        sub.status, sub.cancelled_at, sub.grace_until = "cancelled", now, None
+    return sub
+
+
+def renew_subscription(subscription_id: int, *, now: datetime | None = None) -> Subscription:
+    """Bring one subscription up to date: charge due periods, or grace, or lapse."""
+    now = now or utcnow()
+    with read_session() as session:
+        sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound("There is no such subscription.")
+    if not _due(sub, now):
+        return sub
+    with money_session() as session:
+        accounts = lock_accounts(session, _codes(sub.subscriber_id, sub.creator_id))
+        sub = session.get(Subscription, subscription_id, populate_existing=True)
+        for _ in range(MAX_CATCH_UP_PERIODS):
+            if not _due(sub, now):
+                break
+            if not _advance(session, accounts, sub, now):
+                break
+    return sub
+
+
+def _due(sub: Subscription, now: datetime) -> bool:
+    return sub.status in ("active", "grace") and sub.current_period_end <= now
+
+
+def _advance(session, accounts, sub: Subscription, now: datetime) -> bool:
+    start = sub.current_period_end
+    try:
+        with session.begin_nested():
+            _charge(session, accounts, sub, start)
+    except AlreadyApplied:
+        pass
+    except InsufficientFunds:
+        if sub.status == "active":
+            sub.status, sub.grace_until = "grace", start + GRACE
+        if sub.grace_until is not None and now >= sub.grace_until:
+            sub.status = "lapsed"
+        return False
+    sub.status, sub.grace_until = "active", None
+    sub.current_period_start, sub.current_period_end = start, start + PERIOD
+    return True
+
+
+def renew_due(*, now: datetime | None = None) -> dict:
+    """`flask billing renew`: every subscription whose period ended. Returns counts."""
+    now = now or utcnow()
+    with read_session() as session:
+        ids = list(session.scalars(sa.select(Subscription.id).where(
+            Subscription.status.in_(("active", "grace")), Subscription.current_period_end <= now
+        ).order_by(Subscription.id)))
+    counts = {"checked": len(ids), "active": 0, "grace": 0, "lapsed": 0}
+    for sub_id in ids:
+        sub = renew_subscription(sub_id, now=now)
+        counts[sub.status] = counts.get(sub.status, 0) + 1
+    return counts
+
+
+def ensure_subscription_current(subscriber_id: int, creator_id: int, *, now: datetime | None = None):
+    """The lazy check on access: renew a due subscription before reading it."""
+    now = now or utcnow()
+    with read_session() as session:
+        sub = _find(session, subscriber_id, creator_id)
+    if sub is not None and _due(sub, now):
+        sub = renew_subscription(sub.id, now=now)
+    return sub
+
+
+def _find(session, subscriber_id: int, creator_id: int) -> Subscription | None:
+    return session.scalar(
+        sa.select(Subscription).where(Subscription.subscriber_id == subscriber_id,
+                                      Subscription.creator_id == creator_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def serialize_subscription(sub: Subscription | None, now: datetime | None = None) -> dict | None:
+    if sub is None:
+        return None
+    return {
+        "id": sub.id, "subscriber_id": sub.subscriber_id, "creator_id": sub.creator_id, "status": sub.status,
+        "price_cents": int(sub.price_cents), "current_period_start": sub.current_period_start.isoformat(),
+        "current_period_end": sub.current_period_end.isoformat(),
+        "grace_until": sub.grace_until.isoformat() if sub.grace_until else None,
+        "cancelled_at": sub.cancelled_at.isoformat() if sub.cancelled_at else None,
+        "has_access": subscription_gives_access(sub, now),
+    }

@@ -1,0 +1,1 @@
+from tests.payments_fixtures import stripe_fake  # noqa: F401

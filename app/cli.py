@@ -18,9 +18,13 @@ def register(app: Flask) -> None:
     @click.option("--users", default=20, show_default=True, help="How many demo users.")
     @click.option("--password", default="dreamdot-demo-pass", show_default=True,
                   help="The password every demo user gets.")
-    def seed(users: int, password: str) -> None:
+    @click.option("--communities", default=5, show_default=True, help="How many demo communities.")
+    @click.option("--threads", default=5, show_default=True, help="Threads per demo community.")
+    @click.option("--replies", default=3, show_default=True, help="At most this many replies per thread.")
+    def seed(users: int, password: str, communities: int, threads: int, replies: int) -> None:
         """Add demo data (idempotent: existing demo users are kept)."""
-        report = seed_all(users=users, password=password)
+        report = seed_all(users=users, password=password, communities=communities, threads=threads,
+                          replies=replies)
         db.session.commit()
         for name, count in report.items():
             click.echo(f"{name}: {count}")

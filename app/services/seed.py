@@ -44,6 +44,11 @@ def seed_users(count: int, password: str) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
 
 
-def seed_all(*, users: int, password: str) -> dict[str, int]:
+def seed_all(*, users: int, password: str, communities: int = 5, threads: int = 5,
+             replies: int = 3) -> dict[str, int]:
     seeded = seed_users(max(users, 1), password)
-    return {"users": len(seeded)}
+    report = {"users": len(seeded)}
+    from app.services.communities.seed import seed_communities
+
+    report.update(seed_communities(seeded, count=communities, threads_per=threads, replies_per=replies))
+    return report

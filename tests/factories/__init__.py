@@ -1,5 +1,6 @@
 """factory_boy factories, one module per domain, and small data makers."""
 
+from tests.factories.communities import add_member, make_community
 from tests.factories.items import (
     CreatorPlanFactory,
     EntitlementFactory,
@@ -20,11 +21,13 @@ __all__ = [
     "PostFactory",
     "SubscriptionFactory",
     "UserFactory",
+    "add_member",
     "block",
     "follow",
     "mute",
     "fund",
     "make_image",
+    "make_community",
     "make_item",
     "make_plan",
 ]

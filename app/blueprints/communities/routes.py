@@ -1,0 +1,102 @@
+"""Community pages: the directory, creating and editing, the community page, membership."""
+
+from flask import flash, request, url_for
+from flask_login import current_user
+
+from app.blueprints.communities import bp
+from app.blueprints.communities.forms import CommunityForm, EditCommunityForm
+from app.services.communities import directory, membership, policies
+from app.services.communities.threads import get_community_for, list_posts, users_by_id
+from app.services.errors import NotAllowed, ServiceError
+from app.web.auth import login_required
+from app.web.context import current_origin
+from app.web.forms import apply_errors
+from app.web.htmx import redirect_to, render, wants_partial
+from app.web.uploads import upload_or_none
+
+
+@bp.get("")
+def index():
+    q, sort = request.args.get("q", ""), request.args.get("sort", "active")
+    communities, next_cursor = directory.list_communities(q=q, sort=sort, cursor=request.args.get("cursor"))
+    return render("communities/index.html", "communities/_directory.html", communities=communities,
+                  next_cursor=next_cursor, q=q, sort=sort if sort in directory.SORTS else "active")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = CommunityForm()
+    if form.validate_on_submit():
+        try:
+            community = directory.create_community(
+                current_user, name=form.name.data, slug=form.slug.data, description=form.description.data,
+                visibility=form.visibility.data, icon=upload_or_none(form.icon.data),
+                banner=upload_or_none(form.banner.data), origin=current_origin())
+        except ServiceError as exc:
+            apply_errors(form, exc)
+        else:
+            flash("Your community is ready.", "success")
+            return redirect_to(url_for("communities.show", slug=community.slug))
+    status = 422 if form.is_submitted() else 200
+    return render("communities/new.html", "communities/_community_form.html", status=status, form=form)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    community, mine = get_community_for(slug, current_user)
+    form = EditCommunityForm(obj=community)
+    if form.validate_on_submit():
+        try:
+            directory.update_community(community, current_user, name=form.name.data,
+                                       description=form.description.data, icon=upload_or_none(form.icon.data),
+                                       banner=upload_or_none(form.banner.data), origin=current_origin())
+        except ServiceError as exc:
+            if exc.status in (403, 404):
+                raise
+            apply_errors(form, exc)
+        else:
+            flash("Saved.", "success")
+            return redirect_to(url_for("communities.show", slug=community.slug))
+    elif not policies.can_edit_community(mine):
+        raise NotAllowed("Only the owner edits the community.")
+    status = 422 if form.is_submitted() else 200
+    return render("communities/edit.html", "communities/_edit_form.html", status=status, form=form,
+                  community=community)
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    community, mine = get_community_for(slug, current_user, content=False)
+    posts, next_cursor = [], None
+    if policies.can_view_content(community, mine):
+        posts, next_cursor = list_posts(community, current_user, cursor=request.args.get("cursor"))
+    return render("communities/show.html", "communities/_threads.html", community=community, mine=mine,
+                  posts=posts, next_cursor=next_cursor, authors=users_by_id(p.author_id for p in posts))
+
+
+def _membership_changed(community):
+    """The join/leave fragment for HTMX; the community page otherwise."""
+    if wants_partial():
+        mine = membership.get_membership(community.id, current_user.id)
+        return render("communities/show.html", "communities/_membership.html", community=community, mine=mine)
+    return redirect_to(url_for("communities.show", slug=community.slug))
+
+
+@bp.post("/<slug>/join")
+@login_required
+def join(slug: str):
+    community = membership.get_community_by_slug(slug)
+    joined = membership.join_community(community, current_user)
+    flash("Welcome in." if joined.status == "active" else "Your request was sent to the moderators.", "success")
+    return _membership_changed(community)
+
+
+@bp.post("/<slug>/leave")
+@login_required
+def leave(slug: str):
+    community = membership.get_community_by_slug(slug)
+    membership.leave_community(community, current_user)
+    flash(f"You left {community.name}.", "success")
+    return _membership_changed(community)

@@ -1,0 +1,1 @@
+"""Communities: groups with roles, threads and moderation."""

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.services.accounts.visibility import suspended_user_ids
 from app.models import User
 from app.models.base import utcnow
 from app.models.community import Community, CommunityPost, CommunityPostLike, CommunityReply
@@ -115,7 +116,7 @@ def list_posts(community: Community, viewer, *, cursor: str | None = None, limit
     query = sa.select(CommunityPost).where(
         CommunityPost.community_id == community.id, CommunityPost.removed_at.is_(None)
     )
-    hidden = blocked_user_ids(_viewer_id(viewer))
+    hidden = blocked_user_ids(_viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         query = query.where(CommunityPost.author_id.not_in(hidden))
     after = decode_cursor(cursor, (bool, datetime, int))
@@ -167,7 +168,7 @@ def list_replies(community: Community, post: CommunityPost, viewer, *, cursor: s
     """Oldest first, keyset on id; removed replies and blocked authors left out."""
     limit = clamp_limit(limit)
     query = sa.select(CommunityReply).where(CommunityReply.post_id == post.id, CommunityReply.removed_at.is_(None))
-    hidden = blocked_user_ids(_viewer_id(viewer))
+    hidden = blocked_user_ids(_viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         query = query.where(CommunityReply.author_id.not_in(hidden))
     after = decode_cursor(cursor, (int,))

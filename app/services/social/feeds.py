@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.services.accounts.visibility import suspended_user_ids
 from app.models import User
 from app.models.social import Block, Follow, Like, Mute, Post
 from app.services.social.cursors import clean_limit, keyset, split_page
@@ -44,7 +45,11 @@ def _count_columns():
 
 
 def _hidden(query, uid: int | None, *, mutes: bool):
-    """Leave out authors blocked either way and, in feeds, those the viewer muted."""
+    """Leave out suspended authors, authors blocked either way and, in feeds, those the
+    viewer muted."""
+    suspended = suspended_user_ids()
+    if suspended:
+        query = query.where(Post.author_id.not_in(suspended))
     if uid is None:
         return query
     query = query.where(

@@ -8,6 +8,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.services.accounts.visibility import is_hidden_author
 from app.models import User
 from app.models.social import Comment, Like, Post
 from app.services import NO_ORIGIN, Origin
@@ -80,7 +81,7 @@ def _notify_mentions(author: User, post: Post) -> None:
 def get_post(post_id: int, viewer) -> Post:
     """The post, or NotFound when it does not exist or a block stands between viewer and author."""
     post = db.session.get(Post, post_id) if 0 < post_id < 2**62 else None
-    if post is None or is_blocked_between(viewer_id(viewer), post.author_id):
+    if post is None or is_blocked_between(viewer_id(viewer), post.author_id) or is_hidden_author(post.author_id):
         raise NotFound("No such post.")
     return post
 

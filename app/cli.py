@@ -51,3 +51,15 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{exc.message} {fields}".strip()) from None
         db.session.commit()
         click.echo(f"{'Created' if created else 'Promoted'} admin @{user.username}")
+
+    analytics = click.Group("analytics", help="Creator analytics upkeep.")
+    app.cli.add_command(analytics)
+
+    @analytics.command("prune-views")
+    def prune_views() -> None:
+        """Delete the once-a-day view markers of past days (the daily counts stay). Run daily."""
+        from app.services.analytics.views import prune_view_days
+
+        removed = prune_view_days()
+        db.session.commit()
+        click.echo(f"Pruned {removed} view markers")

@@ -34,6 +34,16 @@ def env_int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number, got {value!r}") from exc
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = env_str(name)
     if value is None:
@@ -101,6 +111,12 @@ class Config:
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         self.REDIS_URL = env_str("REDIS_URL")
         self.BROKER_PREFIX = env_str("BROKER_PREFIX", "dreamdot:")
+        # Server-sent events: a comment line at least this often keeps proxies and
+        # routers (Heroku closes idle connections after 55 s) from dropping the stream;
+        # after SSE_MAX_SECONDS the stream ends and the browser reconnects (re-checking
+        # the sign-in and replaying what it missed from Last-Event-ID).
+        self.SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15.0)
+        self.SSE_MAX_SECONDS = env_float("SSE_MAX_SECONDS", 600.0)
 
         # Sessions, cookies, tokens.
         self.SESSION_COOKIE_NAME = "dreamdot_session"

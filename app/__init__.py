@@ -63,13 +63,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
     from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
+    from app.blueprints.notifications import api_bp as notifications_api, bp as notifications_bp
     from app.blueprints.posts import api_bp as posts_api, bp as posts_bp
     from app.blueprints.reports import api_bp as reports_api, bp as reports_bp
     from app.blueprints.social import api_bp as social_api, bp as social_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
 
     for blueprint in (main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
-                      posts_bp, posts_api, social_bp, social_api, communities_bp, communities_api):
+                      posts_bp, posts_api, social_bp, social_api, communities_bp, communities_api,
+                      notifications_bp, notifications_api):
         app.register_blueprint(blueprint)
     for blueprint in (payments_bp, payments_api, analytics_bp, analytics_api, reports_bp, reports_api, admin_bp):
         app.register_blueprint(blueprint)

@@ -21,10 +21,16 @@ def register(app: Flask) -> None:
     @click.option("--communities", default=5, show_default=True, help="How many demo communities.")
     @click.option("--threads", default=5, show_default=True, help="Threads per demo community.")
     @click.option("--replies", default=3, show_default=True, help="At most this many replies per thread.")
-    def seed(users: int, password: str, communities: int, threads: int, replies: int) -> None:
-        """Add demo data (idempotent: existing demo users are kept)."""
+    @click.option("--posts", default=200, show_default=True, help="Total demo posts wanted (e.g. 200000).")
+    @click.option("--follows-per-user", default=10, show_default=True, help="How many users each follows.")
+    @click.option("--likes", default=500, show_default=True, help="Total likes wanted.")
+    @click.option("--comments", default=200, show_default=True, help="Total comments wanted.")
+    def seed(users: int, password: str, communities: int, threads: int, replies: int, posts: int,
+             follows_per_user: int, likes: int, comments: int) -> None:
+        """Add demo data (idempotent: existing demo users are kept, sizes are totals)."""
         report = seed_all(users=users, password=password, communities=communities, threads=threads,
-                          replies=replies)
+                          replies=replies, posts=posts, follows_per_user=follows_per_user, likes=likes,
+                          comments=comments)
         db.session.commit()
         for name, count in report.items():
             click.echo(f"{name}: {count}")

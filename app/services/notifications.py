@@ -6,12 +6,28 @@ makes no notification (and they cannot tell)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.extensions import db
-from app.models.social import Mute, Notification
+from app.models import User
+from app.models.base import utcnow
+from app.models.social import Block, Follow, Mute, Notification
 from app.services.broker import publish_after_commit, user_channel
+from app.services.errors import Invalid, NotFound
 from app.services.social.blocks import is_blocked_between
+
+# What each kind says after the actor's name; other kinds show their stored text.
+KIND_TEXT = {
+    "follow": "followed you",
+    "like": "liked your post",
+    "comment": "commented on your post",
+    "mention": "mentioned you",
+}
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 
 def has_muted(user_id: int, other_id: int) -> bool:
@@ -50,9 +66,191 @@ def notify(
     return notification
 
 
+def _visible(user_id: int):
+    """Notifications of `user_id` whose actor no block stands between (one query, no lookup)."""
+    blocked = sa.select(sa.literal(1)).where(
+        sa.or_(
+            sa.and_(Block.blocker_id == user_id, Block.blocked_id == Notification.actor_id),
+            sa.and_(Block.blocked_id == user_id, Block.blocker_id == Notification.actor_id),
+        )
+    )
+    return sa.and_(Notification.user_id == user_id, ~blocked.exists())
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .where(_visible(user_id), Notification.read_at.is_(None))
     )
+
+
+@dataclass
+class NotificationView:
+    """A notification with its actor, ready for a page, a stream event or the API."""
+
+    notification: Notification
+    actor: User | None
+
+    @property
+    def id(self) -> int:
+        return self.notification.id
+
+    @property
+    def unread(self) -> bool:
+        return self.notification.read_at is None
+
+    @property
+    def verb(self) -> str:
+        return KIND_TEXT.get(self.notification.kind, "")
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.name if self.actor else "Someone"
+
+    @property
+    def message(self) -> str:
+        """The sentence a person reads: "Ada liked your post"."""
+        if self.verb:
+            return f"{self.actor_name} {self.verb}"
+        return self.notification.text or "Something happened"
+
+
+def _with_actors(rows: list[Notification]) -> list[NotificationView]:
+    ids = {n.actor_id for n in rows if n.actor_id}
+    actors = {}
+    if ids:
+        users = db.session.scalars(sa.select(User).where(User.id.in_(ids), User.suspended_at.is_(None)))
+        actors = {u.id: u for u in users}
+    return [NotificationView(n, actors.get(n.actor_id)) for n in rows]
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="dreamdot.notifications.cursor")
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        before = _serializer().loads(cursor)
+    except BadSignature:
+        before = None
+    if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+        raise Invalid("That page link is damaged or out of date. Start again from the first page.",
+                      code="invalid_cursor", fields={"cursor": "Not a valid cursor."})
+    return before
+
+
+def clean_limit(value) -> int:
+    """`?limit=` as an int in 1..100 (20 when absent); Invalid for anything else."""
+    if value in (None, ""):
+        return DEFAULT_LIMIT
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", code="validation_failed",
+                      fields={"limit": f"A number from 1 to {MAX_LIMIT}."})
+    return limit
+
+
+def list_notifications(
+    user_id: int, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> tuple[list[NotificationView], str | None]:
+    """A page of my notifications, newest first (keyset on id), and the next cursor or None."""
+    before = _decode_cursor(cursor)
+    query = sa.select(Notification).where(_visible(user_id))
+    if before is not None:
+        query = query.where(Notification.id < before)
+    rows = list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)))
+    next_cursor = _serializer().dumps(rows[limit - 1].id) if len(rows) > limit else None
+    return _with_actors(rows[:limit]), next_cursor
+
+
+def notifications_after(user_id: int, last_id: int, *, limit: int = MAX_LIMIT) -> list[NotificationView]:
+    """What arrived after `last_id`, oldest first: what a reconnecting stream missed."""
+    rows = db.session.scalars(
+        sa.select(Notification)
+        .where(_visible(user_id), Notification.id > last_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return _with_actors(list(rows)[::-1])
+
+
+def get_notification_views(user_id: int, ids: list[int]) -> list[NotificationView]:
+    """These notifications, if they are mine and visible (others are left out), oldest first."""
+    if not ids:
+        return []
+    rows = db.session.scalars(
+        sa.select(Notification).where(_visible(user_id), Notification.id.in_(ids)).order_by(Notification.id)
+    )
+    return _with_actors(list(rows))
+
+
+def mark_read(user_id: int, ids: list[int] | None = None) -> int:
+    """Mark my notifications read: all of them, or only `ids` (others' ids are ignored).
+    Returns how many changed."""
+    query = sa.update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    if ids is not None:
+        if not ids:
+            return 0
+        query = query.where(Notification.id.in_(ids))
+    result = db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.flush()
+    if result.rowcount:
+        _announce_unread_changed(user_id)
+    return result.rowcount
+
+
+def open_notification(user_id: int, notification_id: int) -> Notification:
+    """Mark one of my notifications read and return it; NotFound for anyone else's."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+        _announce_unread_changed(user_id)
+    return notification
+
+
+def _announce_unread_changed(user_id: int) -> None:
+    # The badge in my other tabs follows.
+    publish_after_commit(db.session, user_channel(user_id), {"type": "unread"})
+
+
+def serialize_notification(view: NotificationView) -> dict:
+    n = view.notification
+    return {
+        "id": n.id,
+        "kind": n.kind,
+        "message": view.message,
+        "text": n.text,
+        "url": n.url,
+        "actor": None if view.actor is None else {
+            "id": view.actor.id, "username": view.actor.username, "display_name": view.actor.display_name,
+        },
+        "target_type": n.target_type,
+        "target_id": n.target_id,
+        "created_at": n.created_at.isoformat(),
+        "read": n.read_at is not None,
+        "read_at": n.read_at.isoformat() if n.read_at else None,
+    }
+
+
+def announce_new_post(post) -> int:
+    """Tell the author's followers (except those who muted the author) that a post appeared:
+    their home feed shows "new posts". Call after the post is flushed; the event goes out
+    after commit. Returns how many followers are told."""
+    muted_by = sa.select(Mute.muter_id).where(Mute.muted_id == post.author_id)
+    followers = list(db.session.scalars(
+        sa.select(Follow.follower_id).where(Follow.followee_id == post.author_id,
+                                            Follow.follower_id.not_in(muted_by))
+    ))
+    if followers:
+        publish_after_commit(db.session, [user_channel(f) for f in followers],
+                             {"type": "new_post", "post_id": post.id, "author_id": post.author_id})
+    return len(followers)

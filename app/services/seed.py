@@ -44,11 +44,14 @@ def seed_users(count: int, password: str) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
 
 
-def seed_all(*, users: int, password: str, communities: int = 5, threads: int = 5,
-             replies: int = 3) -> dict[str, int]:
+def seed_all(*, users: int, password: str, communities: int = 5, threads: int = 5, replies: int = 3,
+             posts: int = 200, follows_per_user: int = 10, likes: int = 500, comments: int = 200) -> dict[str, int]:
+    from app.services.communities.seed import seed_communities
+    from app.services.social.seed import seed_social
+
     seeded = seed_users(max(users, 1), password)
     report = {"users": len(seeded)}
-    from app.services.communities.seed import seed_communities
-
+    report.update(seed_social(seeded, posts=posts, follows_per_user=follows_per_user, likes=likes,
+                              comments=comments))
     report.update(seed_communities(seeded, count=communities, threads_per=threads, replies_per=replies))
     return report

@@ -44,6 +44,17 @@ def _count_columns():
     return [followers, following]
 
 
+def _hidden_authors(column, uid: int, *, mutes: bool = True) -> list:
+    """Conditions leaving out users blocked either way and, in feeds, those `uid` muted."""
+    conditions = [
+        column.not_in(sa.select(Block.blocked_id).where(Block.blocker_id == uid)),
+        column.not_in(sa.select(Block.blocker_id).where(Block.blocked_id == uid)),
+    ]
+    if mutes:
+        conditions.append(column.not_in(sa.select(Mute.muted_id).where(Mute.muter_id == uid)))
+    return conditions
+
+
 def _hidden(query, uid: int | None, *, mutes: bool):
     """Leave out suspended authors, authors blocked either way and, in feeds, those the
     viewer muted."""
@@ -52,13 +63,7 @@ def _hidden(query, uid: int | None, *, mutes: bool):
         query = query.where(Post.author_id.not_in(suspended))
     if uid is None:
         return query
-    query = query.where(
-        Post.author_id.not_in(sa.select(Block.blocked_id).where(Block.blocker_id == uid)),
-        Post.author_id.not_in(sa.select(Block.blocker_id).where(Block.blocked_id == uid)),
-    )
-    if mutes:
-        query = query.where(Post.author_id.not_in(sa.select(Mute.muted_id).where(Mute.muter_id == uid)))
-    return query
+    return query.where(*_hidden_authors(Post.author_id, uid, mutes=mutes))
 
 
 def _run(query, uid, cursor, limit, with_counts: bool) -> Page:
@@ -81,8 +86,24 @@ def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: boo
     """My posts and those of the people I follow, minus muted and blocked authors."""
     uid = viewer.id
     followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid)
-    query = sa.select(Post).where(sa.or_(Post.author_id == uid, Post.author_id.in_(followed)))
+    if db.session.get_bind(mapper=sa.inspect(Post)).dialect.name == "postgresql":
+        followed = followed.where(*_hidden_authors(Follow.followee_id, uid))
+        query = sa.select(Post).where(Post.id.in_(_newest_per_author(uid, followed, cursor, clean_limit(limit))))
+    else:
+        query = sa.select(Post).where(sa.or_(Post.author_id == uid, Post.author_id.in_(followed)))
     return _run(_hidden(query, uid, mutes=True), uid, cursor, limit, with_counts)
+
+
+def _newest_per_author(uid: int, followed, cursor: str | None, limit: int):
+    """PostgreSQL: the ids of the page's posts, read from each followed author's newest
+    entries in the (author_id, created_at, id) index (a LATERAL join), instead of walking
+    everyone's posts backwards in time until enough of them are by people I follow."""
+    authors = sa.union_all(followed, sa.select(sa.literal(uid))).subquery("authors")
+    aid = authors.c[0]
+    newest = keyset(sa.select(Post.id, Post.created_at).where(Post.author_id == aid),
+                    Post.created_at, Post.id, cursor, limit).lateral("newest")
+    return (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
+            .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(limit + 1))
 
 
 def explore_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: bool = False) -> Page:

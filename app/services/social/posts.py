@@ -16,7 +16,7 @@ from app.services.accounts import serialize_user
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.media import media_url, process_image, storage
-from app.services.notifications import notify
+from app.services.notifications import announce_new_post, notify
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
 from app.services.social.people import viewer_id
 from app.services.social.policies import can_delete_post
@@ -63,6 +63,7 @@ def create_post(author: User, body: str, *, content_warning: str | None = None,
     db.session.add(post)
     db.session.flush()
     _notify_mentions(author, post)
+    announce_new_post(post)
     record_event("post_create", user_id=author.id, origin=origin, post_id=post.id)
     return post
 

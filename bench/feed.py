@@ -1,0 +1,218 @@
+"""Benchmark of the signed-in home feed page on PostgreSQL under gunicorn's gevent worker.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/feed.py
+
+Seeds (or reuses) 10,000 users and 200,000 posts, counts the SQL queries of a feed page at
+several page sizes, serves the app with gunicorn (gevent worker), drives 50 concurrent
+clients with wrk against the home feed and against a bare route of the same app, and
+prints requests per second, p50/p95/p99 and the feed/bare ratio.
+Options by environment: BENCH_USERS, BENCH_POSTS, BENCH_FOLLOWS, BENCH_SECONDS,
+BENCH_CONNECTIONS, BENCH_PORT, BENCH_WORKERS."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/dd_bench")
+USERS = int(os.environ.get("BENCH_USERS", "10000"))
+POSTS = int(os.environ.get("BENCH_POSTS", "200000"))
+FOLLOWS = int(os.environ.get("BENCH_FOLLOWS", "50"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
+PORT = int(os.environ.get("BENCH_PORT", "5077"))
+WORKERS = os.environ.get("BENCH_WORKERS", "1")
+INSTANCE = Path(tempfile.mkdtemp(prefix="dreamdot-bench-"))
+
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DB_URL,
+    "SECRET_KEY": "bench-secret-key-not-for-production",
+    "APP_ENV": "development",
+    "INSTANCE_PATH": str(INSTANCE),
+    "LOG_LEVEL": "WARNING",
+    "RATELIMIT_ENABLED": "false",
+    "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "20"),
+    "WEB_CONCURRENCY": WORKERS,
+}
+os.environ.update(ENV)
+
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "errors": %d, "non2xx": %d, '
+    .. '"p50": %d, "p95": %d, "p99": %d}\\n', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def prepare():
+    """Tables, data and a signed-in session cookie for `demo`."""
+    from app import create_app
+    from app.extensions import db
+    from config import BINDS
+
+    app = create_app()
+    with app.app_context():
+        db.create_all(bind_key=list(BINDS))
+        import sqlalchemy as sa
+
+        from app.models.social import Post
+        from app.services.seed import seed_all
+
+        have = db.session.scalar(sa.select(sa.func.count()).select_from(Post))
+        if have < POSTS:
+            started = time.perf_counter()
+            report = seed_all(users=USERS, password="dreamdot-demo-pass", posts=POSTS,
+                              follows_per_user=FOLLOWS, likes=POSTS, comments=POSTS // 4)
+            db.session.commit()
+            print(f"seeded in {time.perf_counter() - started:.1f} s: {report}")
+        else:
+            print(f"reusing {have:,} posts")
+        # What autovacuum does on a live database: statistics and the visibility map
+        # (index-only scans on the feed's author index).
+        with db.engines["social"].connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+        cookie = session_cookie(app)
+        counts = count_queries(app, cookie)
+    return cookie, counts
+
+
+def session_cookie(app) -> str:
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import User
+    from app.services import accounts
+
+    user = db.session.scalar(sa.select(User).where(User.username == "demo"))
+    auth = accounts.start_session(user, kind="web", remember=True)
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{auth.id}"
+        session["_fresh"] = True
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+@contextmanager
+def recording(app):
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+            seen.append(statement)
+
+    engines = set(db.engines.values())
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def count_queries(app, cookie: str) -> dict:
+    """SQL statements per request: the home page, and the feed API at 5, 20 and 100 posts;
+    and those of the feed itself (the service), apart from sign-in and the layout."""
+    from app.extensions import db
+    from app.models import User
+    from app.services.social.feeds import home_feed
+
+    results = {}
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    for label, url in (("page /home", "/home"), ("api limit=5", "/api/posts/feed?limit=5"),
+                       ("api limit=20", "/api/posts/feed?limit=20"),
+                       ("api limit=100", "/api/posts/feed?limit=100")):
+        with app.app_context(), recording(app) as seen:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+        results[label] = len(seen)
+    import sqlalchemy as sa
+
+    with app.app_context():
+        demo = db.session.scalar(sa.select(User).where(User.username == "demo"))
+        for size in (5, 20, 100):
+            with recording(app) as seen:
+                page = home_feed(demo, limit=size, with_counts=True)
+                [(e.author.username, e.liked) for e in page.entries]
+            results[f"feed service limit={size}"] = len(seen)
+    return results
+
+
+def serve():
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+           "--access-logfile", "/dev/null", "-b", f"127.0.0.1:{PORT}", "-w", WORKERS,
+           "bench.wsgi_bench:app"]
+    process = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare", timeout=1).read()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def wrk(url: str, cookie: str, seconds: int) -> dict:
+    script = INSTANCE / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    cmd = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "-s", str(script),
+           "-H", f"Cookie: dreamdot_session={cookie}", url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    data = json.loads(line[len("RESULT "):])
+    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    return data
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    cookie, counts = prepare()
+    print("SQL statements per request:")
+    for label, n in counts.items():
+        print(f"  {label:24} {n}")
+    server = serve()
+    try:
+        base = f"http://127.0.0.1:{PORT}"
+        check = urllib.request.Request(f"{base}/home", headers={"Cookie": f"dreamdot_session={cookie}"})
+        body = urllib.request.urlopen(check, timeout=10).read().decode()
+        assert 'id="home-feed"' in body and body.count('class="card post"') == 20, "not the signed-in feed"
+        wrk(f"{base}/bench/bare", cookie, 3)  # warm up
+        wrk(f"{base}/home", cookie, 3)
+        bare = wrk(f"{base}/bench/bare", cookie, SECONDS)
+        feed = wrk(f"{base}/home", cookie, SECONDS)
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(f"\n{CONNECTIONS} concurrent clients, {SECONDS} s each, gunicorn gevent x{WORKERS}, PostgreSQL")
+    print(f"{'route':14} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}")
+    for name, r in (("bare", bare), ("home feed", feed)):
+        print(f"{name:14} {r['rps']:8.0f} {r['p50'] / 1000:8.1f} {r['p95'] / 1000:8.1f} "
+              f"{r['p99'] / 1000:8.1f} {r['errors']:7d} {r['non2xx']:8d}")
+    print(f"feed / bare: {feed['rps'] / bare['rps']:.0%} of the bare route's requests per second")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""GET /events against a real server thread, read by a raw HTTP client with timeouts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.models.social import Follow
+from app.services import accounts, notifications
+from app.services.broker import publish, user_channel
+from tests.conftest import bearer, sign_in
+from tests.factories import UserFactory
+from tests.sse_client import SSEClient
+
+
+@pytest.fixture
+def server(app, monkeypatch):
+    # Short heartbeats so a test sees one and a stream whose client left ends quickly.
+    monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 0.25)
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    streams: list[SSEClient] = []
+
+    def open_stream(headers=None, path="/events"):
+        stream = SSEClient(httpd.server_port, path, headers)
+        streams.append(stream)
+        return stream
+
+    open_stream.port = httpd.server_port
+    yield open_stream
+    for stream in streams:
+        stream.close()
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def bea():
+    return UserFactory(display_name="Bea")
+
+
+@pytest.fixture
+def ada():
+    return UserFactory(display_name="Ada")
+
+
+def opened(stream) -> SSEClient:
+    assert stream.status == 200
+    assert stream.wait_for_comment("stream open", timeout=2, new=False)
+    return stream
+
+
+def like_notification(user, actor):
+    note = notifications.notify(user.id, "like", actor_id=actor.id, target_type="post", target_id=1,
+                                url="/p/1")
+    db.session.commit()
+    return note
+
+
+def checked_out() -> int:
+    return sum(engine.pool.checkedout() for engine in db.engines.values())
+
+
+def test_anonymous_gets_401(server):
+    stream = server()
+    assert stream.status == 401
+    assert json.loads(stream.response.read())["error"]["code"] == "unauthorized"
+
+
+def test_stream_headers_and_first_comment(app, server, bea):
+    stream = server(bearer(app, bea))
+    assert stream.status == 200
+    assert stream.response.getheader("Content-Type").startswith("text/event-stream")
+    assert stream.response.getheader("Cache-Control").startswith("no-cache")
+    assert stream.response.getheader("X-Accel-Buffering") == "no"
+    assert opened(stream)
+
+
+def test_a_notification_arrives_within_a_second(app, server, bea, ada):
+    stream = opened(server(bearer(app, bea)))
+    started = time.monotonic()
+    note = like_notification(bea, ada)
+    event = stream.wait_for("notification", timeout=1)
+    assert event is not None and time.monotonic() - started < 1
+    assert event["id"] == str(note.id)
+    assert f'id="notification-{note.id}"' in event["data"] and "liked your post" in event["data"]
+    assert "Ada" in event["data"]
+    badge = stream.wait_for("badge", timeout=1)
+    assert badge["id"] == str(note.id)
+    assert '<span class="badge" id="notifications-badge">1</span>' in badge["data"]
+
+
+def test_a_like_through_the_api_arrives_within_a_second(app, server, bea, ada):
+    from tests.factories import PostFactory
+
+    post = PostFactory(author_id=bea.id)
+    stream = opened(server(bearer(app, bea)))
+    started = time.monotonic()
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("POST", "/api/social/likes", body=json.dumps({"post_id": post.id}),
+                       headers={**bearer(app, ada), "Content-Type": "application/json"})
+    assert connection.getresponse().status == 200
+    connection.close()
+    event = stream.wait_for("notification", timeout=1)
+    assert event is not None and time.monotonic() - started < 1
+    assert "Ada" in event["data"] and "liked your post" in event["data"]
+
+
+def test_only_my_events_reach_my_stream(app, server, bea, ada):
+    stream = opened(server(bearer(app, bea)))
+    like_notification(ada, bea)
+    assert stream.wait_for("notification", timeout=0.5) is None
+
+
+def test_heartbeat_comments_keep_the_stream_alive(app, server, bea):
+    stream = opened(server(bearer(app, bea)))
+    assert stream.wait_for_comment("heartbeat", timeout=1)
+
+
+def test_the_stream_holds_no_database_connection(app, server, bea, ada):
+    auth, bea_id, ada_id = bearer(app, bea), bea.id, ada.id
+    db.session.remove()
+    db.session.connection(bind_arguments={"bind": db.engines["social"]})
+    assert checked_out() == 1  # the measure sees a held connection
+    db.session.remove()
+    stream = opened(server(auth))
+    assert stream.wait_for_comment("heartbeat", timeout=1)
+    assert checked_out() == 0  # idle stream
+    notifications.notify(bea_id, "like", actor_id=ada_id)
+    db.session.commit()
+    db.session.remove()
+    assert stream.wait_for("badge", timeout=1)
+    assert stream.wait_for_comment("heartbeat", timeout=1)
+    assert checked_out() == 0  # after rendering an event
+
+
+@pytest.mark.parametrize("how", ["header", "query"])
+def test_reconnect_replays_what_was_missed(app, server, bea, ada, how):
+    seen, *missed = [like_notification(bea, ada) for _ in range(3)]
+    auth = bearer(app, bea)
+    if how == "header":
+        stream = server({**auth, "Last-Event-ID": str(seen.id)})
+    else:
+        stream = server(auth, path=f"/events?last_event_id={seen.id}")
+    assert stream.status == 200
+    replayed = [stream.wait_for("notification", timeout=1) for _ in missed]
+    assert [e["id"] for e in replayed] == [str(n.id) for n in missed]
+    badge = stream.wait_for("badge", timeout=1)
+    assert badge["id"] == str(missed[-1].id) and ">3</span>" in badge["data"]
+    # The same notification announced live again is not sent twice.
+    publish(user_channel(bea.id), {"type": "notification", "id": missed[-1].id})
+    assert stream.wait_for("notification", timeout=0.5) is None
+    newer = like_notification(bea, ada)
+    assert stream.wait_for("notification", timeout=1)["id"] == str(newer.id)
+
+
+def test_a_bad_last_event_id_replays_nothing(app, server, bea, ada):
+    like_notification(bea, ada)
+    stream = opened(server({**bearer(app, bea), "Last-Event-ID": "abc"}))
+    assert stream.wait_for("notification", timeout=0.4) is None
+
+
+def test_new_posts_from_people_i_follow(app, server, bea, ada):
+    db.session.add(Follow(follower_id=bea.id, followee_id=ada.id))
+    db.session.commit()
+    stream = opened(server(bearer(app, bea)))
+
+    class Post:
+        id, author_id = 5, ada.id
+
+    for expected in ("1 new post — show", "2 new posts — show"):
+        notifications.announce_new_post(Post)
+        db.session.commit()
+        event = stream.wait_for("new-posts", timeout=1)
+        assert expected in event["data"]
+        assert '<div id="new-posts" hx-swap-oob="innerHTML">' in event["data"]
+        assert event["id"] is None  # Last-Event-ID stays the last notification's
+
+
+def test_marking_read_elsewhere_updates_the_badge(app, server, bea, ada):
+    like_notification(bea, ada)
+    stream = opened(server(bearer(app, bea)))
+    notifications.mark_read(bea.id)
+    db.session.commit()
+    badge = stream.wait_for("badge", timeout=1)
+    assert badge is not None and 'class="badge"' not in badge["data"]
+
+
+def test_the_stream_ends_after_sign_out(app, server, bea, ada):
+    client = app.test_client()
+    sign_in(client, bea)
+    cookie = client.get_cookie("dreamdot_session").value
+    stream = opened(server({"Cookie": f"dreamdot_session={cookie}"}))
+    accounts.end_all_sessions(bea)
+    db.session.commit()
+    like_notification(bea, ada)
+    assert stream.wait_for("notification", timeout=1) is None
+    assert stream.wait_closed(timeout=1)  # ended by the server
+
+
+def test_the_stream_ends_after_its_maximum_age(app, server, bea, monkeypatch):
+    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 0.3)
+    stream = opened(server(bearer(app, bea)))
+    assert stream.wait_closed(timeout=2)
+
+
+def test_a_post_created_through_the_api_reaches_followers_streams(app, server, bea, ada):
+    import http.client
+
+    stranger = UserFactory()
+    db.session.add(Follow(follower_id=bea.id, followee_id=ada.id))
+    db.session.commit()
+    follower, other = opened(server(bearer(app, bea))), opened(server(bearer(app, stranger)))
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("POST", "/api/posts/create", body=json.dumps({"body": "Hello"}),
+                       headers={**bearer(app, ada), "Content-Type": "application/json"})
+    assert connection.getresponse().status == 201
+    connection.close()
+    assert "1 new post — show" in follower.wait_for("new-posts", timeout=1)["data"]
+    assert other.wait_for("new-posts", timeout=0.3) is None

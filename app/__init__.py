@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
     from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
     from app.blueprints.docs import bp as docs_bp
+    from app.blueprints.items import api_bp as items_api, bp as items_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
     from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
@@ -73,7 +74,8 @@ def _register_blueprints(app: Flask) -> None:
                       posts_bp, posts_api, social_bp, social_api, communities_bp, communities_api,
                       notifications_bp, notifications_api):
         app.register_blueprint(blueprint)
-    for blueprint in (payments_bp, payments_api, analytics_bp, analytics_api, reports_bp, reports_api, admin_bp):
+    for blueprint in (items_bp, items_api, payments_bp, payments_api, analytics_bp, analytics_api, reports_bp,
+                      reports_api, admin_bp):
         app.register_blueprint(blueprint)
     from app.services.payments.grants import connect_signals
 
@@ -94,6 +96,16 @@ def _register_request_hooks(app: Flask) -> None:
         return response
 
     app.after_request(add_vary)
+
+    @app.before_request
+    def forget_cached_user():
+        # Flask-Login and Flask-WTF cache the user and the CSRF token on `g`; a request that
+        # reuses an outer app context (the test suite runs every request inside one) must not
+        # inherit another client's.
+        from flask import g
+
+        g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -25,12 +25,15 @@ def register(app: Flask) -> None:
     @click.option("--follows-per-user", default=10, show_default=True, help="How many users each follows.")
     @click.option("--likes", default=500, show_default=True, help="Total likes wanted.")
     @click.option("--comments", default=200, show_default=True, help="Total comments wanted.")
+    @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
+    @click.option("--items", "items_per_creator", default=6, show_default=True,
+                  help="Items per creator (every kind and pricing in turn).")
     def seed(users: int, password: str, communities: int, threads: int, replies: int, posts: int,
-             follows_per_user: int, likes: int, comments: int) -> None:
+             follows_per_user: int, likes: int, comments: int, creators: int, items_per_creator: int) -> None:
         """Add demo data (idempotent: existing demo users are kept, sizes are totals)."""
         report = seed_all(users=users, password=password, communities=communities, threads=threads,
                           replies=replies, posts=posts, follows_per_user=follows_per_user, likes=likes,
-                          comments=comments)
+                          comments=comments, creators=creators, items_per_creator=items_per_creator)
         db.session.commit()
         for name, count in report.items():
             click.echo(f"{name}: {count}")

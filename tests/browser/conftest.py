@@ -52,3 +52,22 @@ def browser_page(_chromium, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def browser(_chromium):
+    return _chromium
+
+
+@pytest.fixture
+def new_page(browser_page):
+    """new_page(js=True) -> a page in a fresh browser context (its own cookies)."""
+    return lambda js=True: browser_page(js)
+
+
+def sign_in_browser(page, user, password: str) -> None:
+    page.goto("/signin")
+    page.fill("input[name='login']", user.username)
+    page.fill("input[name='password']", password)
+    page.click("form#signin-form button[type='submit']")
+    page.wait_for_url("**/")

@@ -131,3 +131,30 @@ def test_get_item_or_404_hides_and_loads(cast):
     with pytest.raises(NotAllowed):
         get_item_for_edit(item.id, cast["other"])
     assert get_item_for_edit(item.id, cast["creator"]) is item
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_access_table_through_the_api(app, client, cast, kind):
+    """The same table end to end: GET /api/items/{id} for each viewer and pricing."""
+    from tests.conftest import bearer
+    from tests.items_helpers import new_item, request_context
+
+    gen = request_context(app)
+    next(gen)
+    items = {p: new_item(cast["creator"], kind=kind, pricing=p, price_cents=300 if p == "one_time" else 0)
+             for p in CONTENT}
+    gen.close()
+    for item in items.values():
+        EntitlementFactory(user_id=cast["buyer"].id, item_id=item.id, source="purchase")
+    for who in WHO:
+        headers = {} if who == "anonymous" else bearer(app, cast[who])
+        for pricing, item in items.items():
+            reply = client.get(f"/api/items/{item.id}", headers=headers)
+            if who == "blocked":
+                assert reply.status_code == 404, (who, pricing)
+                continue
+            data = reply.get_json()
+            entitled = who in CONTENT[pricing]
+            assert data["locked"] is (not entitled), (who, kind, pricing)
+            assert (data["content"] is not None) is entitled, (who, kind, pricing)
+            assert data["item"]["owned"] is (who == "buyer"), (who, pricing)

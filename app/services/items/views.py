@@ -18,7 +18,10 @@ from app.services.media import media_url
 
 
 def creators_by_id(items: list[Item]) -> dict[int, User]:
-    ids = {item.creator_id for item in items}
+    return users_by_id({item.creator_id for item in items})
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}

@@ -1,0 +1,165 @@
+"""Item pages: create, show, edit, delete, the comic reader, and signed file downloads."""
+
+from flask import abort, flash, request, send_file, url_for
+from flask_login import current_user
+
+from app.blueprints.items import bp
+from app.blueprints.items.forms import ChapterForm, ItemForm, ReviewForm
+from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input, lines, place_errors
+from app.services import items as item_service
+from app.services.errors import ServiceError
+from app.services.items import catalog, views
+from app.services.items.catalog import ItemInput
+from app.services.items.files import content_disposition, open_signed_url
+from app.services.items.policies import viewer_id
+from app.services.media import storage
+from app.web.auth import login_required
+from app.web.context import current_origin
+from app.web.htmx import redirect_to, render
+from app.web.limits import write_limit
+
+
+def _form_status(form, exc=None) -> int:
+    if exc is not None and exc.status == 413:
+        return 413
+    return 422 if form.is_submitted() else 200
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@login_required
+@write_limit
+def new():
+    form = ItemForm()
+    if request.method == "GET" and request.args.get("kind"):
+        form.kind.data = request.args["kind"]
+    error = None
+    if form.validate_on_submit():
+        try:
+            item = catalog.create_item(current_user, item_fields(form), item_input(form, kind=None),
+                                       origin=current_origin())
+        except ServiceError as exc:
+            error = exc
+            place_errors(form, exc)
+        else:
+            flash("Published." if item.is_published else "Saved as a private draft.", "success")
+            return redirect_to(url_for("items.show", item_id=item.id))
+    return render("items/new.html", "items/_form.html", status=_form_status(form, error), form=form, item=None)
+
+
+@bp.get("/items/<int:item_id>")
+def show(item_id: int):
+    item = item_service.get_item_or_404(item_id, current_user)
+    view = views.view_item(item, current_user)
+    return render("items/show.html", "items/_item.html", view=view, item=item,
+                  review_form=ReviewForm(), **_page_context(item))
+
+
+def _page_context(item) -> dict:
+    from app.services.items.favorites import is_favorite
+    from app.services.items.reviews import list_reviews, review_by
+
+    reviews, _ = list_reviews(item, limit=20)
+    return {
+        "reviews": reviews,
+        "people": views.users_by_id({item.creator_id} | {r.user_id for r in reviews}),
+        "my_review": review_by(current_user, item),
+        "favorited": is_favorite(current_user, item),
+    }
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+@write_limit
+def edit(item_id: int):
+    item = item_service.get_item_for_edit(item_id, current_user)
+    form = ItemForm(obj=item)
+    if request.method == "GET":
+        _fill_edit_form(form, item)
+    error = None
+    if form.validate_on_submit():
+        try:
+            catalog.update_item(item, current_user, item_fields(form, with_kind=False),
+                                item_input(form, kind=item.kind, editing=True), origin=current_origin())
+        except ServiceError as exc:
+            error = exc
+            place_errors(form, exc)
+        else:
+            flash("Saved.", "success")
+            return redirect_to(url_for("items.show", item_id=item.id))
+    return render("items/edit.html", "items/_form.html", status=_form_status(form, error), form=form,
+                  item=item, chapter_form=ChapterForm())
+
+
+def _fill_edit_form(form, item) -> None:
+    doc = catalog.get_content(item)
+    form.tags.data = ", ".join(item.tags or [])
+    form.price.data = f"{item.price_cents / 100:.2f}" if item.pricing == "one_time" else ""
+    form.publish.data = item.is_published
+    form.body.data, form.body_format.data = doc.body_html, "html"
+    form.free_pages.data = str(doc.free_pages)
+
+
+@bp.post("/items/<int:item_id>/chapters")
+@login_required
+@write_limit
+def add_chapter(item_id: int):
+    item = item_service.get_item_for_edit(item_id, current_user)
+    form = ChapterForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data = ItemInput(pages=chosen(form.pages.data), alts=lines(form.page_alts.data),
+                     transcripts=blocks(form.transcripts.data), chapter_title=form.chapter_title.data)
+    catalog.add_comic_chapter(item, current_user, data, origin=current_origin())
+    flash("Chapter added.", "success")
+    return redirect_to(url_for("items.show", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/delete")
+@login_required
+def destroy(item_id: int):
+    item = item_service.get_item_for_edit(item_id, current_user)
+    catalog.delete_item(item, current_user, origin=current_origin())
+    flash("Deleted. Buyers keep what they bought.", "success")
+    return redirect_to(url_for("items.shop", username=current_user.username))
+
+
+@bp.get("/items/<int:item_id>/read")
+def read(item_id: int):
+    item = item_service.get_item_or_404(item_id, current_user)
+    if item.kind != "comic":
+        abort(404)
+    view = views.view_item(item, current_user)
+    chapter, page = request.args.get("chapter", "1"), request.args.get("page", "1")
+    if not (chapter.isdigit() and page.isdigit()):
+        abort(404)
+    position = views.comic_position(view, int(chapter), int(page))
+    if not position:
+        abort(404)
+    return render("items/read.html", "items/_reader.html", view=view, item=item, pos=position)
+
+
+@bp.get("/items/files/<token>")
+def file(token: str):
+    signed = open_signed_url(token, viewer_id(current_user))
+    store = storage()
+    if store.mode == "local":
+        path = store.path(signed.key)
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype=_mimetype(signed), conditional=True, max_age=0)
+    else:
+        from flask import Response
+
+        response = Response(store.read(signed.key), mimetype=_mimetype(signed))
+    response.headers["Content-Disposition"] = content_disposition(signed.name, inline=signed.inline)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _mimetype(signed) -> str:
+    # Only re-encoded WebP images are shown inline; everything else is an opaque download.
+    if signed.inline and signed.key.endswith(".webp"):
+        return "image/webp"
+    return "application/octet-stream"

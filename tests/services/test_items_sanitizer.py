@@ -1,0 +1,128 @@
+"""No XSS payload survives into stored or rendered writing HTML."""
+
+import html
+from html.parser import HTMLParser
+
+import pytest
+
+from app.documents.items import ItemContent
+from app.extensions import db
+from app.services.items.sanitize import ALLOWED_TAGS, prepare_writing
+from tests.conftest import sign_in
+from tests.factories import UserFactory
+from tests.items_helpers import new_item, request_context
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<img src=x onerror=alert(1)>",
+    "<p onclick=alert(1)>click</p>",
+    "<body onload=alert(1)>",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+    "<a href=\"java&#x09;script:alert(1)\">x</a>",
+    "<a href=\"&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)\">x</a>",
+    "<a href=\" javascript:alert(1)\">x</a>",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+    "<svg onload=alert(1)><circle r=10></svg>",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<div style=\"width: expression(alert(1))\">css</div>",
+    "<p style=\"background:url(javascript:alert(1))\">css</p>",
+    "<style>@import 'http://evil.example/x.css';</style>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    "<iframe src=\"javascript:alert(1)\"></iframe>",
+    "<object data=\"javascript:alert(1)\"></object>",
+    "<embed src=\"javascript:alert(1)\">",
+    "<form action=\"javascript:alert(1)\"><button>go</button></form>",
+    "<input autofocus onfocus=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<a href=\"https://ok.example\" onmouseover=\"alert(1)\">ok</a>",
+    "<template><img src=x onerror=alert(1)></template>",
+    "<xmp><img src=x onerror=alert(1)></xmp>",
+    "<textarea><img src=x onerror=alert(1)></textarea>",
+    "<!--<img src=x onerror=alert(1)>-->",
+    "<p>ok</p><base href=\"javascript:alert(1)//\">",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    "<link rel=stylesheet href=\"javascript:alert(1)\">",
+    "[md link](javascript:alert(1))",
+    "![md image](x \"onerror=alert(1)\")",
+    "<a href=\"/relative\" target=\"_blank\">rel</a>",
+]
+
+FORBIDDEN_TEXT = ("javascript:", "vbscript:", "data:text", "expression(")
+
+
+class Checker(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            self.problems.append(f"tag {tag}")
+        for name, value in attrs:
+            if any(t in html.unescape(value or "").lower() for t in FORBIDDEN_TEXT):
+                self.problems.append(f"attr value {value}")
+            if name.startswith("on") or name in ("style", "src", "srcset", "formaction", "action"):
+                self.problems.append(f"attr {name}")
+            if name == "href" and value:
+                plain = html.unescape(value).strip().lower().replace("\t", "").replace("\n", "")
+                if ":" in plain.split("/")[0] and not plain.startswith(("http:", "https:", "mailto:")):
+                    self.problems.append(f"href {value}")
+        if tag == "a" and dict(attrs).get("href") and "nofollow" not in (dict(attrs).get("rel") or ""):
+            self.problems.append("link without rel=nofollow")
+
+
+def problems_in(markup: str) -> list[str]:
+    checker = Checker()
+    checker.feed(markup)
+    checker.close()
+    return checker.problems
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_payload_does_not_survive_sanitizing(payload, fmt):
+    body, preview, _ = prepare_writing(f"<p>before</p>\n\n{payload}\n\n---paywall---\n\n{payload}", fmt)
+    assert problems_in(body) == [], body
+    assert problems_in(preview) == [], preview
+
+
+def test_tags_only_in_text_are_harmless():
+    body, _, _ = prepare_writing("<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">", "html")
+    assert "<img" not in body
+
+
+def prose_of(page: str) -> str:
+    start = page.index('<div class="prose">') + len('<div class="prose">')
+    return page[start:page.rindex("</div>", start, page.index('<section id="reviews"'))]
+
+
+def test_stored_and_rendered_html_is_clean(app, client):
+    creator = UserFactory()
+    corpus = "\n\n".join(PAYLOADS)
+    with app.test_request_context("/"):
+        item = new_item(creator, body=corpus + "\n\n---paywall---\n\n" + corpus, body_format="html")
+        item2 = new_item(creator, body=corpus + "\n\n---paywall---\n\n" + corpus, body_format="markdown",
+                         pricing="one_time", price_cents=100)
+    db.session.commit()
+    for it in (item, item2):
+        doc = ItemContent.objects.get(item_id=it.id)
+        assert problems_in(doc.body_html) == [] and problems_in(doc.preview_html) == []
+    sign_in(client, creator)
+    for it in (item, item2):
+        page = client.get(f"/items/{it.id}").get_data(as_text=True)
+        assert problems_in(prose_of(page)) == []
+    anon = client.application.test_client()
+    page = anon.get(f"/items/{item2.id}").get_data(as_text=True)
+    assert problems_in(prose_of(page)) == []
+
+
+def test_the_checker_itself_catches_payloads():
+    assert problems_in("<img src=x onerror=alert(1)>")
+    assert problems_in('<a href="java&#x09;script:alert(1)" rel="nofollow">x</a>')
+    assert problems_in("<svg onload=alert(1)>")
+    assert problems_in('<p style="width: expression(alert(1))">x</p>')

@@ -8,7 +8,13 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.items import CreatorPlan, Item
 from app.services.payments.ledger import (
-    SYSTEM_STRIPE, Leg, credit_code, earnings_code, lock_accounts, money_session, post,
+    SYSTEM_STRIPE,
+    Leg,
+    credit_code,
+    earnings_code,
+    lock_accounts,
+    money_session,
+    post,
 )
 
 

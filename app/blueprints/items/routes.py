@@ -141,6 +141,10 @@ def read(item_id: int):
 @bp.get("/items/files/<token>")
 def file(token: str):
     signed = open_signed_url(token, viewer_id(current_user))
+    if viewer_id(current_user) is not None:
+        from app.services.payments.purchases import record_download
+
+        record_download(current_user.id, signed.item_id)  # ends the buyer's own refund right
     store = storage()
     if store.mode == "local":
         path = store.path(signed.key)

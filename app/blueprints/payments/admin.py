@@ -17,7 +17,7 @@ def admin_payouts():
     status = request.args.get("status", "pending")
     status = status if status in STATUSES else "pending"
     rows = payouts.list_payouts(status=status, limit=100)
-    return render("payments/admin_payouts.html", "payments/_admin_payouts.html", payouts=rows, status=status,
+    return render("payments/admin_payouts.html", "payments/_admin_payouts.html", payouts=rows, current_status=status,
                   statuses=STATUSES, action_form=ActionForm(), reject_form=RejectForm())
 
 

@@ -36,7 +36,11 @@ def purchase(item_id: int):
 @write_limit
 def subscribe(username: str):
     creator = accounts.get_user_by_username(username)
-    sub, charged = subscriptions.subscribe(current_user.id, creator)
+    expected = json_body().get("expected_price_cents") if request.content_length else None
+    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
+        raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
+                      fields={"expected_price_cents": "Whole cents only."})
+    sub, charged = subscriptions.subscribe(current_user.id, creator, expected_price_cents=expected)
     return jsonify(subscription=subscriptions.serialize_subscription(sub),
                    balance=get_balance(current_user.id)), 201 if charged else 200
 

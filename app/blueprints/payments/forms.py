@@ -2,6 +2,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.services.payments.history import KINDS
@@ -48,6 +49,10 @@ class PurchaseForm(FlaskForm):
     expected_price_cents = HiddenField()
 
 
+class SubscribeForm(FlaskForm):
+    expected_price_cents = HiddenField()
+
+
 class RejectForm(FlaskForm):
     reason = StringField("Reason", validators=[Optional(), Length(max=300)])
 
@@ -56,7 +61,7 @@ class HistoryFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("Kind", choices=[("", "All")] + [(k, k.replace("_", " ")) for k in KINDS],
+    kind = SelectField("Kind", choices=[SelectChoice("", "All")] + [SelectChoice(k, k.replace("_", " ")) for k in KINDS],
                        validators=[Optional()])
     date_from = StringField("From", validators=[Optional(), Length(max=10)], render_kw={"type": "date"})
     date_to = StringField("To", validators=[Optional(), Length(max=10)], render_kw={"type": "date"})

@@ -2,7 +2,14 @@ from flask import Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.blueprints.payments import bp
-from app.blueprints.payments.forms import ActionForm, HistoryFilterForm, PurchaseForm, RedeemForm, TopUpForm
+from app.blueprints.payments.forms import (
+    ActionForm,
+    HistoryFilterForm,
+    PurchaseForm,
+    RedeemForm,
+    SubscribeForm,
+    TopUpForm,
+)
 from app.services import accounts
 from app.services.errors import ServiceError
 from app.services.payments import history, payouts, purchases, stripe_gateway, subscriptions, topups
@@ -130,15 +137,18 @@ def purchase(item_id: int):
 @login_required
 def subscribe(username: str):
     creator = accounts.get_user_by_username(username)
-    if ActionForm().validate_on_submit():
+    form = SubscribeForm()
+    if form.validate_on_submit():
+        expected = form.expected_price_cents.data or ""
         try:
-            _, charged = subscriptions.subscribe(current_user.id, creator)
+            _, charged = subscriptions.subscribe(current_user.id, creator,
+                                                 expected_price_cents=int(expected) if expected.isdigit() else None)
             flash("Subscribed." if charged else "You are subscribed.", "success")
         except ServiceError as exc:
             if exc.status == 404:
                 raise
             flash(exc.message, "error")
-    return redirect_to(url_for("users.show", username=creator.username))
+    return redirect_to(url_for("items.shop", username=creator.username))
 
 
 @bp.post("/creators/<username>/unsubscribe")
@@ -148,7 +158,7 @@ def unsubscribe(username: str):
     if ActionForm().validate_on_submit():
         sub = subscriptions.unsubscribe(current_user.id, creator)
         flash(f"Cancelled. You keep access until {sub.current_period_end:%Y-%m-%d}.", "success")
-    return redirect_to(url_for("users.show", username=creator.username))
+    return redirect_to(url_for("items.shop", username=creator.username))
 
 
 @bp.post("/purchases/<int:purchase_id>/refund")

@@ -79,6 +79,23 @@ def read_session() -> Iterator[Session]:
         session.close()
 
 
+def blocked_between(a_id: int, b_id: int) -> bool:
+    """The block rule of `social.blocks.is_blocked_between`, read on a short session of its
+    own and closed before any ledger lock is taken: a money transaction never holds a
+    connection to another bind while it waits for a lock."""
+    from app.models.social import Block
+
+    if not a_id or not b_id or a_id == b_id:
+        return False
+    with Session(bind=db.engines["social"]) as session:
+        return session.scalar(
+            sa.select(sa.literal(1)).select_from(Block).where(sa.or_(
+                sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
+                sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
+            )).limit(1)
+        ) is not None
+
+
 def _insert(session: Session):
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
 

@@ -18,7 +18,14 @@ from app.services.errors import Conflict, NotFound
 from app.services.payments import stripe_gateway
 from app.services.payments.amounts import parse_cents
 from app.services.payments.ledger import (
-    SYSTEM_PAYOUTS, AlreadyApplied, Leg, earnings_code, lock_accounts, money_session, post, read_session,
+    SYSTEM_PAYOUTS,
+    AlreadyApplied,
+    Leg,
+    earnings_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
 )
 
 log = logging.getLogger("dreamdot.payments")

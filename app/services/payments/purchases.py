@@ -22,10 +22,18 @@ from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.services.payments.ledger import (
-    SYSTEM_FEES, AlreadyApplied, Leg, credit_code, earnings_code, lock_accounts, money_session, post, read_session,
+    SYSTEM_FEES,
+    AlreadyApplied,
+    Leg,
+    blocked_between,
+    credit_code,
+    earnings_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
     user_balance,
 )
-from app.services.social.blocks import is_blocked_between
 
 BUYER_REFUND_WINDOW = timedelta(hours=48)
 
@@ -53,12 +61,13 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
     price_changed (when `expected_price_cents` differs); 402 insufficient_funds."""
     if expected_price_cents is not None and (
         isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
+        or expected_price_cents < 0
     ):
         raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
                       fields={"expected_price_cents": "Whole cents only."})
     with read_session() as session:
         item = _load_item(session, item_id)
-    if is_blocked_between(buyer_id, item.creator_id):
+    if blocked_between(buyer_id, item.creator_id):
         raise NotFound("There is no such item.")
     if item.creator_id == buyer_id:
         raise NotAllowed("You cannot buy your own item.", code="own_item")

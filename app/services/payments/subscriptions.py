@@ -18,10 +18,18 @@ from app.models.items import CreatorPlan, Subscription
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
 from app.services.items.policies import subscription_gives_access
 from app.services.payments.ledger import (
-    SYSTEM_FEES, AlreadyApplied, Leg, credit_code, earnings_code, lock_accounts, money_session, post, read_session,
+    SYSTEM_FEES,
+    AlreadyApplied,
+    Leg,
+    blocked_between,
+    credit_code,
+    earnings_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
 )
 from app.services.payments.purchases import fee_for
-from app.services.social.blocks import is_blocked_between
 
 PERIOD = timedelta(days=30)
 GRACE = timedelta(days=3)
@@ -45,18 +53,22 @@ def _charge(session, accounts, sub: Subscription, period_start: datetime) -> Non
     ], memo=f"Subscription to creator #{sub.creator_id}, period from {period_start:%Y-%m-%d}")
 
 
-def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None) -> tuple[Subscription, bool]:
+def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None,
+              expected_price_cents: int | None = None) -> tuple[Subscription, bool]:
     """Subscribe (charging the first month). Returns (subscription, charged). A second call
-    while subscribed returns the subscription unchanged, so a double click pays once."""
+    while subscribed returns the subscription unchanged, so a double click pays once.
+    `expected_price_cents`, when given, must be the plan's price (409 price_changed)."""
     now = now or utcnow()
     if creator.id == subscriber_id:
         raise NotAllowed("You cannot subscribe to yourself.", code="own_subscription")
-    if is_blocked_between(subscriber_id, creator.id):
+    if blocked_between(subscriber_id, creator.id):
         raise NotFound("There is no such creator.")
     with read_session() as session:
         plan = session.get(CreatorPlan, creator.id)
     if plan is None or not plan.active:
         raise Conflict("This creator offers no subscription.", code="no_plan")
+    if expected_price_cents is not None and expected_price_cents != plan.monthly_price_cents:
+        raise Conflict("The subscription price changed since you saw it. Look again.", code="price_changed")
     with money_session() as session:
         accounts = lock_accounts(session, _codes(subscriber_id, creator.id))
         sub = _find(session, subscriber_id, creator.id)

@@ -19,7 +19,16 @@ from app.models.ledger import TopUp
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.payments import stripe_gateway
 from app.services.payments.amounts import parse_cents
-from app.services.payments.ledger import SYSTEM_STRIPE, AlreadyApplied, Leg, credit_code, lock_accounts, money_session, post, read_session
+from app.services.payments.ledger import (
+    SYSTEM_STRIPE,
+    AlreadyApplied,
+    Leg,
+    credit_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
+)
 
 log = logging.getLogger("dreamdot.payments")
 
@@ -86,13 +95,14 @@ def handle_webhook(payload: bytes, signature: str | None) -> dict:
         raise Invalid("The Stripe signature does not match.", code="bad_signature") from None
     except ValueError:
         raise Invalid("The event is not valid JSON.", code="invalid_payload") from None
+    event = event.to_dict()
     event_id, event_type = event.get("id"), event.get("type")
     if not event_id or not event_type:
         raise Invalid("The event has no id or type.", code="invalid_payload")
     _store_event(event_id, event_type, payload)
     applied = False
     if event_type in APPLIED_EVENTS:
-        applied = apply_checkout_session(event["data"]["object"].to_dict())
+        applied = apply_checkout_session((event.get("data") or {}).get("object") or {})
     return {"received": True, "applied": applied}
 
 

@@ -6,8 +6,16 @@ from app.services.errors import InsufficientFunds
 from app.services.payments import grants
 from app.services.payments.balances import get_balance
 from app.services.payments.ledger import (
-    SYSTEM_SIGNUP, AlreadyApplied, Leg, account_balance, credit_code, lock_accounts, money_session, post,
-    read_session, verify_ledger,
+    SYSTEM_SIGNUP,
+    AlreadyApplied,
+    Leg,
+    account_balance,
+    credit_code,
+    lock_accounts,
+    money_session,
+    post,
+    read_session,
+    verify_ledger,
 )
 from tests.factories import UserFactory, fund
 

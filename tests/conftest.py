@@ -45,6 +45,10 @@ def pytest_runtest_makereport(item, call):
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     application = create_app(TestingConfig(instance))
+    # Tests run inside one pushed app context, which requests then share; start every
+    # request with an empty `g` so the signed-in user and CSRF token of one test client
+    # never leak into another client's request.
+    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with application.app_context():
         if is_postgres(application):
             db.drop_all(bind_key=list(BINDS))
@@ -54,6 +58,13 @@ def app(tmp_path_factory):
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+def _fresh_request_globals() -> None:
+    from flask import g
+
+    for key in list(g):
+        g.pop(key, None)
 
 
 def is_postgres(application) -> bool:

@@ -71,3 +71,9 @@ def sign_in_browser(page, user, password: str) -> None:
     page.fill("input[name='password']", password)
     page.click("form#signin-form button[type='submit']")
     page.wait_for_url("**/")
+
+
+@pytest.fixture
+def new_browser_page(browser_page):
+    """new_browser_page(javascript=True) -> a page in a fresh context (its own cookies)."""
+    return lambda *, javascript=True: browser_page(javascript)

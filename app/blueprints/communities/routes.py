@@ -12,6 +12,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial
+from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 
 
@@ -25,6 +26,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@write_limit
 def new():
     form = CommunityForm()
     if form.validate_on_submit():
@@ -86,6 +88,7 @@ def _membership_changed(community):
 
 @bp.post("/<slug>/join")
 @login_required
+@write_limit
 def join(slug: str):
     community = membership.get_community_by_slug(slug)
     joined = membership.join_community(community, current_user)

@@ -12,10 +12,12 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial
+from app.web.limits import write_limit
 
 
 @bp.route("/<slug>/posts/new", methods=["GET", "POST"])
 @login_required
+@write_limit
 def new_post(slug: str):
     community, _ = t.get_community_for(slug, current_user)
     t.require_poster(community, current_user)
@@ -52,6 +54,7 @@ def show_post(slug: str, post_id: int):
 
 @bp.post("/<slug>/posts/<int:post_id>/replies")
 @login_required
+@write_limit
 def reply(slug: str, post_id: int):
     community, mine = t.get_community_for(slug, current_user)
     post = t.get_post(community, post_id, current_user, membership=mine)

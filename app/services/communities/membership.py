@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from blinker import signal
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -80,8 +81,11 @@ def join_community(community: Community, user) -> Membership:
     if policies.is_pending(membership):
         raise Conflict("Your request to join is already waiting.", code="already_requested")
     membership = Membership(community_id=community.id, user_id=user.id, role="member", status="pending")
-    db.session.add(membership)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a double click racing itself meets the primary key
+            db.session.add(membership)
+    except IntegrityError:
+        raise Conflict("You are already a member or have asked to join.", code="already_member") from None
     if community.visibility == "public":
         _activate(community, membership)
     else:

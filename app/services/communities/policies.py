@@ -74,6 +74,3 @@ def can_act_on(actor: Membership | None, target: Membership | None) -> bool:
         return actor_role == "owner"
     return True
 
-
-def can_delete_post(membership: Membership | None, post: CommunityPost, user_id: int | None) -> bool:
-    return can_moderate(membership) or (user_id is not None and post.author_id == user_id and is_active(membership))

@@ -123,10 +123,11 @@ def list_posts(community: Community, viewer, *, cursor: str | None = None, limit
     if after:
         pinned, at, post_id = after
         P = CommunityPost
+        same_pin = P.pinned.is_(pinned)
         query = query.where(sa.or_(
-            P.pinned < pinned,
-            sa.and_(P.pinned == pinned, P.last_activity_at < at),
-            sa.and_(P.pinned == pinned, P.last_activity_at == at, P.id < post_id),
+            P.pinned.is_(False) if pinned else sa.false(),  # past the pinned ones
+            sa.and_(same_pin, P.last_activity_at < at),
+            sa.and_(same_pin, P.last_activity_at == at, P.id < post_id),
         ))
     order = (CommunityPost.pinned.desc(), CommunityPost.last_activity_at.desc(), CommunityPost.id.desc())
     rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))

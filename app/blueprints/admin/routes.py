@@ -33,7 +33,7 @@ def index():
 def users():
     q, status = request.args.get("q", ""), request.args.get("status", "")
     rows = suspension.search_users(q, status=status, before_id=_before())
-    return render("admin/users.html", "admin/_users.html", users=rows, q=q, status=status)
+    return render("admin/users.html", "admin/_users.html", users=rows, q=q, only=status)
 
 
 @bp.get("/users/<int:user_id>")
@@ -62,7 +62,7 @@ def moderate_user(user_id: int, action: str):
 def reports():
     status = request.args.get("status", "open")
     rows = [queue.describe(r) for r in queue.list_reports(status=status, before_id=_before())]
-    return render("admin/reports.html", "admin/_reports.html", rows=rows, status=status,
+    return render("admin/reports.html", "admin/_reports.html", rows=rows, shown=status,
                   statuses=queue.STATUSES, note_form=NoteForm(), reason_form=ReasonForm())
 
 

@@ -24,13 +24,13 @@ def index():
         rng, error = _range(), None
     except Invalid as exc:
         rng, error = parse_range(None, None), exc
-    data = analytics.creator_summary(current_user.id, rng)
+    report = analytics.creator_report(current_user.id, rng)
+    data = report["summary"]
     charts = {key: bar_chart(data[key]["daily"], money=money) for key, (_, money) in analytics.METRICS.items()}
     status = 400 if error else 200
     return render("analytics/index.html", "analytics/_report.html", status=status, data=data, charts=charts,
                   metrics=analytics.METRICS, sections=analytics.SECTIONS, presets=PRESETS, rng=rng, error=error,
-                  days=request.args.get("days", ""), posts=analytics.per_post(current_user.id, rng),
-                  items=analytics.per_item(current_user.id, rng))
+                  days=request.args.get("days", ""), posts=report["posts"], items=report["items"])
 
 
 @bp.get("/analytics/<metric>.csv")

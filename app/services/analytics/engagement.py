@@ -1,8 +1,12 @@
-"""Engagement and audience figures: views, likes, comments, followers."""
+"""Engagement and audience figures: views, likes, comments, followers.
+
+Each source is read once per range, grouped by day and by post or item, so the per-day
+series and the per-post and per-item tables come from the same rows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -13,102 +17,93 @@ from app.services.analytics.ranges import DateRange
 from app.services.analytics.series import as_day
 
 
-def _count_by_day(query) -> dict[date, int]:
-    return {as_day(day): int(n) for day, n in db.session.execute(query)}
+@dataclass
+class Tally:
+    """Counts by day and by target (post or item id)."""
+
+    by_day: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    by_target: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, day: date, target_id: int, n: int) -> None:
+        self.by_day[day] += n
+        self.by_target[target_id] += n
 
 
-def views_by_day(owner_id: int, rng: DateRange) -> dict[date, int]:
-    return _count_by_day(
-        sa.select(DailyStat.day, sa.func.sum(DailyStat.views))
+def views(owner_id: int, rng: DateRange) -> dict[str, Tally]:
+    """Views of the owner's posts and items from the daily rollups: {"post": Tally, "item": Tally}
+    (use `all` for the per-day total)."""
+    tallies = {"post": Tally(), "item": Tally(), "all": Tally()}
+    rows = db.session.execute(
+        sa.select(DailyStat.day, DailyStat.target_type, DailyStat.target_id, DailyStat.views)
         .where(DailyStat.owner_id == owner_id, DailyStat.day.between(rng.start, rng.end))
-        .group_by(DailyStat.day)
     )
+    for day, target_type, target_id, n in rows:
+        tallies.setdefault(target_type, Tally()).add(as_day(day), target_id, n)
+        tallies["all"].by_day[as_day(day)] += n
+    return tallies
 
 
-def _on_my_posts(model, author_id: int, rng: DateRange):
+def _on_my_posts(model, author_id: int, rng: DateRange) -> Tally:
     day = sa.func.date(model.created_at)
-    return (
-        sa.select(day, sa.func.count())
+    tally = Tally()
+    rows = db.session.execute(
+        sa.select(day, model.post_id, sa.func.count())
         .join(Post, Post.id == model.post_id)
         .where(Post.author_id == author_id, model.created_at >= rng.begins_at,
                model.created_at < rng.ends_before)
-        .group_by(day)
+        .group_by(day, model.post_id)
     )
+    for d, post_id, n in rows:
+        tally.add(as_day(d), post_id, n)
+    return tally
 
 
-def likes_by_day(author_id: int, rng: DateRange) -> dict[date, int]:
-    return _count_by_day(_on_my_posts(Like, author_id, rng))
+def likes(author_id: int, rng: DateRange) -> Tally:
+    return _on_my_posts(Like, author_id, rng)
 
 
-def comments_by_day(author_id: int, rng: DateRange) -> dict[date, int]:
-    return _count_by_day(_on_my_posts(Comment, author_id, rng))
+def comments(author_id: int, rng: DateRange) -> Tally:
+    return _on_my_posts(Comment, author_id, rng)
 
 
-def follow_events_by_day(followee_id: int, kind: str, since, until=None) -> dict[date, int]:
+def followers(followee_id: int, rng: DateRange) -> dict[str, dict[date, int]]:
+    """`gained` and `lost` per day in the range, and `total`, the followers at the end of
+    each day: today's count walked back through the events since the range began."""
     day = sa.func.date(FollowEvent.created_at)
-    query = sa.select(day, sa.func.count()).where(
-        FollowEvent.followee_id == followee_id, FollowEvent.kind == kind, FollowEvent.created_at >= since
+    rows = db.session.execute(
+        sa.select(day, FollowEvent.kind, sa.func.count())
+        .where(FollowEvent.followee_id == followee_id, FollowEvent.created_at >= rng.begins_at)
+        .group_by(day, FollowEvent.kind)
     )
-    if until is not None:
-        query = query.where(FollowEvent.created_at < until)
-    return _count_by_day(query.group_by(day))
-
-
-def followers_running_total(followee_id: int, rng: DateRange) -> dict[date, int]:
-    """Followers at the end of each day: today's count, walked back through the follow
-    events since the range began."""
+    gained, lost, net = defaultdict(int), defaultdict(int), defaultdict(int)
+    for d, kind, n in rows:
+        d = as_day(d)
+        net[d] += n if kind == "follow" else -n
+        if d <= rng.end:
+            (gained if kind == "follow" else lost)[d] += n
     current = db.session.scalar(sa.select(sa.func.count()).select_from(Follow)
                                 .where(Follow.followee_id == followee_id))
-    gained = follow_events_by_day(followee_id, "follow", rng.begins_at)
-    lost = follow_events_by_day(followee_id, "unfollow", rng.begins_at)
-    net = defaultdict(int)
-    for day, n in gained.items():
-        net[day] += n
-    for day, n in lost.items():
-        net[day] -= n
-    later = sum(n for day, n in net.items() if day > rng.end)
-    totals, running = {}, current - later
-    for day in reversed(rng.days):
-        totals[day] = running
-        running -= net.get(day, 0)
-    return totals
+    running = current - sum(n for d, n in net.items() if d > rng.end)
+    totals = {}
+    for d in reversed(rng.days):
+        totals[d] = running
+        running -= net.get(d, 0)
+    return {"gained": gained, "lost": lost, "total": totals}
 
 
-def per_post(author_id: int, rng: DateRange, *, limit: int = 20) -> list[dict]:
-    """The creator's posts with views, likes or comments in the range, busiest first."""
-    views = dict(db.session.execute(
-        sa.select(DailyStat.target_id, sa.func.sum(DailyStat.views))
-        .where(DailyStat.owner_id == author_id, DailyStat.target_type == "post",
-               DailyStat.day.between(rng.start, rng.end))
-        .group_by(DailyStat.target_id)
-    ).all())
-    counts = {}
-    for model in (Like, Comment):
-        counts[model] = dict(db.session.execute(
-            sa.select(model.post_id, sa.func.count())
-            .join(Post, Post.id == model.post_id)
-            .where(Post.author_id == author_id, model.created_at >= rng.begins_at,
-                   model.created_at < rng.ends_before)
-            .group_by(model.post_id)
-        ).all())
-    ids = set(views) | set(counts[Like]) | set(counts[Comment])
-    posts = {p.id: p for p in db.session.scalars(sa.select(Post).where(Post.id.in_(ids)))} if ids else {}
+def post_rows(post_views: Tally, post_likes: Tally, post_comments: Tally, *, limit: int = 20) -> list[dict]:
+    """The posts with views, likes or comments in the range, busiest first."""
+    ids = set(post_views.by_target) | set(post_likes.by_target) | set(post_comments.by_target)
+    if not ids:
+        return []
+    bodies = dict(db.session.execute(sa.select(Post.id, Post.body).where(Post.id.in_(ids))).all())
     rows = [
-        {"id": pid, "title": _excerpt(posts[pid].body), "views": int(views.get(pid, 0)),
-         "likes": int(counts[Like].get(pid, 0)), "comments": int(counts[Comment].get(pid, 0))}
-        for pid in ids if pid in posts
+        {"id": pid, "title": _excerpt(bodies[pid]), "views": post_views.by_target.get(pid, 0),
+         "likes": post_likes.by_target.get(pid, 0), "comments": post_comments.by_target.get(pid, 0)}
+        for pid in ids if pid in bodies
     ]
     rows.sort(key=lambda r: (-(r["views"] + r["likes"] + r["comments"]), -r["id"]))
     return rows[:limit]
-
-
-def item_views(owner_id: int, rng: DateRange) -> dict[int, int]:
-    return {int(k): int(v) for k, v in db.session.execute(
-        sa.select(DailyStat.target_id, sa.func.sum(DailyStat.views))
-        .where(DailyStat.owner_id == owner_id, DailyStat.target_type == "item",
-               DailyStat.day.between(rng.start, rng.end))
-        .group_by(DailyStat.target_id)
-    )}
 
 
 def _excerpt(text: str, length: int = 60) -> str:

@@ -31,41 +31,48 @@ SECTIONS = {
 }
 
 
-def creator_summary(user_id: int, rng: DateRange, *, now: datetime | None = None) -> dict:
-    """`range`, then every metric of METRICS as {"total", "daily": [{"date", "value"}]},
-    plus `mrr_cents` and `active_subscribers` (figures as of now)."""
+def creator_report(user_id: int, rng: DateRange, *, now: datetime | None = None) -> dict:
+    """Everything of the analytics page: `summary` (as the API returns it), `posts` and
+    `items` (the per-post and per-item tables). Each source is read once."""
     now = now or utcnow()
-    money = earnings.earnings_by_day(user_id, rng)
+    seen = engagement.views(user_id, rng)
+    liked, commented = engagement.likes(user_id, rng), engagement.comments(user_id, rng)
+    money = earnings.earnings(user_id, rng)
     subs = earnings.subscribers(user_id, rng, now)
-    totals = engagement.followers_running_total(user_id, rng)
-    since, until = rng.begins_at, rng.ends_before
-    return {
+    follows = engagement.followers(user_id, rng)
+    daily = money["daily"]
+    summary = {
         "range": rng.as_dict(),
-        "views": series(rng, engagement.views_by_day(user_id, rng)),
-        "likes": series(rng, engagement.likes_by_day(user_id, rng)),
-        "comments": series(rng, engagement.comments_by_day(user_id, rng)),
-        "earnings_cents": series(rng, money["earnings_cents"]),
-        "sales": series(rng, money["sales"]),
-        "subscription_cents": series(rng, money["subscription_cents"]),
-        "refunds_cents": series(rng, money["refunds_cents"]),
-        "followers_gained": series(rng, engagement.follow_events_by_day(user_id, "follow", since, until)),
-        "followers_lost": series(rng, engagement.follow_events_by_day(user_id, "unfollow", since, until)),
-        "followers_total": series(rng, totals, total=totals.get(rng.end, 0)),
+        "views": series(rng, seen["all"].by_day),
+        "likes": series(rng, liked.by_day),
+        "comments": series(rng, commented.by_day),
+        "earnings_cents": series(rng, daily["earnings_cents"]),
+        "sales": series(rng, daily["sales"]),
+        "subscription_cents": series(rng, daily["subscription_cents"]),
+        "refunds_cents": series(rng, daily["refunds_cents"]),
+        "followers_gained": series(rng, follows["gained"]),
+        "followers_lost": series(rng, follows["lost"]),
+        "followers_total": series(rng, follows["total"], total=follows["total"].get(rng.end, 0)),
         "subscribers": series(rng, subs["gained"]),
         "subscribers_lapsed": series(rng, subs["lapsed"]),
         "active_subscribers": subs["active"],
         "mrr_cents": subs["mrr_cents"],
     }
+    return {"summary": summary, "posts": engagement.post_rows(seen["post"], liked, commented),
+            "items": _item_rows(seen["item"], money["items"])}
 
 
-def per_item(user_id: int, rng: DateRange) -> list[dict]:
-    """The creator's items with views or sales in the range."""
-    views = engagement.item_views(user_id, rng)
-    money = earnings.earnings_by_item(user_id, rng)
-    ids = set(views) | set(money)
+def creator_summary(user_id: int, rng: DateRange, *, now: datetime | None = None) -> dict:
+    """`range`, then every metric of METRICS as {"total", "daily": [{"date", "value"}]},
+    plus `mrr_cents` and `active_subscribers` (figures as of now)."""
+    return creator_report(user_id, rng, now=now)["summary"]
+
+
+def _item_rows(item_views, money: dict) -> list[dict]:
+    ids = set(item_views.by_target) | set(k for k in money if k is not None)
     titles = earnings.item_titles(ids)
     rows = [
-        {"id": item_id, "title": titles.get(item_id, f"Item #{item_id}"), "views": views.get(item_id, 0),
+        {"id": item_id, "title": titles.get(item_id, f"Item #{item_id}"), "views": item_views.by_target.get(item_id, 0),
          **money.get(item_id, {"sales": 0, "refunds": 0, "earnings_cents": 0})}
         for item_id in ids
     ]
@@ -73,8 +80,12 @@ def per_item(user_id: int, rng: DateRange) -> list[dict]:
     return rows
 
 
+def per_item(user_id: int, rng: DateRange) -> list[dict]:
+    return creator_report(user_id, rng)["items"]
+
+
 def per_post(user_id: int, rng: DateRange) -> list[dict]:
-    return engagement.per_post(user_id, rng)
+    return creator_report(user_id, rng)["posts"]
 
 
 def metric_rows(summary: dict, metric: str) -> list[tuple[str, int]]:

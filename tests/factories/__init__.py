@@ -8,8 +8,8 @@ from tests.factories.items import (
     SubscriptionFactory,
 )
 from tests.factories.media import make_image
-from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
 from tests.factories.payments import fund, make_item, make_plan
+from tests.factories.social import CommentFactory, PostFactory, block, follow, mute
 from tests.factories.users import PASSWORD, UserFactory
 
 __all__ = [

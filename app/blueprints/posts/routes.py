@@ -5,11 +5,11 @@ from flask_login import current_user
 
 from app.blueprints.posts import bp
 from app.blueprints.posts.forms import ActionForm, CommentForm, PostForm
+from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
 from app.services.social import comments, feeds, likes, posts
 from app.services.social.people import get_visible_user
 from app.web.auth import login_required, safe_next
-from app.services.analytics.views import record_view
 from app.web.context import current_origin, current_viewer_key
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial

@@ -8,10 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.accounts.visibility import suspended_user_ids
 from app.models import User
 from app.models.base import utcnow
 from app.models.community import Community, CommunityPost, CommunityPostLike, CommunityReply
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.communities import policies
 from app.services.communities.cursors import clamp_limit, decode_cursor, encode_cursor
 from app.services.communities.membership import get_membership

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.services.accounts.visibility import is_hidden_author
 from app.models.items import Item
+from app.services.accounts.visibility import is_hidden_author
 from app.services.errors import NotAllowed, NotFound
 from app.services.items.policies import can_edit_item, can_view_item
 

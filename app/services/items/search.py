@@ -13,8 +13,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.accounts.visibility import suspended_user_ids
 from app.models.items import Item, ItemTag
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid
 from app.services.items.policies import viewer_id
 from app.services.social.blocks import blocked_user_ids

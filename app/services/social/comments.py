@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.accounts.visibility import suspended_user_ids
 from app.models import User
 from app.models.social import Comment, Post
 from app.services.accounts import serialize_user
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids

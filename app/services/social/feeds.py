@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.accounts.visibility import suspended_user_ids
 from app.models import User
 from app.models.social import Block, Follow, Like, Mute, Post
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.social.cursors import clean_limit, keyset, split_page
 from app.services.social.people import users_by_id, viewer_id
 

@@ -8,11 +8,11 @@ from typing import BinaryIO
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services.accounts.visibility import is_hidden_author
 from app.models import User
 from app.models.social import Comment, Like, Post
 from app.services import NO_ORIGIN, Origin
 from app.services.accounts import serialize_user
+from app.services.accounts.visibility import is_hidden_author
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.media import media_url, process_image, storage

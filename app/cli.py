@@ -28,12 +28,15 @@ def register(app: Flask) -> None:
     @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
     @click.option("--items", "items_per_creator", default=6, show_default=True,
                   help="Items per creator (every kind and pricing in turn).")
+    @click.option("--views", default=2000, show_default=True, help="Page views over the last 30 days.")
     def seed(users: int, password: str, communities: int, threads: int, replies: int, posts: int,
-             follows_per_user: int, likes: int, comments: int, creators: int, items_per_creator: int) -> None:
+             follows_per_user: int, likes: int, comments: int, creators: int, items_per_creator: int,
+             views: int) -> None:
         """Add demo data (idempotent: existing demo users are kept, sizes are totals)."""
         report = seed_all(users=users, password=password, communities=communities, threads=threads,
                           replies=replies, posts=posts, follows_per_user=follows_per_user, likes=likes,
-                          comments=comments, creators=creators, items_per_creator=items_per_creator)
+                          comments=comments, creators=creators, items_per_creator=items_per_creator,
+                          views=views)
         db.session.commit()
         for name, count in report.items():
             click.echo(f"{name}: {count}")

@@ -61,3 +61,15 @@ def test_a_creator_with_no_activity_gets_zeros():
     for metric in METRICS:
         assert [d["value"] for d in data[metric]["daily"]] == [0] * 7
     assert data["mrr_cents"] == 0
+
+
+def test_seeded_views_are_rollups_of_existing_pages():
+    from app.models.social import DailyStat
+    from app.services.analytics.seed import seed_views
+    from tests.factories import PostFactory, UserFactory
+
+    author = UserFactory()
+    PostFactory(author_id=author.id)
+    assert seed_views(500) == {"views": 500}
+    assert db.session.scalar(sa.select(sa.func.sum(DailyStat.views))) == 500
+    assert seed_views(500) == {"views": 0}  # once

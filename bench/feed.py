@@ -177,7 +177,7 @@ def serve():
 def wrk(url: str, cookie: str, seconds: int) -> dict:
     script = INSTANCE / "report.lua"
     script.write_text(WRK_SCRIPT)
-    cmd = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "-s", str(script),
+    cmd = ["wrk", "-t", str(min(2, CONNECTIONS)), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "-s", str(script),
            "-H", f"Cookie: dreamdot_session={cookie}", url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
@@ -203,15 +203,17 @@ def main() -> None:
         wrk(f"{base}/home", cookie, 3)
         bare = wrk(f"{base}/bench/bare", cookie, SECONDS)
         feed = wrk(f"{base}/home", cookie, SECONDS)
+        api = wrk(f"{base}/api/posts/feed", cookie, SECONDS)
     finally:
         server.terminate()
         server.wait(10)
     print(f"\n{CONNECTIONS} concurrent clients, {SECONDS} s each, gunicorn gevent x{WORKERS}, PostgreSQL")
     print(f"{'route':14} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}")
-    for name, r in (("bare", bare), ("home feed", feed)):
+    for name, r in (("bare", bare), ("home feed", feed), ("api feed", api)):
         print(f"{name:14} {r['rps']:8.0f} {r['p50'] / 1000:8.1f} {r['p95'] / 1000:8.1f} "
               f"{r['p99'] / 1000:8.1f} {r['errors']:7d} {r['non2xx']:8d}")
-    print(f"feed / bare: {feed['rps'] / bare['rps']:.0%} of the bare route's requests per second")
+    print(f"feed / bare: {feed['rps'] / bare['rps']:.0%} of the bare route's requests per second "
+          f"(JSON feed: {api['rps'] / bare['rps']:.0%})")
 
 
 if __name__ == "__main__":

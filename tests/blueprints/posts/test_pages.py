@@ -130,3 +130,67 @@ def test_comment_on_a_hidden_post_is_404(auth_client):
     assert auth_client.get(f"/posts/{post.id}").status_code == 404
     assert auth_client.post(f"/posts/{post.id}/comments", data={"csrf_token": token, "body": "hi"}).status_code == 404
     assert count(Comment) == 0
+
+
+def test_home_load_more_without_and_with_htmx(auth_client, htmx):
+    friend = UserFactory()
+    follow(auth_client.user, friend)
+    for i in range(22):
+        PostFactory(author_id=friend.id, body=f"entry {i}")
+    page = auth_client.get("/home").get_data(as_text=True)
+    cursor = re.search(r'href="/home\?cursor=([^"]+)"', page).group(1)
+    full = auth_client.get(f"/home?cursor={cursor}")
+    assert full.status_code == 200 and 'id="home-feed"' in full.get_data(as_text=True)
+    fragment = auth_client.get(f"/home?cursor={cursor}", headers=htmx).get_data(as_text=True)
+    assert "<html" not in fragment and fragment.count('class="card post"') == 2 and 'id="feed-more"' in fragment
+
+
+def test_content_warning_folds_the_post_without_js(client):
+    post = PostFactory(author_id=UserFactory().id, body="the twist", content_warning="Spoilers")
+    body = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    folded = body[body.index("<details"):body.index("</details>")]
+    assert "Content warning: Spoilers" in folded and "the twist" in folded
+    assert "<details open" not in body.replace('<details class="image-fields"', "")
+
+
+def test_comments_load_more_without_and_with_htmx(client, htmx):
+    from tests.factories import CommentFactory
+
+    post = PostFactory(author_id=UserFactory().id)
+    author = UserFactory()
+    for i in range(55):
+        CommentFactory(post_id=post.id, author_id=author.id, body=f"comment {i}")
+    page = client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert page.count('class="comment"') == 50
+    cursor = re.search(r'cursor=([^"&]+)', page).group(1)
+    fragment = client.get(f"/posts/{post.id}?cursor={cursor}", headers=htmx).get_data(as_text=True)
+    assert "<html" not in fragment and fragment.count('class="comment"') == 5
+    full = client.get(f"/posts/{post.id}?cursor={cursor}")
+    assert "<html" in full.get_data(as_text=True)
+
+
+def test_api_explore_and_comment_pages(app, client):
+    author = UserFactory()
+    post = PostFactory(author_id=author.id)
+    for _ in range(3):
+        PostFactory(author_id=author.id)
+    data = client.get("/api/posts/explore?limit=2").get_json()
+    assert len(data["posts"]) == 2 and data["next_cursor"]
+    from tests.factories import CommentFactory
+
+    for _ in range(3):
+        CommentFactory(post_id=post.id, author_id=author.id)
+    first = client.get(f"/api/social/comments?post_id={post.id}&limit=2").get_json()
+    rest = client.get(f"/api/social/comments?post_id={post.id}&limit=2&cursor={first['next_cursor']}").get_json()
+    assert len(first["comments"]) == 2 and len(rest["comments"]) == 1 and rest["next_cursor"] is None
+    assert client.get("/api/social/comments").status_code == 400
+
+
+def test_card_action_paths_are_the_routes(app):
+    from flask import url_for
+
+    with app.test_request_context():
+        base = url_for("posts.show", post_id=7)
+        assert url_for("posts.like", post_id=7) == base + "/like"
+        assert url_for("posts.unlike", post_id=7) == base + "/unlike"
+        assert url_for("posts.destroy", post_id=7) == base + "/delete"

@@ -110,3 +110,26 @@ def test_muted_user_cannot_tell(auth_client, make_client):
     page = theirs.get(f"/u/{auth_client.user.username}").get_data(as_text=True)
     assert "muted you" not in page.lower() and "unmute" not in page.lower()
     assert theirs.get(f"/posts/{PostFactory(author_id=auth_client.user.id).id}").status_code == 200
+
+
+def test_mute_confirmation_loads_in_place_with_htmx(auth_client, htmx):
+    other = UserFactory()
+    fragment = auth_client.get(f"/u/{other.username}/mute", headers=htmx).get_data(as_text=True)
+    assert "<html" not in fragment and "Their posts leave your home and explore feeds" in fragment
+    assert count(Mute) == 0
+
+
+def test_settings_pages_need_sign_in(client):
+    for path in ("/settings/blocks", "/settings/mutes"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+def test_unblock_only_touches_my_own_blocks(auth_client):
+    a, b = UserFactory(), UserFactory()
+    block(a, b)
+    token = csrf_token(auth_client, "/settings/blocks")
+    auth_client.post(f"/settings/blocks/{b.id}/delete", data={"csrf_token": token})
+    assert count(Block) == 1
+    assert auth_client.post("/settings/blocks/99999999999999999999/delete",
+                            data={"csrf_token": token}).status_code in (303, 404)

@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
     def seed(users: int, password: str, communities: int, threads: int, replies: int, posts: int,
              follows_per_user: int, likes: int, comments: int, creators: int, items_per_creator: int,
              views: int) -> None:
-        """Add demo data (idempotent: existing demo users are kept, sizes are totals)."""
+        """Add demo data (idempotent: existing demo users and creators' items are kept; sizes are totals)."""
         report = seed_all(users=users, password=password, communities=communities, threads=threads,
                           replies=replies, posts=posts, follows_per_user=follows_per_user, likes=likes,
                           comments=comments, creators=creators, items_per_creator=items_per_creator,

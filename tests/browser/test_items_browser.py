@@ -9,10 +9,17 @@ import sqlalchemy as sa
 from app.documents.items import ItemContent
 from app.extensions import db
 from app.models.items import Item
-from tests.browser.conftest import sign_in_browser
 from tests.factories import PASSWORD, UserFactory, make_image
 
 pytestmark = pytest.mark.browser
+
+
+def sign_in_browser(page, user, password: str) -> None:
+    page.goto("/signin")
+    page.fill("input[name='login']", user.username)
+    page.fill("input[name='password']", password)
+    page.click("form#signin-form button[type='submit']")
+    page.wait_for_url("**/")
 
 
 def created_item(title: str) -> Item:
@@ -20,9 +27,9 @@ def created_item(title: str) -> Item:
     return db.session.scalar(sa.select(Item).where(Item.title == title))
 
 
-def test_create_a_writing_with_the_editor_and_see_the_preview_as_another_user(new_page):
+def test_create_a_writing_with_the_editor_and_see_the_preview_as_another_user(new_browser_page):
     creator, reader = UserFactory(), UserFactory()
-    page = new_page()
+    page = new_browser_page()
     sign_in_browser(page, creator, PASSWORD)
     page.goto("/items/new?kind=writing")
     page.select_option("select[name='kind']", "writing")
@@ -44,7 +51,7 @@ def test_create_a_writing_with_the_editor_and_see_the_preview_as_another_user(ne
     assert "The free opening." in doc.preview_html and "paid ending" not in doc.preview_html
     assert item.price_cents == 250
 
-    other = new_page()
+    other = new_browser_page()
     sign_in_browser(other, reader, PASSWORD)
     other.goto(f"/items/{item.id}")
     prose = other.inner_text(".prose")
@@ -53,14 +60,14 @@ def test_create_a_writing_with_the_editor_and_see_the_preview_as_another_user(ne
         .get_attribute("value") == "250"
 
 
-def test_create_a_comic_of_three_pages_and_read_it_with_the_keyboard(new_page, tmp_path):
+def test_create_a_comic_of_three_pages_and_read_it_with_the_keyboard(new_browser_page, tmp_path):
     creator = UserFactory()
     files = []
     for n, color in enumerate([(200, 0, 0), (0, 200, 0), (0, 0, 200)], start=1):
         path = tmp_path / f"page{n}.png"
         path.write_bytes(make_image(color=color, size=(300, 450)))
         files.append(str(path))
-    page = new_page()
+    page = new_browser_page()
     sign_in_browser(page, creator, PASSWORD)
     page.goto("/items/new")
     page.select_option("select[name='kind']", "comic")
@@ -86,9 +93,9 @@ def test_create_a_comic_of_three_pages_and_read_it_with_the_keyboard(new_page, t
     page.wait_for_url(re.compile(r"page=2"))
 
 
-def test_comic_reader_and_writing_page_with_javascript_off(new_page, tmp_path):
+def test_comic_reader_and_writing_page_with_javascript_off(new_browser_page, tmp_path):
     creator, reader = UserFactory(), UserFactory()
-    page = new_page(js=False)
+    page = new_browser_page(javascript=False)
     sign_in_browser(page, creator, PASSWORD)
     # a writing typed as Markdown in the plain textarea
     page.goto("/items/new")
@@ -118,7 +125,7 @@ def test_comic_reader_and_writing_page_with_javascript_off(new_page, tmp_path):
     comic = created_item("No script comic")
     assert comic is not None, (page.url, page.inner_text("main"))
 
-    other = new_page(js=False)
+    other = new_browser_page(javascript=False)
     sign_in_browser(other, reader, PASSWORD)
     other.goto(f"/items/{writing.id}")
     prose = other.inner_text(".prose")
@@ -131,3 +138,28 @@ def test_comic_reader_and_writing_page_with_javascript_off(new_page, tmp_path):
     other.click("text=All pages")
     other.click(".page-index a >> text=Page 1")
     other.wait_for_url(re.compile(r"page=1"))
+
+
+def test_a_download_upload_shows_progress_when_javascript_runs(new_browser_page, tmp_path):
+    creator = UserFactory()
+    big = tmp_path / "samples.zip"
+    big.write_bytes(b"\x00" * (3 * 1024 * 1024))
+    page = new_browser_page()
+    sign_in_browser(page, creator, PASSWORD)
+    page.goto("/items/new")
+    page.select_option("select[name='kind']", "download")
+    page.fill("input[name='title']", "Sample pack")
+    page.set_input_files("input[name='files']", str(big))
+    page.check("input[name='publish']")
+    # The bar's state is copied to sessionStorage, which outlives the redirect that follows.
+    page.evaluate("""() => {
+      const bar = document.querySelector('.upload-progress');
+      new MutationObserver(() => sessionStorage.setItem('progress', (bar.hidden ? 'hidden:' : 'shown:') + bar.value))
+        .observe(bar, {attributes: true});
+    }""")
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/items/new")) as sent:
+        page.click("form#item-form button[type='submit']")
+    assert sent.value.headers.get("hx-request") == "true"  # sent by XMLHttpRequest, not a plain post
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    assert page.evaluate("sessionStorage.getItem('progress')") == "shown:100"
+    assert "samples.zip" in page.inner_text(".files") and "3.1 MB" in page.inner_text(".files")

@@ -26,8 +26,8 @@ __all__ = [
     "follow",
     "mute",
     "fund",
-    "make_image",
     "make_community",
+    "make_image",
     "make_item",
     "make_plan",
 ]

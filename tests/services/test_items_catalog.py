@@ -157,3 +157,17 @@ def test_keyset_pages_and_sorts(app):
     assert search_items(sort="popular").items[0].id == items[1].id
     with pytest.raises(Invalid):
         search_items(cursor="garbage")
+
+
+def test_art_previews_follow_the_pricing(app):
+    from app.services.media import storage
+
+    creator = UserFactory()
+    item = new_item(creator, kind="art", pricing="free")
+    doc = ItemContent.objects.get(item_id=item.id)
+    old_key = doc.images[0].preview_key
+    old = storage().read(old_key)
+    update_item(item, creator, {"pricing": "one_time", "price_cents": 300})
+    doc.reload()
+    assert doc.images[0].preview_key != old_key and storage().read(doc.images[0].preview_key) != old
+    assert not storage().path(old_key).exists()

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.services.items.sanitize import ALLOWED_TAGS, prepare_writing
 from tests.conftest import sign_in
 from tests.factories import UserFactory
-from tests.items_helpers import new_item, request_context
+from tests.items_helpers import new_item
 
 PAYLOADS = [
     "<script>alert(1)</script>",

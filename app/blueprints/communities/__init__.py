@@ -11,3 +11,4 @@ def _policies():
     from app.services.communities import policies
 
     return {"policies": policies}
+

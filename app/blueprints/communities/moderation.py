@@ -1,9 +1,10 @@
 """Members, join requests, roles, bans and the moderation log."""
 
-from flask import flash, request, url_for
+from flask import request, url_for
 from flask_login import current_user
 
 from app.blueprints.communities import bp
+from app.blueprints.communities.feedback import flash_unless_partial
 from app.blueprints.communities.forms import ReasonForm
 from app.services.communities import membership as m
 from app.services.communities import moderation, policies
@@ -46,7 +47,7 @@ def _after_member_action(community):
 def set_role(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
     m.set_role(community, current_user, user_id, request.form.get("role", ""), origin=current_origin())
-    flash("Role changed.", "success")
+    flash_unless_partial("Role changed.")
     return _after_member_action(community)
 
 
@@ -55,7 +56,7 @@ def set_role(slug: str, user_id: int):
 def transfer(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
     m.transfer_ownership(community, current_user, user_id, origin=current_origin())
-    flash("Ownership transferred.", "success")
+    flash_unless_partial("Ownership transferred.")
     return _after_member_action(community)
 
 
@@ -64,7 +65,7 @@ def transfer(slug: str, user_id: int):
 def remove(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
     m.remove_member(community, current_user, user_id, origin=current_origin())
-    flash("Member removed.", "success")
+    flash_unless_partial("Member removed.")
     return _after_member_action(community)
 
 
@@ -73,7 +74,7 @@ def remove(slug: str, user_id: int):
 def ban(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
     m.ban_member(community, current_user, user_id, request.form.get("reason", ""), origin=current_origin())
-    flash("Banned.", "success")
+    flash_unless_partial("Banned.")
     return _after_member_action(community)
 
 
@@ -82,7 +83,7 @@ def ban(slug: str, user_id: int):
 def unban(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
     m.unban_member(community, current_user, user_id, origin=current_origin())
-    flash("Ban lifted.", "success")
+    flash_unless_partial("Ban lifted.")
     return _after_member_action(community)
 
 
@@ -105,7 +106,7 @@ def decide(slug: str, user_id: int, decision: str):
     community, _ = _moderated(slug)
     review = m.approve_request if decision == "approve" else m.refuse_request
     review(community, current_user, user_id, origin=current_origin())
-    flash("Request approved." if decision == "approve" else "Request refused.", "success")
+    flash_unless_partial("Request approved." if decision == "approve" else "Request refused.")
     if wants_partial():
         return _requests_page(community)
     return redirect_to(url_for("communities.requests", slug=community.slug))

@@ -4,6 +4,7 @@ from flask import flash, request, url_for
 from flask_login import current_user
 
 from app.blueprints.communities import bp
+from app.blueprints.communities.feedback import flash_unless_partial
 from app.blueprints.communities.forms import CommunityForm, EditCommunityForm
 from app.services.communities import directory, membership, policies
 from app.services.communities.threads import get_community_for, list_posts, users_by_id
@@ -92,7 +93,7 @@ def _membership_changed(community):
 def join(slug: str):
     community = membership.get_community_by_slug(slug)
     joined = membership.join_community(community, current_user)
-    flash("Welcome in." if joined.status == "active" else "Your request was sent to the moderators.", "success")
+    flash_unless_partial("Welcome in." if joined.status == "active" else "Your request was sent to the moderators.")
     return _membership_changed(community)
 
 
@@ -101,5 +102,5 @@ def join(slug: str):
 def leave(slug: str):
     community = membership.get_community_by_slug(slug)
     membership.leave_community(community, current_user)
-    flash(f"You left {community.name}.", "success")
+    flash_unless_partial(f"You left {community.name}.")
     return _membership_changed(community)

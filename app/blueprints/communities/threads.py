@@ -4,6 +4,7 @@ from flask import flash, request, url_for
 from flask_login import current_user
 
 from app.blueprints.communities import bp
+from app.blueprints.communities.feedback import flash_unless_partial
 from app.blueprints.communities.forms import PostForm, ReasonForm, ReplyForm
 from app.services.communities import moderation
 from app.services.communities import threads as t
@@ -13,6 +14,8 @@ from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
+
+DONE = {"lock": "locked", "unlock": "unlocked", "pin": "pinned", "unpin": "unpinned"}
 
 
 @bp.route("/<slug>/posts/new", methods=["GET", "POST"])
@@ -89,7 +92,7 @@ def moderate_post(slug: str, post_id: int, action: str):
     community, mine = t.get_community_for(slug, current_user)
     change = moderation.set_locked if action in ("lock", "unlock") else moderation.set_pinned
     post = change(community, current_user, post_id, action in ("lock", "pin"), origin=current_origin())
-    flash(f"Thread {action}ed.", "success")
+    flash_unless_partial(f"Thread {DONE[action]}.")
     if wants_partial():
         return _thread_page(community, post, mine, partial="communities/_thread_head.html")
     return redirect_to(url_for("communities.show_post", slug=slug, post_id=post.id))

@@ -7,13 +7,12 @@ from app.blueprints.items import bp
 from app.blueprints.items.forms import PlanForm
 from app.models.items import KINDS
 from app.services import accounts
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.services.items import plans, views
 from app.services.items.policies import is_subscribed
 from app.services.items.search import search_items
 from app.services.items.validation import parse_dollars
 from app.services.social.blocks import is_blocked_between
-from app.services.errors import NotFound
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import apply_errors
@@ -70,7 +69,7 @@ def plan_settings():
         try:
             plans.set_plan(current_user, parse_dollars(form.price.data), origin=current_origin())
         except ServiceError as exc:
-            exc.fields = {"price": v for v in exc.fields.values()}
+            exc.fields = {"price": exc.fields["monthly_price_cents"]} if exc.fields else {}
             apply_errors(form, exc)
         else:
             flash("Your subscription plan is saved.", "success")

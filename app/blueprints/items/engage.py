@@ -71,6 +71,27 @@ def collection(collection_id: int):
                   items=items, people=views.creators_by_id(items))
 
 
+@bp.post("/collections/items")
+@login_required
+def collect_from_item():
+    """The item page's "Add to" form, naming the collection in the body."""
+    found = collections.get_own_collection(request.form.get("collection_id", ""), current_user)
+    item = item_service.get_item_or_404(request.form.get("item_id", ""), current_user)
+    collections.add_to_collection(found, item)
+    flash(f"Added to {found.name}.", "success")
+    return redirect_to(url_for("items.show", item_id=item.id))
+
+
+@bp.get("/favorites")
+@login_required
+def favorites():
+    from app.services.items.favorites import list_favorites
+
+    rows, next_cursor = list_favorites(current_user, cursor=request.args.get("cursor"), limit=48)
+    return render("market/favorites.html", "market/_collection_items.html", items=rows,
+                  people=views.creators_by_id(rows), next_cursor=next_cursor)
+
+
 @bp.post("/collections/<int:collection_id>/items")
 @login_required
 def collect(collection_id: int):

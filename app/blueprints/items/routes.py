@@ -9,7 +9,7 @@ from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input,
 from app.services import items as item_service
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
-from app.services.items import catalog, views
+from app.services.items import catalog, plans, views
 from app.services.items.catalog import ItemInput
 from app.services.items.files import content_disposition, open_signed_url
 from app.services.items.policies import viewer_id
@@ -57,6 +57,7 @@ def show(item_id: int):
 
 
 def _page_context(item) -> dict:
+    from app.services.items.collections import list_collections
     from app.services.items.favorites import is_favorite
     from app.services.items.reviews import list_reviews, review_by
 
@@ -66,6 +67,8 @@ def _page_context(item) -> dict:
         "people": views.users_by_id({item.creator_id} | {r.user_id for r in reviews}),
         "my_review": review_by(current_user, item),
         "favorited": is_favorite(current_user, item),
+        "my_collections": list_collections(viewer_id(current_user), current_user) if viewer_id(current_user) else [],
+        "plan": plans.get_plan(item.creator_id) if item.pricing == "subscription" else None,
     }
 
 

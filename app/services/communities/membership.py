@@ -12,6 +12,7 @@ from blinker import signal
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.models import User
 from app.models.base import utcnow
 from app.models.community import Community, Membership
 from app.services import NO_ORIGIN, Origin
@@ -47,6 +48,17 @@ def member_ids(community_id: int) -> list[int]:
             sa.select(Membership.user_id)
             .where(Membership.community_id == community_id, Membership.status == "active")
             .order_by(Membership.user_id)
+        )
+    )
+
+
+def community_ids_of(user_id: int) -> list[int]:
+    """The communities `user_id` is an active member of."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership.community_id)
+            .where(Membership.user_id == user_id, Membership.status == "active")
+            .order_by(Membership.community_id)
         )
     )
 
@@ -235,6 +247,8 @@ def ban_member(community: Community, actor, user_id: int, reason: str = "", *, o
     target = get_membership(community.id, user_id)
     if policies.is_banned(target):
         raise Conflict("That user is already banned.", code="already_banned")
+    if target is None and db.session.get(User, user_id) is None:
+        raise NotFound("No such user.", code="user_not_found")
     outsider = target is None and user_id not in (actor.id, community.owner_id)
     if not (outsider or policies.can_act_on(actor_membership, target)):
         raise NotAllowed("You cannot ban this user.", code="forbidden")

@@ -118,6 +118,19 @@ def _apply_content_update(item: Item, doc: ItemContent, data: ItemInput, stored:
     return []
 
 
+def _refresh_art_previews(doc: ItemContent, paid: bool, stored: build.Stored) -> list[str]:
+    """Remake every art preview from its original (watermarked when paid); the old keys."""
+    from app.services.items.imaging import process_art_image
+    from app.services.media import storage
+
+    retired = []
+    for image in doc.images:
+        result = process_art_image(storage().read(image.key), field="files", watermark=paid)
+        retired.append(image.preview_key)
+        image.preview_key = stored.save("public/items/previews", result["preview"])
+    return retired
+
+
 def update_item(item: Item, editor, fields: dict, data: ItemInput | None = None, *,
                 origin: Origin = NO_ORIGIN) -> Item:
     """Change the given fields (and content); the caller has loaded `item` for editing."""
@@ -130,6 +143,8 @@ def update_item(item: Item, editor, fields: dict, data: ItemInput | None = None,
         cover_data = process_image(data.cover, "cover", field="cover") if data.cover is not None else None
         _apply_content_update(item, doc, data, stored)
         retired = []
+        if item.kind == "art" and "pricing" in values and (values["pricing"] != "free") != item.is_paid:
+            retired += _refresh_art_previews(doc, values["pricing"] != "free", stored)
         if cover_data:
             retired.append(item.cover_key)
             item.cover_key = stored.save("public/items/covers", cover_data)

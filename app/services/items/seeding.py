@@ -58,7 +58,7 @@ def _specs(n: int, rng: random.Random):
         data.transcripts = ["It was a dark night.", "Something moved.", "It was only the cat."]
         data.free_pages = 1
     else:
-        data.files = [FileStorage(stream=io.BytesIO(("demo sample %d\n" % n).encode() * 200),
+        data.files = [FileStorage(stream=io.BytesIO(f"demo sample {n}\n".encode() * 200),
                                   filename=f"samples-{n + 1}.txt", content_type="text/plain")]
     return fields, data
 

@@ -96,3 +96,31 @@ def test_collections_public_and_private(app, auth_client, client, htmx):
                                                                       "csrf_token": stoken})
     assert response.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CollectionItem)) == 2
+
+
+def test_add_to_collection_from_the_item_page_and_favorites_page(app, auth_client, htmx):
+    item = make(app, UserFactory(), title="Lovely print")
+    token = csrf_token(auth_client, "/collections")
+    auth_client.post("/collections", data={"name": "Prints", "csrf_token": token})
+    page = auth_client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert 'name="collection_id"' in page and "Prints" in page
+    collection = db.session.scalar(sa.select(Collection))
+    response = auth_client.post("/collections/items", data={"collection_id": collection.id, "item_id": item.id,
+                                                            "csrf_token": token})
+    assert response.status_code == 303
+    assert db.session.get(CollectionItem, (collection.id, item.id)) is not None
+    auth_client.post(f"/items/{item.id}/favorite", data={"favorite": "1", "csrf_token": token})
+    assert "Lovely print" in auth_client.get("/favorites").get_data(as_text=True)
+    fragment = auth_client.get("/favorites", headers=htmx).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="collection-items"')
+
+
+def test_collection_page_fragment_with_htmx(app, client, htmx):
+    owner = UserFactory()
+    collection = Collection(owner_id=owner.id, name="Shelf", is_public=True)
+    db.session.add(collection)
+    db.session.commit()
+    full = client.get(f"/collections/{collection.id}").get_data(as_text=True)
+    assert "<html" in full and "Shelf" in full
+    fragment = client.get(f"/collections/{collection.id}", headers=htmx).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="collection-items"')

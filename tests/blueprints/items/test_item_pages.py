@@ -179,3 +179,92 @@ def test_shop_shows_subscribe_form_when_the_creator_has_a_plan(app, client):
     sign_in(client, UserFactory())
     page = client.get(f"/creators/{creator.username}").get_data(as_text=True)
     assert f'action="/creators/{creator.username}/subscribe"' in page and "$7.00" in page
+
+
+def test_a_download_over_the_limit_through_the_page(app, auth_client, htmx, monkeypatch):
+    import io
+    import os
+
+    monkeypatch.setitem(app.config, "MAX_DOWNLOAD_BYTES", 4096)
+    token = csrf_token(auth_client, "/items/new")
+    data = {"kind": "download", "title": "Huge", "pricing": "free", "publish": "y",
+            "files": [(io.BytesIO(b"z" * 4097), "huge.bin")]}
+    response = auth_client.post("/items/new", data=data, headers={**htmx, "X-CSRFToken": token},
+                                content_type="multipart/form-data")
+    assert response.status_code == 413
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<form id="item-form"') and "at most" in body
+    assert count_items() == 0 and ItemContent.objects.count() == 0
+    assert not any(files for _, _, files in os.walk(app.config["MEDIA_ROOT"]))
+
+
+def test_a_request_body_over_the_ceiling_is_413(app, auth_client, monkeypatch):
+    import io
+
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 10_000)
+    token = csrf_token(auth_client, "/items/new")
+    data = {"kind": "download", "title": "Huge", "pricing": "free", "csrf_token": token,
+            "files": [(io.BytesIO(b"z" * 20_000), "huge.bin")]}
+    response = auth_client.post("/items/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert count_items() == 0
+
+
+def test_an_image_that_is_not_one_through_the_page(auth_client):
+    import io
+
+    token = csrf_token(auth_client, "/items/new")
+    data = {"kind": "art", "title": "Fake", "pricing": "free", "csrf_token": token,
+            "files": [(io.BytesIO(b"\x89PNG\r\n\x1a\n garbage"), "fake.png")]}
+    response = auth_client.post("/items/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Not a JPEG, PNG, WebP or GIF image." in response.get_data(as_text=True)
+    assert count_items() == 0 and ItemContent.objects.count() == 0
+
+
+def test_edit_without_htmx_redirects_and_shop_shows_own_drafts(app, auth_client, client, htmx):
+    draft = make(app, auth_client.user, title="Secret draft", publish=False)
+    shop = auth_client.get(f"/creators/{auth_client.user.username}").get_data(as_text=True)
+    assert "Secret draft" in shop and "draft" in shop
+    assert "Secret draft" not in client.get(f"/creators/{auth_client.user.username}").get_data(as_text=True)
+    fragment = client.get(f"/creators/{auth_client.user.username}?sort=popular", headers=htmx)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<div id="results"')
+    token = csrf_token(auth_client, f"/items/{draft.id}/edit")
+    response = auth_client.post(f"/items/{draft.id}/edit", data={
+        "title": "Now public", "description": "", "tags": "", "pricing": "free", "price": "",
+        "body": "Plain *markdown* now", "body_format": "markdown", "publish": "y", "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == f"/items/{draft.id}"
+    assert "Now public" in client.get(f"/creators/{auth_client.user.username}").get_data(as_text=True)
+    assert "<em>markdown</em>" in client.get(f"/items/{draft.id}").get_data(as_text=True)
+
+
+def test_delete_with_htmx_and_add_a_comic_chapter(app, auth_client, htmx):
+    import io
+
+    comic = make(app, auth_client.user, kind="comic", title="Series")
+    token = csrf_token(auth_client, f"/items/{comic.id}/edit")
+    pages = [(io.BytesIO(make_image(color=(9, 9, n * 40))), f"{n}.png") for n in range(2)]
+    response = auth_client.post(f"/items/{comic.id}/chapters", content_type="multipart/form-data", data={
+        "chapter_title": "Part two", "pages": pages, "page_alts": "One\nTwo", "csrf_token": token})
+    assert response.status_code == 303
+    doc = ItemContent.objects.get(item_id=comic.id)
+    assert [c.title for c in doc.chapters] == ["Chapter 1", "Part two"] and len(doc.chapters[1].pages) == 2
+    reader = auth_client.get(f"/items/{comic.id}/read?chapter=1&page=3").get_data(as_text=True)
+    assert "chapter=2&amp;page=1" in reader  # the last page of chapter 1 leads into chapter 2
+    empty = auth_client.post(f"/items/{comic.id}/chapters", data={"chapter_title": "x"},
+                             headers={**htmx, "X-CSRFToken": token})
+    assert empty.status_code == 400 and len(ItemContent.objects.get(item_id=comic.id).chapters) == 2
+    gone = auth_client.post(f"/items/{comic.id}/delete", headers={**htmx, "X-CSRFToken": token})
+    assert gone.status_code == 204 and gone.headers["HX-Redirect"] == f"/creators/{auth_client.user.username}"
+
+
+def test_a_locked_subscription_item_offers_the_subscription(app, client):
+    from tests.factories import CreatorPlanFactory
+
+    creator = UserFactory()
+    CreatorPlanFactory(creator_id=creator.id, monthly_price_cents=300)
+    item = make(app, creator, pricing="subscription")
+    assert "Sign in to subscribe" in client.get(f"/items/{item.id}").get_data(as_text=True)
+    sign_in(client, UserFactory())
+    page = client.get(f"/items/{item.id}").get_data(as_text=True)
+    assert f'action="/creators/{creator.username}/subscribe"' in page and "$3.00 a month" in page
+    assert "/purchase" not in page

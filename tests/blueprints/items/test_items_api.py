@@ -198,3 +198,16 @@ def test_openapi_documents_every_items_route(app, client):
                  "/api/items/{item_id}/favorite", "/api/favorites"):
         assert path in spec["paths"], path
     assert set(spec["components"]["schemas"]["Item"]["required"]) == ITEM_KEYS
+
+
+def test_put_multipart_adds_download_files(app, client, make):
+    creator = UserFactory()
+    item = make(creator, kind="download")
+    response = client.put(f"/api/items/{item.id}", headers=bearer(app, creator), content_type="multipart/form-data",
+                          data={"title": "Two files", "files": [(io.BytesIO(b"second file"), "extra.txt")]})
+    assert response.status_code == 200, response.get_json()
+    reply = client.get(f"/api/items/{item.id}", headers=bearer(app, creator)).get_json()
+    assert [f["name"] for f in reply["content"]["files"]] == ["pack.zip", "extra.txt"]
+    assert reply["item"]["title"] == "Two files"
+    unknown = client.put(f"/api/items/{item.id}", headers=bearer(app, creator), json={"kind": "art"})
+    assert unknown.status_code == 200 and unknown.get_json()["item"]["kind"] == "download"  # kind is fixed

@@ -197,3 +197,21 @@ def test_remove_member_sends_left(received):
     m.remove_member(community, owner, user.id)
     assert received == [("left", community.slug, user.id)]
     assert db.session.get(Membership, (community.id, user.id)) is None
+
+
+def test_banning_an_unknown_user_is_not_found():
+    owner = UserFactory()
+    community = make_community(owner)
+    with pytest.raises(NotFound):
+        m.ban_member(community, owner, 999_999, "ghost")
+    assert db.session.get(Membership, (community.id, 999_999)) is None
+
+
+def test_community_ids_of_lists_active_memberships_only():
+    user = UserFactory()
+    mine = make_community(user)
+    pending = make_community(visibility="private")
+    m.join_community(pending, user)
+    banned = make_community()
+    add_member(banned, user, status="banned")
+    assert m.community_ids_of(user.id) == [mine.id]

@@ -37,6 +37,20 @@ class LedgerAccount(ItemsModel):
         return self.user_id is None
 
 
+class LedgerBalanceShard(ItemsModel):
+    """Money received by a credit-only account (a seller's earnings), cached in one of a few
+    rows per account so concurrent sales to one creator do not queue on a single row. The
+    account's cached balance is `balance_cents` plus its shards; taking the account's lock
+    folds the shards back into `balance_cents` (docs/decisions.md, Payments)."""
+
+    __tablename__ = "ledger_balance_shards"
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_accounts.id"), primary_key=True,
+                                            autoincrement=False)
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    balance_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class LedgerTransaction(ItemsModel):
     __tablename__ = "ledger_transactions"
 

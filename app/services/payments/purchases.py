@@ -32,7 +32,7 @@ from app.services.payments.ledger import (
     money_session,
     post,
     read_session,
-    user_balance,
+    retry_on_deadlock,
 )
 
 BUYER_REFUND_WINDOW = timedelta(hours=48)
@@ -56,6 +56,7 @@ def _load_item(session, item_id: int) -> Item:
     return item
 
 
+@retry_on_deadlock
 def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None = None) -> PurchaseResult:
     """Buy a one_time item. 404 unknown or hidden; 403 own item; 409 already_owned or
     price_changed (when `expected_price_cents` differs); 402 insufficient_funds."""
@@ -65,18 +66,16 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
     ):
         raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
                       fields={"expected_price_cents": "Whole cents only."})
-    with read_session() as session:
-        item = _load_item(session, item_id)
-    if blocked_between(buyer_id, item.creator_id):
-        raise NotFound("There is no such item.")
-    if item.creator_id == buyer_id:
-        raise NotAllowed("You cannot buy your own item.", code="own_item")
-    if item.pricing != "one_time":
-        raise Conflict("This item is not sold on its own.", code="not_for_sale")
     with money_session() as session:
-        accounts = lock_accounts(session, [credit_code(buyer_id), earnings_code(buyer_id),
-                                           earnings_code(item.creator_id), SYSTEM_FEES])
-        item = _load_item(session, item_id)  # the price as committed now, under the lock
+        item = _load_item(session, item_id)
+        if blocked_between(buyer_id, item.creator_id):
+            raise NotFound("There is no such item.")
+        if item.creator_id == buyer_id:
+            raise NotAllowed("You cannot buy your own item.", code="own_item")
+        if item.pricing != "one_time":
+            raise Conflict("This item is not sold on its own.", code="not_for_sale")
+        accounts = lock_accounts(session, [credit_code(buyer_id), earnings_code(buyer_id), SYSTEM_FEES],
+                                 credit_only=[earnings_code(item.creator_id)])
         price = int(item.price_cents)
         if expected_price_cents is not None and expected_price_cents != price:
             raise Conflict("The price changed since you saw it. Look again before buying.", code="price_changed")
@@ -93,14 +92,15 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
                             transaction_id=None)
         session.add(purchase)
         session.flush()
+        session.add(Entitlement(user_id=buyer_id, item_id=item_id, source="purchase", purchase_id=purchase.id))
         tx = post(session, "purchase", f"purchase:{purchase.id}", [
             Leg(credit, -from_credit), Leg(earnings, -from_earnings),
             Leg(accounts[earnings_code(item.creator_id)], price - fee), Leg(accounts[SYSTEM_FEES], fee),
-        ], memo=f"Bought “{item.title[:200]}”")
+        ], memo=f"Bought “{item.title[:200]}”", check_key=False)
         purchase.transaction_id = tx.id
-        _entitle(session, buyer_id, item_id, purchase.id)
         session.flush()
-        balance = user_balance(session, buyer_id)
+        balance = {"credit_cents": credit.balance_cents, "earnings_cents": earnings.balance_cents,
+                   "total_cents": credit.balance_cents + earnings.balance_cents}
     return PurchaseResult(purchase, balance)
 
 
@@ -109,12 +109,6 @@ def _owns(session, user_id: int, item_id: int) -> bool:
         sa.select(Entitlement.id).where(Entitlement.user_id == user_id, Entitlement.item_id == item_id,
                                         Entitlement.revoked_at.is_(None)).limit(1)
     ) is not None
-
-
-def _entitle(session, user_id: int, item_id: int, purchase_id: int) -> None:
-    session.add(Entitlement(user_id=user_id, item_id=item_id, source="purchase", purchase_id=purchase_id))
-    item = session.get(Item, item_id)
-    item.popularity = (item.popularity or 0) + 1
 
 
 def record_download(user_id: int, item_id: int) -> None:
@@ -130,6 +124,7 @@ def has_downloaded(session, user_id: int, item_id: int) -> bool:
     ) is not None
 
 
+@retry_on_deadlock
 def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = False) -> Purchase:
     """The creator (or an admin) refunds any purchase; the buyer refunds their own within 48
     hours when the content was not downloaded. Everything reverses in one transaction."""

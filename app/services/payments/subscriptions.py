@@ -28,6 +28,7 @@ from app.services.payments.ledger import (
     money_session,
     post,
     read_session,
+    retry_on_deadlock,
 )
 from app.services.payments.purchases import fee_for
 
@@ -36,8 +37,13 @@ GRACE = timedelta(days=3)
 MAX_CATCH_UP_PERIODS = 12
 
 
-def _codes(subscriber_id: int, creator_id: int) -> list[str]:
-    return [credit_code(subscriber_id), earnings_code(subscriber_id), earnings_code(creator_id), SYSTEM_FEES]
+def _codes(subscriber_id: int) -> list[str]:
+    return [credit_code(subscriber_id), earnings_code(subscriber_id), SYSTEM_FEES]
+
+
+def _lock(session, subscriber_id: int, creator_id: int) -> dict:
+    """The subscriber's accounts locked; the creator's earnings only receive money."""
+    return lock_accounts(session, _codes(subscriber_id), credit_only=[earnings_code(creator_id)])
 
 
 def _charge(session, accounts, sub: Subscription, period_start: datetime) -> None:
@@ -53,6 +59,7 @@ def _charge(session, accounts, sub: Subscription, period_start: datetime) -> Non
     ], memo=f"Subscription to creator #{sub.creator_id}, period from {period_start:%Y-%m-%d}")
 
 
+@retry_on_deadlock
 def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None,
               expected_price_cents: int | None = None) -> tuple[Subscription, bool]:
     """Subscribe (charging the first month). Returns (subscription, charged). A second call
@@ -70,7 +77,7 @@ def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None,
     if expected_price_cents is not None and expected_price_cents != plan.monthly_price_cents:
         raise Conflict("The subscription price changed since you saw it. Look again.", code="price_changed")
     with money_session() as session:
-        accounts = lock_accounts(session, _codes(subscriber_id, creator.id))
+        accounts = _lock(session, subscriber_id, creator.id)
         sub = _find(session, subscriber_id, creator.id)
         for _ in range(MAX_CATCH_UP_PERIODS):
             if sub is None or not _due(sub, now) or not _advance(session, accounts, sub, now):
@@ -97,7 +104,7 @@ def unsubscribe(subscriber_id: int, creator: User, *, now: datetime | None = Non
     """Cancel: no more renewals; access continues to the end of the paid period."""
     now = now or utcnow()
     with money_session() as session:
-        lock_accounts(session, _codes(subscriber_id, creator.id))
+        _lock(session, subscriber_id, creator.id)
         sub = _find(session, subscriber_id, creator.id)
         if sub is None or sub.status in ("lapsed", "cancelled"):
             raise NotFound("You are not subscribed to this creator.", code="not_subscribed")
@@ -105,6 +112,7 @@ def unsubscribe(subscriber_id: int, creator: User, *, now: datetime | None = Non
     return sub
 
 
+@retry_on_deadlock
 def renew_subscription(subscription_id: int, *, now: datetime | None = None) -> Subscription:
     """Bring one subscription up to date: charge due periods, or grace, or lapse."""
     now = now or utcnow()
@@ -115,7 +123,7 @@ def renew_subscription(subscription_id: int, *, now: datetime | None = None) -> 
     if not _due(sub, now):
         return sub
     with money_session() as session:
-        accounts = lock_accounts(session, _codes(sub.subscriber_id, sub.creator_id))
+        accounts = _lock(session, sub.subscriber_id, sub.creator_id)
         sub = session.get(Subscription, subscription_id, populate_existing=True)
         for _ in range(MAX_CATCH_UP_PERIODS):
             if not _due(sub, now):

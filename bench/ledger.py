@@ -1,0 +1,194 @@
+"""Ledger throughput on PostgreSQL: purchases per second with 50 concurrent buyers, half of
+them buying from one hot creator, beside plain single-row inserts into a table of the same
+shape as `purchases`, in the same run.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/ledger.py
+
+The database is emptied and recreated. Every purchase is the real service call
+(`purchase_item`): block check, account locks in id order, balanced entries, the purchase
+row and the entitlement, one commit."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa  # noqa: E402
+
+from config import BINDS, TestingConfig  # noqa: E402
+
+
+def build_app(url: str, buyers: int):
+    os.environ["TEST_DATABASE_URL"] = url
+    from app import create_app
+
+    pool = {"pool_size": buyers + 2, "max_overflow": 0, "pool_timeout": 60}
+    app = create_app(TestingConfig(Path(tempfile.mkdtemp())), SQLALCHEMY_ENGINE_OPTIONS=pool)
+    return app
+
+
+def setup(app, buyers: int, per_buyer: int, hot_every: int = 2):
+    from app.extensions import db
+    from app.models import User
+    from app.models.base import utcnow
+    from app.models.items import Item
+    from tests.factories.payments import fund
+
+    with app.app_context():
+        with db.engines["items"].begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS bench_plain_purchases"))
+        db.drop_all(bind_key=list(BINDS))
+        db.create_all(bind_key=list(BINDS))
+        users = [User(username=f"bench{n}", email=f"bench{n}@example.com", email_key=f"bench{n}@example.com",
+                      password_hash="x") for n in range(buyers + buyers // 2 + 1)]
+        db.session.add_all(users)
+        db.session.commit()
+        buyer_ids = [u.id for u in users[:buyers]]
+        hot = users[buyers]
+        cold = users[buyers + 1:]
+        plan = {}
+        hot_items = [Item(creator_id=hot.id, kind="download", title=f"Hot {n}", pricing="one_time",
+                          price_cents=100, status="published", published_at=utcnow()) for n in range(per_buyer)]
+        db.session.add_all(hot_items)
+        db.session.commit()
+        for n, buyer_id in enumerate(buyer_ids):
+            if n % hot_every == 0:
+                plan[buyer_id] = ([i.id for i in hot_items], True)
+            else:
+                creator = cold[n // 2]
+                items = [Item(creator_id=creator.id, kind="download", title=f"Cold {n}-{k}", pricing="one_time",
+                              price_cents=100, status="published", published_at=utcnow()) for k in range(per_buyer)]
+                db.session.add_all(items)
+                db.session.commit()
+                plan[buyer_id] = ([i.id for i in items], False)
+        for user in users[:buyers]:
+            fund(user, credit=100 * per_buyer)
+        with db.engines["items"].begin() as connection:
+            connection.execute(sa.text("DROP TABLE IF EXISTS bench_plain_purchases"))
+            connection.execute(sa.text("CREATE TABLE bench_plain_purchases (LIKE purchases INCLUDING ALL)"))
+    return plan
+
+
+PLAIN_INSERT = sa.text(
+    "INSERT INTO bench_plain_purchases (buyer_id, item_id, creator_id, price_cents, fee_cents, "
+    "from_credit_cents, from_earnings_cents, status, created_at) "
+    "VALUES (:b, :i, 1, 100, 10, 100, 0, 'paid', now())"
+)
+
+
+def worker(url: str, mode: str, share: dict, barrier, results) -> None:
+    """One process (like one gunicorn worker): a thread per buyer of its share."""
+    app = build_app(url, len(share))
+    from app.extensions import db
+    from app.services.payments.purchases import purchase_item
+
+    def buy(buyer_id, item_ids):
+        for item_id in item_ids:
+            purchase_item(buyer_id, item_id)
+            db.session.remove()
+
+    def insert(buyer_id, item_ids):
+        engine = db.engines["items"]
+        for item_id in item_ids:
+            with engine.begin() as connection:
+                connection.execute(PLAIN_INSERT, {"b": buyer_id, "i": item_id})
+
+    fn = buy if mode == "purchase" else insert
+    finished = {}
+    ready = threading.Barrier(len(share) + 1)
+
+    def runner(buyer_id, item_ids):
+        with app.app_context():
+            ready.wait()
+            fn(buyer_id, item_ids)
+            finished[buyer_id] = time.monotonic()
+
+    threads = [threading.Thread(target=runner, args=(b, ids)) for b, ids in share.items()]
+    for t in threads:
+        t.start()
+    barrier.wait()  # every process is set up: go
+    start = time.monotonic()
+    ready.wait()
+    for t in threads:
+        t.join()
+    results.put((start, finished))
+
+
+def run(url: str, mode: str, plan: dict, processes: int) -> tuple[float, dict]:
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    buyers = list(plan)
+    shares = [{b: plan[b][0] for b in buyers[n::processes]} for n in range(processes)]
+    procs = [ctx.Process(target=worker, args=(url, mode, share, barrier, results)) for share in shares]
+    for p in procs:
+        p.start()
+    outcomes = [results.get() for _ in procs]
+    for p in procs:
+        p.join()
+    start = min(o[0] for o in outcomes)
+    finished = {b: t for o in outcomes for b, t in o[1].items()}
+    return start, finished
+
+
+def bench_purchases(url, plan, processes):
+    start, finished = run(url, "purchase", plan, processes)
+    total = sum(len(ids) for ids, _ in plan.values())
+    hot_n = sum(len(ids) for ids, hot in plan.values() if hot)
+    hot_end = max(t for b, t in finished.items() if plan[b][1])
+    end = max(finished.values())
+    return {"purchases": total, "seconds": end - start, "per_second": total / (end - start),
+            "hot_purchases": hot_n, "hot_seconds": hot_end - start, "hot_per_second": hot_n / (hot_end - start)}
+
+
+def bench_plain(url, plan, processes):
+    start, finished = run(url, "insert", plan, processes)
+    total = sum(len(ids) for ids, _ in plan.values())
+    end = max(finished.values())
+    return {"inserts": total, "seconds": end - start, "per_second": total / (end - start)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--buyers", type=int, default=50)
+    parser.add_argument("--per-buyer", type=int, default=40, help="purchases per buyer")
+    parser.add_argument("--all-hot", action="store_true", help="every buyer buys from the hot creator")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
+                        help="worker processes sharing the buyers (like gunicorn workers)")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database that may be emptied.")
+    app = build_app(url, args.buyers)
+    plan = setup(app, args.buyers, args.per_buyer, 1 if args.all_hot else 2)
+    with app.app_context():
+        from app.extensions import db
+
+        for engine in db.engines.values():
+            engine.dispose()
+    purchases = bench_purchases(url, plan, args.processes)
+    plain = bench_plain(url, plan, args.processes)
+    with app.app_context():
+        from app.services.payments.ledger import read_session, verify_ledger
+
+        with read_session() as session:
+            problems = verify_ledger(session)
+    print(f"buyers: {args.buyers} ({'all' if args.all_hot else 'half'} on one hot creator) in {args.processes} processes, "
+          f"purchases per buyer: {args.per_buyer}")
+    print(f"purchases: {purchases['purchases']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s")
+    print(f"hot creator: {purchases['hot_purchases']} in {purchases['hot_seconds']:.2f}s = "
+          f"{purchases['hot_per_second']:.0f}/s")
+    print(f"plain inserts (same shape, one per transaction): {plain['inserts']} in {plain['seconds']:.2f}s = "
+          f"{plain['per_second']:.0f}/s")
+    print(f"ledger verify: {'ok' if not problems else problems[:5]}")
+
+
+if __name__ == "__main__":
+    main()

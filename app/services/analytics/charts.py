@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.services.payments.amounts import dollars
+
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 180, 56, 22, 8
 
 
@@ -19,6 +21,7 @@ def nice_ceiling(value: int) -> int:
 
 def bar_chart(daily: list[dict], *, money: bool = False) -> dict:
     """Bars for each day (negative values hang below the zero line), axis labels and ticks."""
+    fmt = dollars if money else str
     values = [d["value"] for d in daily]
     top = nice_ceiling(max([0, *values]))
     bottom = nice_ceiling(-min([0, *values])) if min([0, *values]) < 0 else 0
@@ -32,11 +35,12 @@ def bar_chart(daily: list[dict], *, money: bool = False) -> dict:
         y = zero_y - h if d["value"] >= 0 else zero_y
         bars.append({"x": round(LEFT + index * slot + slot * 0.1, 2), "y": round(y, 2),
                      "w": round(max(slot * 0.8, 1), 2), "h": round(h, 2), "date": d["date"],
-                     "value": d["value"], "negative": d["value"] < 0})
-    ticks = [{"y": round(TOP, 2), "value": top}, {"y": round(zero_y, 2), "value": 0}]
+                     "value": d["value"], "text": fmt(d["value"]), "negative": d["value"] < 0})
+    ticks = [{"y": round(TOP, 2), "text": fmt(top)}, {"y": round(zero_y, 2), "text": fmt(0)}]
     if bottom:
-        ticks.append({"y": round(HEIGHT - BOTTOM, 2), "value": -bottom})
+        ticks.append({"y": round(HEIGHT - BOTTOM, 2), "text": fmt(-bottom)})
     marks = sorted({0, len(daily) // 2, len(daily) - 1}) if daily else []
     labels = [{"x": round(LEFT + i * slot + slot / 2, 2), "text": daily[i]["date"][5:]} for i in marks]
     return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "zero_y": round(zero_y, 2), "bars": bars,
-            "ticks": ticks, "labels": labels, "label_y": HEIGHT - 6, "money": money}
+            "ticks": ticks, "labels": labels, "label_y": HEIGHT - 6, "money": money,
+            "total_text": fmt(sum(values))}

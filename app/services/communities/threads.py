@@ -95,6 +95,7 @@ def get_post(community: Community, post_id: int, viewer, *, membership=None) -> 
         or not policies.can_view_content(community, membership)
         or post.is_removed
         or is_blocked_between(_viewer_id(viewer), post.author_id)
+        or post.author_id in suspended_user_ids()
     ):
         raise NotFound("No such thread.", code="post_not_found")
     return post

@@ -85,3 +85,16 @@ def test_no_notification_until_resolved(app, client):
     author, reporter = UserFactory(), UserFactory()
     _post_json(client, app, reporter, {"target_type": "user", "target_id": author.id, "reason": "spam!"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
+
+
+def test_pages_link_to_the_report_form(client):
+    author, reader = UserFactory(), UserFactory()
+    post = PostFactory(author_id=author.id)
+    item = ItemFactory(creator_id=author.id, status="published")
+    sign_in(client, reader)
+    for path, link in [(f"/posts/{post.id}", f"target_type=post&amp;target_id={post.id}"),
+                       (f"/items/{item.id}", f"target_type=item&amp;target_id={item.id}"),
+                       (f"/u/{author.username}", f"target_type=user&amp;target_id={author.id}")]:
+        assert link in client.get(path).get_data(as_text=True), path
+    sign_in(client, author)
+    assert "/reports/new" not in client.get(f"/posts/{post.id}").get_data(as_text=True)

@@ -9,10 +9,12 @@ from app.services.reports.targets import load_target, parse_target
 from app.web.auth import login_required
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
+from app.web.limits import write_limit
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
 @login_required
+@write_limit
 def new():
     form = ReportForm(data=request.args.to_dict() if request.method == "GET" else None)
     target = load_target(*parse_target(form.target_type.data, form.target_id.data))

@@ -31,7 +31,7 @@ SECTIONS = {
 }
 
 
-def creator_report(user_id: int, rng: DateRange, *, now: datetime | None = None) -> dict:
+def creator_report(user_id: int, rng: DateRange, *, now: datetime | None = None, tables: bool = True) -> dict:
     """Everything of the analytics page: `summary` (as the API returns it), `posts` and
     `items` (the per-post and per-item tables). Each source is read once."""
     now = now or utcnow()
@@ -58,6 +58,8 @@ def creator_report(user_id: int, rng: DateRange, *, now: datetime | None = None)
         "active_subscribers": subs["active"],
         "mrr_cents": subs["mrr_cents"],
     }
+    if not tables:
+        return {"summary": summary, "posts": [], "items": []}
     return {"summary": summary, "posts": engagement.post_rows(seen["post"], liked, commented),
             "items": _item_rows(seen["item"], money["items"])}
 
@@ -65,7 +67,7 @@ def creator_report(user_id: int, rng: DateRange, *, now: datetime | None = None)
 def creator_summary(user_id: int, rng: DateRange, *, now: datetime | None = None) -> dict:
     """`range`, then every metric of METRICS as {"total", "daily": [{"date", "value"}]},
     plus `mrr_cents` and `active_subscribers` (figures as of now)."""
-    return creator_report(user_id, rng, now=now)["summary"]
+    return creator_report(user_id, rng, now=now, tables=False)["summary"]
 
 
 def _item_rows(item_views, money: dict) -> list[dict]:

@@ -179,3 +179,12 @@ def test_system_page(admin_client):
 def test_payouts_are_linked_from_the_admin_navigation(admin_client):
     html = admin_client.get("/admin").get_data(as_text=True)
     assert 'href="/admin/payouts"' in html and "pending payout" in html
+
+
+def test_user_page_full_and_fragment(admin_client, htmx):
+    target = UserFactory(username="someone")
+    page = admin_client.get(f"/admin/users/{target.id}").get_data(as_text=True)
+    assert "<html" in page and "Suspend @someone" in page
+    fragment = admin_client.get(f"/admin/users/{target.id}", headers=htmx).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="admin-user">') and "<html" not in fragment
+    assert admin_client.get("/admin/users/999").status_code == 404

@@ -177,8 +177,16 @@ def test_system_page(admin_client):
 
 
 def test_payouts_are_linked_from_the_admin_navigation(admin_client):
+    from app.services.payments import payouts
+    from tests.factories import fund
+
+    creator = UserFactory()
+    fund(creator, earnings=5000)
+    payouts.redeem_earnings(creator.id, 1000)
     html = admin_client.get("/admin").get_data(as_text=True)
-    assert 'href="/admin/payouts"' in html and "pending payout" in html
+    assert 'href="/admin/payouts"' in html and "1 pending payout<" in html
+    # Approving and rejecting are the payments domain's routes (tested in tests/blueprints/payments).
+    assert 'id="payout-' in admin_client.get("/admin/payouts").get_data(as_text=True)
 
 
 def test_user_page_full_and_fragment(admin_client, htmx):

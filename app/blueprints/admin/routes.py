@@ -22,9 +22,9 @@ def _before() -> int | None:
 @bp.get("")
 @admin_required
 def index():
-    counts = {"open_reports": len(queue.list_reports(status="open", limit=100)),
-              "pending_payouts": len(payouts.list_payouts(status="pending", limit=100)),
-              "suspended": len(suspension.search_users(None, status="suspended", limit=100))}
+    pending = len(payouts.list_payouts(status="pending", limit=101))
+    counts = {"open_reports": queue.count_reports("open"), "suspended": suspension.count_suspended(),
+              "pending_payouts": "100+" if pending > 100 else pending}
     return render("admin/index.html", counts=counts)
 
 

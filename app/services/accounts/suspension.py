@@ -62,6 +62,10 @@ def reinstate_user(admin: User, user: User, reason: str | None, *, origin: Origi
     return user
 
 
+def count_suspended() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.suspended_at.is_not(None)))
+
+
 def search_users(query: str | None, *, status: str | None = None, before_id: int | None = None,
                  limit: int = 50) -> list[User]:
     """Users whose username, display name or email contains `query`, newest first (keyset on id)."""

@@ -60,6 +60,10 @@ def list_reports(*, status: str = "open", before_id: int | None = None, limit: i
     return list(db.session.scalars(stmt))
 
 
+def count_reports(status: str = "open") -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Report).where(Report.status == status))
+
+
 def get_report(report_id: int) -> Report:
     report = db.session.get(Report, report_id) if 0 < report_id < 2**62 else None
     if report is None:
@@ -95,7 +99,7 @@ def _close(report: Report, admin: User, status: str, note: str, origin: Origin, 
     record_event(f"report_{status}", user_id=admin.id, origin=origin, target_type="report", target_id=report.id,
                  reported_type=report.target_type, reported_id=report.target_id, note=note[:500])
     notify(report.reporter_id, "report_resolved", target_type="report", target_id=report.id,
-           text=OUTCOMES[status].format(label=label), url="/notifications")
+           text=OUTCOMES[status].format(label=label))
     return report
 
 

@@ -196,3 +196,20 @@ def test_user_page_full_and_fragment(admin_client, htmx):
     fragment = admin_client.get(f"/admin/users/{target.id}", headers=htmx).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="admin-user">') and "<html" not in fragment
     assert admin_client.get("/admin/users/999").status_code == 404
+
+
+def test_a_suspended_authors_comments_and_threads_are_hidden(admin_client, make_client):
+    target, other = UserFactory(), UserFactory()
+    post = PostFactory(author_id=other.id)
+    CommentFactory(post_id=post.id, author_id=target.id, body="a rude comment")
+    community = make_community(other)
+    thread = CommunityPost(community_id=community.id, author_id=target.id, title="Rude thread", body_html="<p>x</p>")
+    db.session.add(thread)
+    db.session.commit()
+    reader = make_client()
+    assert "a rude comment" in reader.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "Rude thread" in reader.get(f"/communities/{community.slug}").get_data(as_text=True)
+    _post(admin_client, f"/admin/users/{target.id}/suspend", reason="Abuse")
+    assert "a rude comment" not in reader.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert "Rude thread" not in reader.get(f"/communities/{community.slug}").get_data(as_text=True)
+    assert reader.get(f"/communities/{community.slug}/posts/{thread.id}").status_code == 404

@@ -29,15 +29,20 @@ def register(app: Flask) -> None:
     @click.option("--items", "items_per_creator", default=6, show_default=True,
                   help="Items per creator (every kind and pricing in turn).")
     @click.option("--views", default=2000, show_default=True, help="Page views over the last 30 days.")
+    @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
     def seed(users: int, password: str, communities: int, threads: int, replies: int, posts: int,
              follows_per_user: int, likes: int, comments: int, creators: int, items_per_creator: int,
-             views: int) -> None:
+             views: int, purchases: int) -> None:
         """Add demo data (idempotent: existing demo users and creators' items are kept; sizes are totals)."""
+        from app.services.payments.seeding import seed_payments
+
         report = seed_all(users=users, password=password, communities=communities, threads=threads,
                           replies=replies, posts=posts, follows_per_user=follows_per_user, likes=likes,
                           comments=comments, creators=creators, items_per_creator=items_per_creator,
                           views=views)
         db.session.commit()
+        # Money services own their transactions: they run once the users and items are committed.
+        report.update(seed_payments(purchases=purchases))
         for name, count in report.items():
             click.echo(f"{name}: {count}")
 

@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from app.blueprints.payments import bp
 from app.blueprints.payments.forms import ActionForm, RejectForm
+from app.services.audit import record_event
 from app.services.payments import payouts
 from app.web.auth import admin_required
 from app.web.context import current_origin
@@ -38,3 +39,15 @@ def reject_payout(payout_id: int):
         payouts.reject_payout(current_user, payout_id, reason=form.reason.data or "", origin=current_origin())
         flash(f"Payout #{payout_id} rejected; the money is back in the creator's earnings.", "success")
     return redirect_to(url_for("payments.admin_payouts"))
+
+
+@bp.post("/admin/payouts/<int:payout_id>/send")
+@admin_required
+def send_payout(payout_id: int):
+    """Send again a payout left `sending` (a crash between the debit and Stripe's answer)."""
+    if ActionForm().validate_on_submit():
+        payout = payouts.send_payout(payout_id)
+        record_event("payout_resent", user_id=current_user.id, origin=current_origin(), target_type="payout",
+                      target_id=payout_id, status=payout.status)
+        flash(f"Payout #{payout_id} is now {payout.status}.", "success")
+    return redirect_to(url_for("payments.admin_payouts", status="sending"))

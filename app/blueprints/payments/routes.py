@@ -11,7 +11,7 @@ from app.blueprints.payments.forms import (
     TopUpForm,
 )
 from app.services import accounts
-from app.services.errors import ServiceError
+from app.services.errors import Invalid, ServiceError
 from app.services.payments import history, payouts, purchases, stripe_gateway, subscriptions, topups
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
@@ -118,12 +118,13 @@ def connect():
 @login_required
 def purchase(item_id: int):
     form = PurchaseForm()
-    back = f"/items/{item_id}"
+    back = url_for("items.show", item_id=item_id)
     if form.validate_on_submit():
-        expected = form.expected_price_cents.data
+        expected = (form.expected_price_cents.data or "").strip()
         try:
-            purchases.purchase_item(current_user.id, item_id,
-                                    int(expected) if (expected or "").isdigit() else None)
+            if expected and not expected.isdigit():
+                raise Invalid("That price is not whole cents.", code="invalid_amount")
+            purchases.purchase_item(current_user.id, item_id, int(expected) if expected else None)
         except ServiceError as exc:
             if exc.status == 404:
                 raise
@@ -139,8 +140,10 @@ def subscribe(username: str):
     creator = accounts.get_user_by_username(username)
     form = SubscribeForm()
     if form.validate_on_submit():
-        expected = form.expected_price_cents.data or ""
+        expected = (form.expected_price_cents.data or "").strip()
         try:
+            if expected and not expected.isdigit():
+                raise Invalid("That price is not whole cents.", code="invalid_amount")
             _, charged = subscriptions.subscribe(current_user.id, creator,
                                                  expected_price_cents=int(expected) if expected.isdigit() else None)
             flash("Subscribed." if charged else "You are subscribed.", "success")

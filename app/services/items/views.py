@@ -130,6 +130,10 @@ def view_item(item: Item, viewer) -> ItemView:
     """The content for the creator and the entitled, the preview for everyone else.
     The caller has loaded the item with `get_item_or_404`."""
     doc = ItemContent.objects(item_id=item.id).first() or ItemContent(item_id=item.id, kind=item.kind)
+    if item.pricing == "subscription" and getattr(viewer, "is_authenticated", False) and viewer.id != item.creator_id:
+        from app.services.payments.subscriptions import ensure_subscription_current
+
+        ensure_subscription_current(viewer.id, item.creator_id)  # the lazy renewal on access
     allowed = can_access_content(viewer, item)
     return ItemView(item=item, locked=not allowed,
                     content=_content(viewer, item, doc) if allowed else None,

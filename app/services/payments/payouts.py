@@ -15,8 +15,9 @@ from app.models.ledger import ConnectedAccount, Payout
 from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
 from app.services.errors import Conflict, NotFound
+from app.services.notifications import notify
 from app.services.payments import stripe_gateway
-from app.services.payments.amounts import parse_cents
+from app.services.payments.amounts import dollars, parse_cents
 from app.services.payments.ledger import (
     SYSTEM_PAYOUTS,
     AlreadyApplied,
@@ -102,6 +103,8 @@ def approve_payout(admin, payout_id: int, *, origin: Origin = NO_ORIGIN) -> Payo
         if payout.status != "pending":
             raise Conflict("That payout is already decided.", code="already_decided")
         payout.status, payout.decided_by, payout.decided_at = "paid", admin.id, utcnow()
+    notify(payout.user_id, "payout", text=f"Your withdrawal of {dollars(payout.amount_cents)} was paid.",
+           url="/wallet")
     record_event("payout_approved", user_id=admin.id, origin=origin, target_type="payout", target_id=payout_id,
                  amount_cents=payout.amount_cents, payee_id=payout.user_id)
     return payout
@@ -112,6 +115,8 @@ def reject_payout(admin, payout_id: int, *, reason: str = "", origin: Origin = N
     if payout.status != "pending":
         raise Conflict("That payout is already decided.", code="already_decided")
     payout = _reverse(payout_id, "rejected", reason=(reason or "Rejected by an operator")[:300], decided_by=admin.id)
+    notify(payout.user_id, "payout", url="/wallet",
+           text=f"Your withdrawal of {dollars(payout.amount_cents)} was rejected; the money is back in your earnings.")
     record_event("payout_rejected", user_id=admin.id, origin=origin, target_type="payout", target_id=payout_id,
                  amount_cents=payout.amount_cents, payee_id=payout.user_id)
     return payout

@@ -21,6 +21,8 @@ from app.models.base import utcnow
 from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.notifications import notify
+from app.services.payments.amounts import dollars
 from app.services.payments.ledger import (
     SYSTEM_FEES,
     AlreadyApplied,
@@ -101,6 +103,8 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
         session.flush()
         balance = {"credit_cents": credit.balance_cents, "earnings_cents": earnings.balance_cents,
                    "total_cents": credit.balance_cents + earnings.balance_cents}
+    notify(purchase.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
+           text=f"bought “{item.title[:120]}” for {dollars(purchase.price_cents)}", url=f"/items/{item_id}")
     return PurchaseResult(purchase, balance)
 
 
@@ -166,6 +170,9 @@ def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = F
             Entitlement.purchase_id == purchase.id, Entitlement.revoked_at.is_(None)
         )):
             entitlement.revoked_at = utcnow()
+    other = purchase.creator_id if actor_id == purchase.buyer_id else purchase.buyer_id
+    notify(other, "refund", actor_id=actor_id, target_type="item", target_id=purchase.item_id,
+           text=f"refunded a purchase of {dollars(purchase.price_cents)}", url="/wallet")
     return purchase
 
 

@@ -17,6 +17,8 @@ from app.models.base import utcnow
 from app.models.items import CreatorPlan, Subscription
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
 from app.services.items.policies import subscription_gives_access
+from app.services.notifications import notify
+from app.services.payments.amounts import dollars
 from app.services.payments.ledger import (
     SYSTEM_FEES,
     AlreadyApplied,
@@ -97,6 +99,8 @@ def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None,
         sub.status, sub.cancelled_at, sub.grace_until = "active", None, None
         sub.current_period_start, sub.current_period_end = now, now + PERIOD
         _charge(session, accounts, sub, now)
+    notify(creator.id, "subscriber", actor_id=subscriber_id, target_type="user", target_id=subscriber_id,
+           text=f"subscribed for {dollars(sub.price_cents)} a month", url=f"/creators/{creator.username}")
     return sub, True
 
 

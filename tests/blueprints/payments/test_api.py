@@ -204,3 +204,13 @@ def test_openapi_documents_every_payments_route(client, app):
             assert path in spec["paths"], path
     db.session.rollback()
     assert Purchase  # the module's models are registered
+
+
+def test_creator_is_notified_of_a_sale(client, user, creator, headers):
+    from app.models.social import Notification
+
+    fund(user, credit=5000)
+    item = make_item(creator, price_cents=1000)
+    assert client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers).status_code == 201
+    note = db.session.scalar(sa.select(Notification).where(Notification.user_id == creator.id))
+    assert note.kind == "sale" and note.actor_id == user.id and "$10.00" in note.text

@@ -216,3 +216,44 @@ def test_subscribe_form_with_a_stale_price_is_refused(auth_client, creator):
     assert get_balance(auth_client.user.id)["credit_cents"] == 4200
     page = auth_client.get(f"/creators/{creator.username}").get_data(as_text=True)
     assert "You are subscribed" in page and "/unsubscribe" in page
+
+
+@pytest.mark.parametrize("tampered", ["-1000", "10.00", "abc"])
+def test_tampered_expected_price_is_refused(auth_client, creator, tampered):
+    fund(auth_client.user, credit=5000)
+    item = make_item(creator, price_cents=1000)
+    token = csrf_token(auth_client, "/wallet")
+    r = auth_client.post(f"/items/{item.id}/purchase", data={"csrf_token": token, "expected_price_cents": tampered})
+    assert r.status_code == 303
+    assert "not whole cents" in auth_client.get("/wallet").get_data(as_text=True)
+    assert get_balance(auth_client.user.id)["credit_cents"] == 5000
+
+
+def test_admin_sends_again_a_payout_left_sending(client, user, stripe_fake):
+    from app.models.ledger import Payout
+    from app.services.payments.ledger import money_session
+
+    fund(user, earnings=5000)
+    payouts.start_onboarding(user, refresh_url="http://localhost/w", return_url="http://localhost/w")
+    stripe_fake.fail_transfers = True
+    payout = payouts.redeem_earnings(user.id, 2000)  # refused: back to earnings
+    assert payout.status == "failed"
+    stripe_fake.fail_transfers = False
+    with money_session() as session:  # as if the process died before Stripe answered
+        from app.services.payments.ledger import SYSTEM_PAYOUTS, Leg, earnings_code, lock_accounts, post
+
+        accounts = lock_accounts(session, [earnings_code(user.id), SYSTEM_PAYOUTS])
+        tx = post(session, "payout", "payout:crashed", [Leg(accounts[earnings_code(user.id)], -1500),
+                                                          Leg(accounts[SYSTEM_PAYOUTS], 1500)])
+        row = Payout(user_id=user.id, amount_cents=1500, status="sending", destination="stripe",
+                     stripe_account_id=payout.stripe_account_id, transaction_id=tx.id)
+        session.add(row)
+    admin = UserFactory(is_admin=True)
+    sign_in(client, admin)
+    page = client.get("/admin/payouts?status=sending").get_data(as_text=True)
+    assert "Send again through Stripe" in page
+    token = csrf_token(client, "/admin/payouts")
+    assert client.post(f"/admin/payouts/{row.id}/send", data={"csrf_token": token}).status_code == 303
+    assert payouts._get(row.id).status == "paid"
+    assert get_balance(user.id)["earnings_cents"] == 3500
+    ok()

@@ -108,3 +108,11 @@ def test_cli_verify_and_grant_missing(app, user):
         session.execute(sa.update(LedgerAccount).where(LedgerAccount.user_id == user.id).values(balance_cents=1))
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
+
+
+def test_flask_seed_grants_and_buys(app):
+    result = app.test_cli_runner().invoke(args=["seed", "--users", "6", "--creators", "2", "--items", "6",
+                                                "--purchases", "4"])
+    assert result.exit_code == 0, result.output
+    assert "grants:" in result.output and "purchases: 4" in result.output
+    assert problems() == []

@@ -131,3 +131,23 @@ def test_billing_renew_cli(app, user, creator):
     subs.subscribe(user.id, creator)
     result = app.test_cli_runner().invoke(args=["billing", "renew"])
     assert result.exit_code == 0 and "checked: 0" in result.output
+
+
+def test_viewing_a_subscription_item_renews_lazily(user, creator):
+    from app.extensions import db
+    from app.models.items import Subscription
+    from app.services.items.views import view_item
+    from tests.factories import make_item
+
+    fund(user, credit=1000)
+    sub, _ = subs.subscribe(user.id, creator)
+    item = make_item(creator, pricing="subscription", price_cents=0)
+    with subs.money_session() as session:  # the paid period ended a minute ago
+        row = session.get(Subscription, sub.id)
+        row.current_period_start -= subs.PERIOD
+        row.current_period_end = utcnow() - timedelta(minutes=1)
+    db.session.rollback()
+    view = view_item(db.session.get(type(item), item.id), user)
+    assert not view.locked
+    assert get_balance(user.id)["credit_cents"] == 0  # the second month was charged on access
+    ok()

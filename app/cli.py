@@ -69,7 +69,9 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{'Created' if created else 'Promoted'} admin @{user.username}")
 
-    analytics = click.Group("analytics", help="Creator analytics upkeep.")
+    from flask.cli import AppGroup
+
+    analytics = AppGroup("analytics", help="Creator analytics upkeep.")
     app.cli.add_command(analytics)
 
     @analytics.command("prune-views")

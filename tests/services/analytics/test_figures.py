@@ -76,3 +76,14 @@ def test_seeded_views_are_rollups_of_existing_pages():
     assert seed_views(500) == {"views": 500}
     assert db.session.scalar(sa.select(sa.func.sum(DailyStat.views))) == 500
     assert seed_views(500) == {"views": 0}  # once
+
+
+def test_prune_command(app):
+    from datetime import date
+
+    from app.services.analytics.views import record_view
+
+    record_view("post", 1, 2, "u:3", day=date(2020, 1, 1))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["analytics", "prune-views"])
+    assert result.exit_code == 0 and "Pruned 1 view markers" in result.output

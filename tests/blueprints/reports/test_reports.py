@@ -91,7 +91,9 @@ def test_pages_link_to_the_report_form(client):
     author, reader = UserFactory(), UserFactory()
     post = PostFactory(author_id=author.id)
     item = ItemFactory(creator_id=author.id, status="published")
+    comment = CommentFactory(post_id=post.id, author_id=author.id)
     sign_in(client, reader)
+    assert f"target_type=comment&amp;target_id={comment.id}" in client.get(f"/posts/{post.id}").get_data(as_text=True)
     for path, link in [(f"/posts/{post.id}", f"target_type=post&amp;target_id={post.id}"),
                        (f"/items/{item.id}", f"target_type=item&amp;target_id={item.id}"),
                        (f"/u/{author.username}", f"target_type=user&amp;target_id={author.id}")]:

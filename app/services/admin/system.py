@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import platform
+import tomllib
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from app.extensions import db
 from app.services.stores import embedded_warnings, store_modes
 
-APP_VERSION = "1.0.0"
+
+def app_version() -> str:
+    """The version in pyproject.toml (the app is not installed as a package)."""
+    try:
+        with open(Path(__file__).resolve().parents[3] / "pyproject.toml", "rb") as handle:
+            return tomllib.load(handle)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
 
 
 def _version(package: str) -> str:
@@ -39,7 +48,7 @@ def system_report(app) -> dict:
         "workers": cfg.get("WEB_CONCURRENCY"),
         "warnings": embedded_warnings(app),
         "versions": {
-            "DreamDot": APP_VERSION,
+            "DreamDot": app_version(),
             "Python": platform.python_version(),
             "Flask": _version("flask"),
             "SQLAlchemy": _version("sqlalchemy"),

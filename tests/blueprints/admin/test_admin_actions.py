@@ -172,7 +172,7 @@ def test_audit_log_filters(admin_client, htmx):
 def test_system_page(admin_client):
     html = admin_client.get("/admin/system").get_data(as_text=True)
     for text in ("users", "social", "items", "community", "audit", "mongomock", "not configured",
-                 "Python", "Flask", "SQLAlchemy", "Embedded defaults"):
+                 "Python", "Flask", "SQLAlchemy", "Embedded defaults", "0.1.0"):
         assert text in html
 
 

@@ -99,7 +99,7 @@ def audit():
                                      rng=rng, before_id=_before())
     names = audit_log.usernames(e.user_id for e in events)
     return render("admin/audit.html", "admin/_audit.html", status=400 if error else 200, events=events,
-                  names=names, actions=audit_log.known_actions(), args=args, error=error)
+                  names=names, actions=audit_log.COMMON_ACTIONS, args=args, error=error)
 
 
 @bp.get("/system")

@@ -37,8 +37,13 @@ def search_events(*, actor_id: int | None = None, action: str | None = None, rng
     return list(db.session.scalars(stmt))
 
 
-def known_actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+# Suggestions for the action filter (any action can be typed): reading the distinct actions of
+# a large audit table would scan all of it.
+COMMON_ACTIONS = (
+    "user_suspended", "user_reinstated", "report_dismissed", "report_removed", "report_suspended",
+    "content_removed", "payout_approved", "payout_rejected", "payout_resent", "admin_granted",
+    "signin", "signin_failed", "signin_refused_suspended", "signout", "signup", "post_delete", "item_delete",
+)
 
 
 def usernames(ids) -> dict[int, str]:

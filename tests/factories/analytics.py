@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models.items import Subscription
+from app.models.items import Favorite, Review, Subscription
 from app.models.ledger import LedgerTransaction
 from app.models.social import FollowEvent, Like
 from app.services.analytics.views import record_view
@@ -91,6 +91,9 @@ def build_known_week() -> dict:
     db.session.add(Subscription(subscriber_id=e.id, creator_id=creator.id, status="lapsed", price_cents=500,
                                 current_period_start=at(1, month=2), current_period_end=at(1),
                                 grace_until=at(4), created_at=at(1, month=2)))
+    db.session.add_all([Favorite(user_id=b.id, item_id=item1.id, created_at=at(2)),
+                        Favorite(user_id=d.id, item_id=item1.id, created_at=at(20, month=2)),
+                        Review(item_id=item2.id, user_id=a.id, rating=5, body="Great", created_at=at(4))])
     db.session.commit()
 
     return {

@@ -66,6 +66,22 @@ def comments(author_id: int, rng: DateRange) -> Tally:
     return _on_my_posts(Comment, author_id, rng)
 
 
+def item_reactions(creator_id: int, rng: DateRange) -> dict[str, dict[int, int]]:
+    """Favorites and reviews of the creator's items made in the range, per item."""
+    from app.models.items import Favorite, Item, Review
+
+    out = {}
+    for name, model in (("favorites", Favorite), ("reviews", Review)):
+        out[name] = dict(db.session.execute(
+            sa.select(model.item_id, sa.func.count())
+            .join(Item, Item.id == model.item_id)
+            .where(Item.creator_id == creator_id, model.created_at >= rng.begins_at,
+                   model.created_at < rng.ends_before)
+            .group_by(model.item_id)
+        ).all())
+    return out
+
+
 def followers(followee_id: int, rng: DateRange) -> dict[str, dict[date, int]]:
     """`gained` and `lost` per day in the range, and `total`, the followers at the end of
     each day: today's count walked back through the events since the range began."""

@@ -61,7 +61,7 @@ def creator_report(user_id: int, rng: DateRange, *, now: datetime | None = None,
     if not tables:
         return {"summary": summary, "posts": [], "items": []}
     return {"summary": summary, "posts": engagement.post_rows(seen["post"], liked, commented),
-            "items": _item_rows(seen["item"], money["items"])}
+            "items": _item_rows(seen["item"], money["items"], engagement.item_reactions(user_id, rng))}
 
 
 def creator_summary(user_id: int, rng: DateRange, *, now: datetime | None = None) -> dict:
@@ -70,11 +70,13 @@ def creator_summary(user_id: int, rng: DateRange, *, now: datetime | None = None
     return creator_report(user_id, rng, now=now, tables=False)["summary"]
 
 
-def _item_rows(item_views, money: dict) -> list[dict]:
+def _item_rows(item_views, money: dict, reactions: dict) -> list[dict]:
     ids = set(item_views.by_target) | set(k for k in money if k is not None)
+    ids |= set(reactions["favorites"]) | set(reactions["reviews"])
     titles = earnings.item_titles(ids)
     rows = [
         {"id": item_id, "title": titles.get(item_id, f"Item #{item_id}"), "views": item_views.by_target.get(item_id, 0),
+         "favorites": reactions["favorites"].get(item_id, 0), "reviews": reactions["reviews"].get(item_id, 0),
          **money.get(item_id, {"sales": 0, "refunds": 0, "earnings_cents": 0})}
         for item_id in ids
     ]

@@ -51,10 +51,10 @@ def test_per_post_and_per_item_tables():
     assert posts[p1.id] | {"title": None} == {"id": p1.id, "title": None, "views": 2, "likes": 2, "comments": 1}
     assert posts[p2.id] | {"title": None} == {"id": p2.id, "title": None, "views": 1, "likes": 1, "comments": 1}
     items = {r["id"]: r for r in per_item(week["creator"].id, rng)}
-    assert items[item1.id] == {"id": item1.id, "title": "Zine", "views": 1, "sales": 2, "refunds": 1,
-                               "earnings_cents": 900}
-    assert items[item2.id] == {"id": item2.id, "title": "Poster", "views": 0, "sales": 1, "refunds": 0,
-                               "earnings_cents": 450}
+    assert items[item1.id] == {"id": item1.id, "title": "Zine", "views": 1, "favorites": 1, "reviews": 0,
+                               "sales": 2, "refunds": 1, "earnings_cents": 900}
+    assert items[item2.id] == {"id": item2.id, "title": "Poster", "views": 0, "favorites": 0, "reviews": 1,
+                               "sales": 1, "refunds": 0, "earnings_cents": 450}
 
 
 def test_a_creator_with_no_activity_gets_zeros():

@@ -66,6 +66,11 @@ def send_payout(payout_id: int) -> Payout:
     try:
         transfer = stripe_gateway.create_transfer(amount_cents=payout.amount_cents,
                                                   destination=payout.stripe_account_id, payout_id=payout.id)
+    except stripe.APIConnectionError as exc:
+        # The outcome is unknown (Stripe may have made the transfer): keep it `sending`; sending
+        # again later reuses the idempotency key, so it can never be paid twice.
+        log.warning("payout %s: no answer from Stripe, left sending: %s", payout.id, exc)
+        return payout
     except stripe.StripeError as exc:
         log.warning("payout %s: Stripe transfer failed: %s", payout.id, exc)
         return _reverse(payout.id, "failed", reason=str(exc.user_message or "Stripe refused the transfer")[:300])

@@ -217,3 +217,17 @@ def test_operator_approves_or_rejects(user):
 def test_onboarding_without_keys_says_not_configured(user):
     with pytest.raises(PaymentsNotConfigured):
         payouts.start_onboarding(user, refresh_url="http://x/", return_url="http://x/")
+
+
+def test_no_answer_from_stripe_leaves_the_payout_sending(app, user, stripe_fake):
+    fund(user, earnings=5000)
+    payouts.start_onboarding(user, refresh_url="http://localhost/w", return_url="http://localhost/w")
+    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"  # nothing listens there
+    try:
+        payout = payouts.redeem_earnings(user.id, 2000)
+    finally:
+        app.config["STRIPE_API_BASE"] = stripe_fake.url
+    assert payout.status == "sending"
+    assert get_balance(user.id)["earnings_cents"] == 3000
+    assert payouts.send_payout(payout.id).status == "paid"
+    ok()

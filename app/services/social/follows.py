@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.social import Follow, FollowEvent
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
@@ -62,7 +63,7 @@ def list_follows(user: User, direction: str, viewer, *, cursor: str | None = Non
     mine, other = ((Follow.followee_id, Follow.follower_id) if direction == "followers"
                    else (Follow.follower_id, Follow.followee_id))
     query = sa.select(Follow).where(mine == user.id)
-    hidden = blocked_user_ids(viewer_id(viewer))
+    hidden = blocked_user_ids(viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         query = query.where(other.not_in(hidden))
     # Follow has no id column: the other user's id breaks ties within one timestamp.

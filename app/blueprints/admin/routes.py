@@ -98,7 +98,7 @@ def audit():
     events = audit_log.search_events(actor_id=audit_log.actor_id_for(args.get("who")), action=args.get("action"),
                                      rng=rng, before_id=_before())
     names = audit_log.usernames(e.user_id for e in events)
-    return render("admin/audit.html", "admin/_audit.html", status=400 if error else 200, events=events,
+    return render("admin/audit.html", "admin/_audit.html", status=422 if error else 200, events=events,
                   names=names, actions=audit_log.COMMON_ACTIONS, args=args, error=error)
 
 

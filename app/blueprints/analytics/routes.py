@@ -27,7 +27,7 @@ def index():
     report = analytics.creator_report(current_user.id, rng)
     data = report["summary"]
     charts = {key: bar_chart(data[key]["daily"], money=money) for key, (_, money) in analytics.METRICS.items()}
-    status = 400 if error else 200
+    status = 422 if error else 200  # HTMX swaps 422 (the form with its error), not 400
     return render("analytics/index.html", "analytics/_report.html", status=status, data=data, charts=charts,
                   metrics=analytics.METRICS, sections=analytics.SECTIONS, presets=PRESETS, rng=rng, error=error,
                   days=request.args.get("days", ""), posts=report["posts"], items=report["items"])

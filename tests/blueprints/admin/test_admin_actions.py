@@ -164,7 +164,7 @@ def test_audit_log_filters(admin_client, htmx):
     assert "No events match" in html
     html = admin_client.get("/admin/audit?from=2020-01-01&to=2020-01-02").get_data(as_text=True)
     assert "No events match" in html
-    assert admin_client.get("/admin/audit?from=nope").status_code == 400
+    assert admin_client.get("/admin/audit?from=nope").status_code == 422
     fragment = admin_client.get("/admin/audit?action=user_reinstated", headers=htmx).get_data(as_text=True)
     assert fragment.startswith('<div id="admin-audit">') and "reason=Two" in fragment
 

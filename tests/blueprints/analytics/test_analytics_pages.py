@@ -59,7 +59,7 @@ def test_presets_and_bad_ranges(auth_client):
     html = auth_client.get("/analytics?days=90").get_data(as_text=True)
     assert "(90 days, UTC)" in html
     bad = auth_client.get("/analytics?from=2026-03-09&to=2026-03-01")
-    assert bad.status_code == 400 and "starts after it ends" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "starts after it ends" in bad.get_data(as_text=True)
     assert auth_client.get("/analytics/nope.csv").status_code == 404
 
 

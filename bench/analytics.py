@@ -199,6 +199,7 @@ def main() -> None:
     from app.services import accounts
 
     app, creator_id = prepare()
+    app.add_url_rule("/bench/bare", "bench_bare", lambda: "ok")  # the baseline of the same run
     client = app.test_client()
     with app.app_context():
         user = db.session.get(User, creator_id)
@@ -213,7 +214,7 @@ def main() -> None:
         data = creator_summary(creator_id, parse_range(None, None, days=30))
         print(f"in range: {data['views']['total']:,} views, {data['sales']['total']:,} sales, "
               f"{data['earnings_cents']['total'] / 100:,.2f} USD earned, {data['likes']['total']:,} likes")
-    for label, path in (("page /analytics?days=30", "/analytics?days=30"),
+    for label, path in (("bare", "/bench/bare"), ("page /analytics?days=30", "/analytics?days=30"),
                         ("page /analytics?days=90", "/analytics?days=90"),
                         ("api /api/analytics/summary", "/api/analytics/summary")):
         r = measure(app, client, path)

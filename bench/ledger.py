@@ -180,6 +180,8 @@ def main() -> None:
 
         with read_session() as session:
             problems = verify_ledger(session)
+        with db.engines["items"].begin() as connection:  # it holds the purchases sequence: other
+            connection.execute(sa.text("DROP TABLE IF EXISTS bench_plain_purchases"))  # benches drop_all
     print(f"buyers: {args.buyers} ({'all' if args.all_hot else 'half'} on one hot creator) in {args.processes} processes, "
           f"purchases per buyer: {args.per_buyer}")
     print(f"purchases: {purchases['purchases']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s")

@@ -8,6 +8,7 @@ from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+
 class DreamDotSQLAlchemy(SQLAlchemy):
     """Flask-SQLAlchemy gives SQLALCHEMY_ENGINE_OPTIONS to the default engine only, and
     DreamDot has binds only: PostgreSQL binds get the pool and timeouts of the DB_* settings

@@ -8,11 +8,18 @@ import logging
 from flask import jsonify, render_template
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import ConnectionFailure as MongoConnectionFailure
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import (
     DBAPIError,
+)
+from sqlalchemy.exc import (
     InterfaceError as SQLInterfaceError,
+)
+from sqlalchemy.exc import (
     OperationalError as SQLOperationalError,
+)
+from sqlalchemy.exc import (
     TimeoutError as SQLPoolTimeout,
 )
 from werkzeug.exceptions import HTTPException

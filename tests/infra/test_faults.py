@@ -255,3 +255,27 @@ def test_chat_survives_a_redis_cut_and_catches_up_by_history(app, make_app, tmp_
             ada.close()
             bea.close()
             proxy.close()
+
+
+def test_streams_are_told_a_jittered_reconnection_delay(app):
+    """After an outage every stream drops at once: each is told its own `retry:` delay."""
+    import re
+    import socket
+
+    user = UserFactory()
+    headers = bearer(app, user)
+    server = serve(app)
+    delays = []
+    try:
+        for _ in range(6):
+            with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+                sock.sendall((f"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              f"Authorization: {headers['Authorization']}\r\n\r\n").encode())
+                received = b""
+                while not re.search(rb"retry: \d+\n", received):
+                    received += sock.recv(4096)
+                delays.append(int(re.search(rb"retry: (\d+)", received).group(1)))
+    finally:
+        server.shutdown()
+    assert all(2000 <= delay < 5000 for delay in delays)
+    assert len(set(delays)) > 1

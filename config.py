@@ -120,6 +120,9 @@ class Config:
         # How long to wait for a MongoDB server to be found or to connect before 503.
         self.MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 3000)
         self.REDIS_URL = env_str("REDIS_URL")
+        # Seconds a Redis call may take (connect, or a reply) before it is given up: Redis
+        # unreachable must not hold requests, which go on without it (see docs/operations.md).
+        self.REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 2.0)
         self.BROKER_PREFIX = env_str("BROKER_PREFIX", "dreamdot:")
         # Server-sent events: a comment line at least this often keeps proxies and
         # routers (Heroku closes idle connections after 55 s) from dropping the stream;
@@ -153,6 +156,8 @@ class Config:
         # Redis gone: count in this process's memory until it is back, never fail a request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": self.REDIS_TIMEOUT_SECONDS,
+                                          "socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS}
         self.RATELIMIT_SIGNIN = env_str("RATELIMIT_SIGNIN", "5 per minute")
         self.RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")

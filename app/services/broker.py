@@ -119,16 +119,20 @@ class RedisBroker:
 
     mode = "redis"
     READY_WAIT = 3.0
+    RETRY_AFTER = 5.0  # seconds without publishing to Redis after a failed publish
 
-    def __init__(self, url: str, prefix: str = PREFIX) -> None:
+    def __init__(self, url: str, prefix: str = PREFIX, timeout: float = 2.0) -> None:
         import redis
 
         self.prefix = prefix
         self.hub = LocalHub()
+        # Short timeouts: a publish happens after a request's commit, and an unreachable
+        # Redis must cost that request at most `timeout`, not hold it.
         self.redis = redis.Redis.from_url(
-            url, health_check_interval=30, socket_timeout=10, socket_connect_timeout=3
+            url, health_check_interval=30, socket_timeout=timeout, socket_connect_timeout=timeout
         )
         self.url = url
+        self._down_until = 0.0
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._start_lock = threading.Lock()
@@ -143,6 +147,9 @@ class RedisBroker:
 
         if not channels:
             return
+        if time.monotonic() < self._down_until:
+            self._deliver_here(channels, event)
+            return
         data = json.dumps(event, separators=(",", ":"))
         try:
             with self.redis.pipeline(transaction=False) as pipe:
@@ -150,8 +157,16 @@ class RedisBroker:
                     pipe.publish(self.prefix + channel, data)
                 pipe.execute()
         except redis.RedisError as exc:
-            # Live delivery is best effort; the database keeps what must not be lost.
+            # Live delivery is best effort; the database keeps what must not be lost. For a
+            # few seconds requests stop waiting on Redis, and this process's own subscribers
+            # still get the event.
+            self._down_until = time.monotonic() + self.RETRY_AFTER
             log.warning("broker publish to %d channel(s) failed: %s", len(channels), exc)
+            self._deliver_here(channels, event)
+
+    def _deliver_here(self, channels: list[str], event: dict) -> None:
+        for channel in channels:
+            self.hub.dispatch(channel, event)
 
     def subscribe(self, channels: list[str]) -> Subscription:
         subscription = self.hub.add(channels)
@@ -228,7 +243,8 @@ class RedisBroker:
 
 def init_broker(app) -> None:
     url = app.config.get("REDIS_URL")
-    broker = RedisBroker(url, app.config.get("BROKER_PREFIX", PREFIX)) if url else MemoryBroker()
+    timeout = app.config.get("REDIS_TIMEOUT_SECONDS", 2.0)
+    broker = RedisBroker(url, app.config.get("BROKER_PREFIX", PREFIX), timeout) if url else MemoryBroker()
     app.extensions["dreamdot.broker"] = broker
     app.extensions["dreamdot.broker_mode"] = broker.mode
 

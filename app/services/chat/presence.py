@@ -41,10 +41,10 @@ class MemoryPresence:
 
 
 class RedisPresence:
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, timeout: float = 2.0) -> None:
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=5)
+        self.redis = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.prefix = prefix
 
     def _key(self, user_id: int) -> str:
@@ -81,7 +81,8 @@ class RedisPresence:
 def init_presence(app) -> None:
     url = app.config.get("REDIS_URL")
     prefix = app.config.get("BROKER_PREFIX", "dreamdot:")
-    app.extensions["dreamdot.presence"] = RedisPresence(url, prefix) if url else MemoryPresence()
+    timeout = app.config.get("REDIS_TIMEOUT_SECONDS", 2.0)
+    app.extensions["dreamdot.presence"] = RedisPresence(url, prefix, timeout) if url else MemoryPresence()
 
 
 def presence():

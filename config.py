@@ -111,8 +111,8 @@ class Config:
         # connections per worker process, how long a request waits for one, how long to
         # wait for the server to answer a connect, and the longest a statement may run.
         self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
-        self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 5)
-        self.DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 10.0)
+        self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
+        self.DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 20.0)
         self.DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
         self.DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
         self.MONGODB_URI = env_str("MONGODB_URI")

@@ -106,6 +106,40 @@ def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_p
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("cut_after", [0.15, 0.45, 0.8])
+def test_purchases_cut_mid_transaction_are_whole_or_absent(app, proxied_pg_app, pg_proxy, cut_after):
+    """The connection dies at some point inside a purchase (each round trip slowed so the
+    cut lands in the middle): the purchase happened entirely or not at all."""
+    from app.models.ledger import Purchase
+
+    buyer, seller = UserFactory(), UserFactory()
+    fund(buyer, credit=5000)
+    item = make_item(seller, price_cents=1000)
+    headers = bearer(app, buyer)
+    client = proxied_pg_app.test_client()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    pg_proxy.delay(0.02)
+    timer = threading.Timer(cut_after, pg_proxy.cut)
+    timer.start()
+    response = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    timer.join()
+    assert response.status_code in (201, 503), response.status_code
+    pg_proxy.restore()
+    with proxied_pg_app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Purchase))
+        db.session.remove()
+    assert count in (0, 1) and (response.status_code == 503 or count == 1)
+    assert ledger_ok(proxied_pg_app)
+    # The client retries what failed: it ends owning the item once, charged once.
+    retry = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    assert retry.status_code in (201, 409)
+    me = client.get("/api/auth/me", headers=headers).json
+    assert me["balance"]["total_cents"] == 4000
+    assert ledger_ok(proxied_pg_app)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_a_slow_database_is_slower_and_a_stuck_one_answers_503(app, proxied_pg_app, pg_proxy):
     user = UserFactory()
     headers = bearer(app, user)

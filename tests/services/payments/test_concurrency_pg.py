@@ -49,7 +49,8 @@ def test_50_purchases_by_one_buyer_whose_credit_covers_10(app):
     fund(buyer, credit=10 * 700)
     items = [make_item(creator, price_cents=700, title=f"Item {n}") for n in range(50)]
     ids = [item.id for item in items]
-    outcomes = race(app, [lambda i=i: purchases.purchase_item(buyer.id, i) for i in ids])
+    buyer_id = buyer.id  # read here: the threads must not load it through this thread's session
+    outcomes = race(app, [lambda i=i: purchases.purchase_item(buyer_id, i) for i in ids])
     bought = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(bought) == 10

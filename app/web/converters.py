@@ -1,17 +1,21 @@
-"""URL converters: an `<int:...>` id that no database column can hold does not match the
-route (404), instead of overflowing the driver (SQLite's and PostgreSQL's BIGINT)."""
+"""URL converters: an `<int:...>` id that no database column can hold is not found (404),
+instead of overflowing the driver (SQLite's INTEGER and PostgreSQL's BIGINT)."""
 
 from __future__ import annotations
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+from app.services.ids import MAX_ID
 
 
 class IdConverter(IntegerConverter):
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            # Not a ValidationError: that would let the router answer 405 from another rule.
+            raise NotFound()
+        return number
 
 
 def init_converters(app) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from app.extensions import csrf
-from app.web.context import bearer_token
+from app.web.context import bearer_token, is_api_request
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
@@ -64,7 +64,7 @@ def set_security_headers(response):
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if bearer_token() is not None or request.path.startswith("/api/"):
+    if bearer_token() is not None or is_api_request():
         headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -161,6 +161,18 @@ class Config:
         self.IMAGEKIT_URL_ENDPOINT = env_str("IMAGEKIT_URL_ENDPOINT")
         self.IMAGEKIT_API_BASE = env_str("IMAGEKIT_API_BASE")  # tests point it at a local fake
 
+        # Chat (end-to-end encrypted; the server keeps ciphertext only).
+        self.CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 64 * 1024)
+        self.CHAT_MAX_CIPHERTEXT_BYTES = env_int("CHAT_MAX_CIPHERTEXT_BYTES", 32 * 1024)
+        self.CHAT_RATE_PER_SECOND = env_int("CHAT_RATE_PER_SECOND", 10)
+        self.CHAT_RATE_BURST = env_int("CHAT_RATE_BURST", 30)
+        self.CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
+        self.CHAT_HEARTBEAT_SECONDS = env_int("CHAT_HEARTBEAT_SECONDS", 20)
+        # Key backups: PBKDF2-SHA256 iterations the browser uses and the server demands.
+        # Never below 600,000 outside tests (see check_chat_settings).
+        self.CHAT_PBKDF2_ITERATIONS = env_int("CHAT_PBKDF2_ITERATIONS", 600_000)
+        self.SOCK_SERVER_OPTIONS = {"max_message_size": self.CHAT_MAX_FRAME_BYTES, "ping_interval": 25}
+
         # Payments.
         self.STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
         self.STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
@@ -175,6 +187,16 @@ class Config:
         self.SERVER_NAME = env_str("SERVER_NAME")
         self.PREFERRED_URL_SCHEME = "https" if production else "http"
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
+        check_chat_settings(self)
+
+
+PBKDF2_MIN_ITERATIONS = 600_000
+
+
+def check_chat_settings(config: Config) -> None:
+    """The key-backup iteration count may be lowered only by a test (TestingConfig)."""
+    if not config.TESTING and config.CHAT_PBKDF2_ITERATIONS < PBKDF2_MIN_ITERATIONS:
+        raise RuntimeError(f"CHAT_PBKDF2_ITERATIONS must be at least {PBKDF2_MIN_ITERATIONS:,}")
 
 
 class TestingConfig(Config):

@@ -60,6 +60,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
+    from app.blueprints.chat import api_bp as chat_api, bp as chat_bp
     from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
     from app.blueprints.docs import bp as docs_bp
     from app.blueprints.items import api_bp as items_api, bp as items_bp
@@ -75,10 +76,15 @@ def _register_blueprints(app: Flask) -> None:
         main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
         posts_bp, posts_api, social_bp, social_api, notifications_bp, notifications_api,
         items_bp, items_api, payments_bp, payments_api, communities_bp, communities_api,
+        chat_bp, chat_api,
     ):
         app.register_blueprint(blueprint)
+    from app.services.chat.communities import connect_signals as connect_chat_signals
+    from app.services.chat.presence import init_presence
     from app.services.payments.grants import connect_signals
 
+    init_presence(app)
+    connect_chat_signals()
     connect_signals()
 
 

@@ -1,0 +1,156 @@
+"""Messages: stored once per client_msg_id, relayed to every member's connections."""
+
+from __future__ import annotations
+
+import mongoengine as me
+from bson import ObjectId
+from flask import current_app
+
+from app.documents.chat import Conversation, MediaBlob, Message
+from app.models.base import utcnow
+from app.services.chat.conversations import get_conversation, touch_member
+from app.services.chat.encoding import MAC_BYTES, NONCE_BYTES, decode_b64, encode_b64
+from app.services.chat.events import publish_to_users
+from app.services.chat.keys import public_keys_of
+from app.services.chat.policies import can_send_direct
+from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.social.blocks import is_blocked_between
+
+MAX_CLIENT_MSG_ID = 64
+MAX_BLOBS_PER_MESSAGE = 10
+ACK_STATUSES = ("delivered", "read")
+
+
+def serialize_message(message: Message) -> dict:
+    return {
+        "id": str(message.id),
+        "conversation_id": message.conversation_id,
+        "sender_id": message.sender_id,
+        "client_msg_id": message.client_msg_id,
+        "nonce": message.nonce,
+        "ciphertext": message.ciphertext,
+        "epoch": message.epoch,
+        "created_at": message.created_at.isoformat(),
+        "seq": message.seq,
+        "sender_key": message.sender_key,
+        "recipient_key": message.recipient_key,
+    }
+
+
+def send_message(sender_id: int, data: dict) -> tuple[Message, bool]:
+    """Store a message (or find the one already stored under this client_msg_id) and,
+    when new, relay it to every member. Returns (message, created)."""
+    conversation = get_conversation(data.get("conversation_id"), sender_id)
+    client_msg_id = data.get("client_msg_id")
+    if not isinstance(client_msg_id, str) or not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
+        raise Invalid("client_msg_id is required (up to 64 characters).", code="validation_failed",
+                      fields={"client_msg_id": "Required."})
+    existing = Message.objects(conversation_id=str(conversation.id), sender_id=sender_id,
+                               client_msg_id=client_msg_id).first()
+    if existing:
+        return existing, False
+    nonce = decode_b64(data.get("nonce"), "nonce", length=NONCE_BYTES)
+    ciphertext = decode_b64(data.get("ciphertext"), "ciphertext", min_bytes=MAC_BYTES,
+                            max_bytes=current_app.config["CHAT_MAX_CIPHERTEXT_BYTES"])
+    keys = _check_sender(conversation, sender_id, data.get("epoch"))
+    blob_ids = _own_blobs(sender_id, data.get("blob_ids"))
+    seq = Conversation.objects(id=conversation.id).modify(
+        inc__last_seq=1, set__last_message_at=utcnow(), new=True).last_seq
+    message = Message(
+        conversation_id=str(conversation.id), seq=seq, sender_id=sender_id, client_msg_id=client_msg_id,
+        nonce=encode_b64(nonce), ciphertext=encode_b64(ciphertext), epoch=conversation.epoch,
+        blob_ids=blob_ids, **keys,
+    )
+    try:
+        message.save()
+    except me.NotUniqueError:
+        return Message.objects(conversation_id=str(conversation.id), sender_id=sender_id,
+                               client_msg_id=client_msg_id).first(), False
+    if blob_ids:
+        MediaBlob.objects(id__in=blob_ids).update(add_to_set__conversation_ids=str(conversation.id))
+    touch_member(conversation, sender_id)
+    publish_to_users(conversation.member_ids, "message", serialize_message(message))
+    return message, True
+
+
+def _check_sender(conversation: Conversation, sender_id: int, epoch) -> dict:
+    if conversation.kind == "direct":
+        other = next(m for m in conversation.member_ids if m != sender_id)
+        if not can_send_direct(sender_id, other, blocked=is_blocked_between(sender_id, other)):
+            raise NotAllowed("You cannot message this person.", code="blocked")
+        if epoch not in (None, 0):
+            raise Invalid("1-on-1 messages have epoch 0.", code="validation_failed", fields={"epoch": "Use 0."})
+        keys = public_keys_of([sender_id, other])
+        if sender_id not in keys or other not in keys:
+            raise Conflict("Both people need chat keys first.", code="no_chat_key")
+        return {"sender_key": keys[sender_id], "recipient_key": keys[other]}
+    if epoch != conversation.epoch:
+        raise Conflict("The conversation moved to a new key epoch.", code="stale_epoch")
+    return {}
+
+
+def _own_blobs(sender_id: int, blob_ids) -> list[str]:
+    """Media referenced by the message: the server learns only that a blob belongs to the
+    conversation, so that its members (and nobody else) may fetch the ciphertext."""
+    if blob_ids in (None, []):
+        return []
+    if not isinstance(blob_ids, list) or len(blob_ids) > MAX_BLOBS_PER_MESSAGE or not all(
+        isinstance(b, str) and ObjectId.is_valid(b) for b in blob_ids
+    ):
+        raise Invalid("blob_ids must be a short list of ids.", code="validation_failed", fields={"blob_ids": "Ids."})
+    found = MediaBlob.objects(id__in=blob_ids, uploader_id=sender_id).count()
+    if found != len(set(blob_ids)):
+        raise NotFound("No such media.")
+    return list(dict.fromkeys(blob_ids))
+
+
+def list_messages(user_id: int, conversation_id, *, after=None, limit=50) -> list[Message]:
+    """Messages in order, those after the message id `after` (the offline catch-up)."""
+    conversation = get_conversation(conversation_id, user_id)
+    query = Message.objects(conversation_id=str(conversation.id))
+    if after:
+        anchor = _message_in(conversation, after)
+        query = query.filter(seq__gt=anchor.seq)
+    return list(query.order_by("seq").limit(limit))
+
+
+def _message_in(conversation: Conversation, message_id) -> Message:
+    if not isinstance(message_id, str) or not ObjectId.is_valid(message_id):
+        raise NotFound("No such message.")
+    message = Message.objects(id=message_id, conversation_id=str(conversation.id)).first()
+    if message is None:
+        raise NotFound("No such message.")
+    return message
+
+
+def acknowledge_message(user_id: int, data: dict) -> dict:
+    """A member received or read messages up to `message_id`: remember it (ticks and
+    unread counts) and tell the members."""
+    conversation = get_conversation(data.get("conversation_id"), user_id)
+    status = data.get("status")
+    if status not in ACK_STATUSES:
+        raise Invalid("status is delivered or read.", code="validation_failed", fields={"status": "delivered or read."})
+    message = _message_in(conversation, data.get("message_id"))
+    member = touch_member(conversation, user_id)
+    field = "read_seq" if status == "read" else "delivered_seq"
+    member.__class__.objects(id=member.id, **{f"{field}__lt": message.seq}).update_one(**{f"set__{field}": message.seq})
+    if status == "read":
+        member.__class__.objects(id=member.id, delivered_seq__lt=message.seq).update_one(set__delivered_seq=message.seq)
+    ack = {"conversation_id": str(conversation.id), "message_id": str(message.id), "user_id": user_id,
+           "status": status, "seq": message.seq}
+    publish_to_users(conversation.member_ids, "message_ack", ack)
+    return ack
+
+
+def relay_typing(user_id: int, data: dict) -> None:
+    conversation = get_conversation(data.get("conversation_id"), user_id)
+    is_typing = data.get("is_typing")
+    if not isinstance(is_typing, bool):
+        raise Invalid("is_typing is true or false.", code="validation_failed", fields={"is_typing": "A boolean."})
+    if conversation.kind == "direct":
+        other = next(m for m in conversation.member_ids if m != user_id)
+        if is_blocked_between(user_id, other):
+            raise NotAllowed("You cannot message this person.", code="blocked")
+    others = [m for m in conversation.member_ids if m != user_id]
+    publish_to_users(others, "typing", {"conversation_id": str(conversation.id), "user_id": user_id,
+                                        "is_typing": is_typing})

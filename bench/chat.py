@@ -1,0 +1,293 @@
+"""Chat relay benchmark: N authenticated websocket clients against ONE gunicorn gevent
+worker, relaying 1-on-1 messages at a set rate, beside a bare flask-sock echo endpoint.
+
+    python bench/chat.py --connections 5000 --rate 1000 --duration 20
+
+Prints connections held, messages per second, p50/p99 relay latency (sender to the other
+member's socket) and the worker's memory (RSS, idle and per connection). Both servers and
+the clients run on this machine, so the clients' CPU competes with the worker's."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import resource  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import gevent.pool  # noqa: E402
+import requests  # noqa: E402
+import websocket  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def note(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def raise_ulimit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    print(f"ulimit -n: {soft} -> {hard}")
+
+
+MONGODB_URI = ""
+
+
+def bench_env(instance: str) -> dict:
+    extra = {"MONGODB_URI": MONGODB_URI} if MONGODB_URI else {}
+    return {**os.environ, **extra, "APP_ENV": "development", "INSTANCE_PATH": instance,
+            "SECRET_KEY": "bench-secret-key-not-for-production", "RATELIMIT_ENABLED": "false",
+            "LOG_LEVEL": "WARNING", "CHAT_RATE_PER_SECOND": "100", "CHAT_RATE_BURST": "200",
+            "PYTHONPATH": str(ROOT)}
+
+
+def make_users(instance: str, count: int) -> list[tuple[int, str]]:
+    """Users and API tokens written straight into the SQLite files the worker will read."""
+    os.environ.update(bench_env(instance))
+    from app import create_app
+    from app.extensions import db
+    from app.models import User
+    from app.services.accounts import issue_token
+    from config import BINDS
+
+    app = create_app()
+    with app.app_context():
+        db.create_all(bind_key=list(BINDS))
+        users = [User(username=f"bench{i}", email=f"bench{i}@example.com", email_key=f"bench{i}@example.com",
+                      display_name=f"Bench {i}", password_hash="!", bio="") for i in range(count)]
+        db.session.add_all(users)
+        db.session.flush()
+        tokens = [(u.id, issue_token(u)) for u in users]
+        db.session.commit()
+    return tokens
+
+
+def start(args: list[str], env: dict, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "bench/gunicorn_bench.py"),
+                                "-b", f"127.0.0.1:{port}", *args], cwd=str(ROOT), env=env)
+    for _ in range(150):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"server on {port} did not start")
+
+
+def worker_rss_kb(master: subprocess.Popen) -> int:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    for line in Path(f"/proc/{children[0]}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * p))]
+
+
+class Client:
+    def __init__(self, base: str, ws_url: str, user_id: int, token: str) -> None:
+        self.user_id, self.token, self.base, self.ws_url = user_id, token, base, ws_url
+        self.ws = None
+        self.conversation = None
+
+    def setup(self, peer_id: int | None) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        key = base64.b64encode(os.urandom(32)).decode()
+        requests.put(f"{self.base}/api/chat/keys", json={"public_key": key}, headers=headers, timeout=30)
+        if peer_id:
+            reply = requests.post(f"{self.base}/api/chat/conversations", json={"member_ids": [peer_id]},
+                                  headers=headers, timeout=30)
+            self.conversation = reply.json()["conversation"]["id"]
+
+    def connect(self) -> None:
+        self.ws = websocket.create_connection(f"{self.ws_url}?token={self.token}", origin=self.base, timeout=60)
+
+    def read(self, latencies: list[float], recording: list[bool]) -> None:
+        while True:
+            try:
+                frame = json.loads(self.ws.recv())
+            except Exception:  # noqa: BLE001 - socket closed at the end
+                return
+            data = frame.get("data", {})
+            if frame.get("event") == "message" and data.get("sender_id") != self.user_id and recording[0]:
+                sent = float(data["client_msg_id"].split("-")[0])
+                latencies.append((time.perf_counter() - sent) * 1000)
+
+
+def run_chat(args, instance: str) -> dict:
+    tokens = make_users(instance, args.connections)
+    port = args.port
+    base, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/chat/ws"
+    note(f"{len(tokens)} users and tokens made")
+    server = start(["wsgi:app"], bench_env(instance), port)
+    try:
+        clients = [Client(base, ws_url, uid, tok) for uid, tok in tokens]
+        pool = gevent.pool.Pool(50)
+        for i, client in enumerate(clients):
+            pool.spawn(client.setup, clients[i + 1].user_id if i % 2 == 0 and i + 1 < len(clients) else None)
+        pool.join()
+        note("keys registered and conversations opened")
+        for i in range(1, len(clients), 2):
+            clients[i].conversation = clients[i - 1].conversation
+        time.sleep(1)
+        rss_before = worker_rss_kb(server)
+        started = time.perf_counter()
+        latencies: list[float] = []
+        recording = [False]
+        readers = []
+
+        def connect_and_read(client):
+            # Reading from the start also answers the server's pings (simple-websocket
+            # closes a connection whose pongs stop, with 1008).
+            client.connect()
+            readers.append(gevent.spawn(client.read, latencies, recording))
+
+        pool = gevent.pool.Pool(200)
+        for client in clients:
+            pool.spawn(connect_and_read, client)
+        pool.join()
+        connect_seconds = time.perf_counter() - started
+        note(f"websockets connected in {connect_seconds:.1f}s; idling {args.idle:.0f}s")
+        time.sleep(args.idle)
+        rss_idle = worker_rss_kb(server)
+        held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
+        note(f"{held} websockets held after idling")
+        recording[0] = True
+        note("sending")
+        sent = send_at_rate(clients, args.rate, args.duration)
+        time.sleep(2)
+        recording[0] = False
+        rss_busy = worker_rss_kb(server)
+        for c in clients:
+            if c.ws:
+                c.ws.close()
+        gevent.killall(readers, timeout=2)
+        return {"held": held, "connect_seconds": connect_seconds, "sent": sent, "received": len(latencies),
+                "rate": len(latencies) / args.duration, "p50": percentile(latencies, 0.5),
+                "p99": percentile(latencies, 0.99), "rss_before_kb": rss_before, "rss_idle_kb": rss_idle,
+                "rss_busy_kb": rss_busy, "per_conn_kb": (rss_idle - rss_before) / max(held, 1)}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def send_at_rate(clients, rate: int, duration: float) -> int:
+    pairs = [c for c in clients if c.ws and c.conversation]
+    interval, sent = 1.0 / rate, 0
+    start = time.perf_counter()
+    nonce = base64.b64encode(os.urandom(24)).decode()
+    ciphertext = base64.b64encode(os.urandom(96)).decode()
+    while time.perf_counter() - start < duration:
+        due = start + sent * interval
+        delay = due - time.perf_counter()
+        if delay > 0:
+            gevent.sleep(delay)
+        client = random.choice(pairs)
+        frame = {"event": "send_message", "data": {"conversation_id": client.conversation, "epoch": 0,
+                 "client_msg_id": f"{time.perf_counter():.6f}-{sent}", "nonce": nonce, "ciphertext": ciphertext}}
+        try:
+            client.ws.send(json.dumps(frame))
+        except Exception:  # noqa: BLE001
+            pass
+        sent += 1
+    return sent
+
+
+def run_echo(args) -> dict:
+    port = args.port + 1
+    server = start(["bench.echo_app:app"], {**os.environ, "PYTHONPATH": str(ROOT)}, port)
+    try:
+        rss_before = worker_rss_kb(server)
+        sockets = []
+        pool = gevent.pool.Pool(200)
+
+        latencies: list[float] = []
+        readers = []
+
+        def read(ws):
+            while True:
+                try:
+                    sent = float(ws.recv())
+                except Exception:  # noqa: BLE001
+                    return
+                latencies.append((time.perf_counter() - sent) * 1000)
+
+        def connect():
+            ws = websocket.create_connection(f"ws://127.0.0.1:{port}/echo", timeout=60)
+            sockets.append(ws)
+            readers.append(gevent.spawn(read, ws))
+
+        for _ in range(args.connections):
+            pool.spawn(connect)
+        pool.join()
+        time.sleep(args.idle)
+        rss_idle = worker_rss_kb(server)
+        start_t, count, interval = time.perf_counter(), 0, 1.0 / args.rate
+        while time.perf_counter() - start_t < args.duration:
+            delay = start_t + count * interval - time.perf_counter()
+            if delay > 0:
+                gevent.sleep(delay)
+            random.choice(sockets).send(f"{time.perf_counter():.6f}")
+            count += 1
+        time.sleep(2)
+        for ws in sockets:
+            ws.close()
+        gevent.killall(readers, timeout=2)
+        return {"held": len(sockets), "sent": count, "received": len(latencies), "rate": len(latencies) / args.duration,
+                "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
+                "per_conn_kb": (rss_idle - rss_before) / max(len(sockets), 1), "rss_idle_kb": rss_idle}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=5000)
+    parser.add_argument("--rate", type=int, default=1000, help="messages per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds to hold the idle connections")
+    parser.add_argument("--mongodb-uri", default="", help="a MongoDB server (default: mongomock in the worker)")
+    args = parser.parse_args()
+    global MONGODB_URI
+    MONGODB_URI = args.mongodb_uri
+    raise_ulimit()
+    with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance:
+        chat = run_chat(args, instance)
+    echo = run_echo(args)
+    print(f"\nconnections={args.connections} rate={args.rate}/s duration={args.duration}s (one gevent worker)")
+    print(f"{'':22}{'chat relay':>14}{'bare echo':>14}")
+    rows = [("connections held", "held", "{:.0f}"), ("messages sent", "sent", "{:.0f}"),
+            ("messages received", "received", "{:.0f}"), ("messages/s", "rate", "{:.0f}"),
+            ("p50 latency ms", "p50", "{:.1f}"), ("p99 latency ms", "p99", "{:.1f}"),
+            ("worker RSS idle MB", "rss_idle_kb", "{:.0f}"), ("KB per idle conn", "per_conn_kb", "{:.1f}")]
+    for label, key, fmt in rows:
+        value_chat = chat[key] / 1024 if key == "rss_idle_kb" else chat[key]
+        value_echo = echo[key] / 1024 if key == "rss_idle_kb" else echo[key]
+        print(f"{label:22}{fmt.format(value_chat):>14}{fmt.format(value_echo):>14}")
+    print(f"chat: connecting took {chat['connect_seconds']:.1f}s; worker RSS before connections "
+          f"{chat['rss_before_kb'] / 1024:.0f} MB, under load {chat['rss_busy_kb'] / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

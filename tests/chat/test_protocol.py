@@ -1,0 +1,111 @@
+"""Two and three PyNaCl clients on the real websocket of a running app."""
+
+from __future__ import annotations
+
+from app.documents.chat import Message
+from app.extensions import db
+from app.models.social import Block
+
+
+def test_direct_message_decrypts_on_the_other_side_with_acks(make_peer):
+    alice, bob = make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    client_msg_id = alice.send_direct(conversation_id, bob.id, "hello bob")
+
+    stored = alice.expect("message_ack", client_msg_id=client_msg_id, status="stored")
+    received = bob.expect("message", client_msg_id=client_msg_id)
+    assert received["id"] == stored["message_id"]
+    assert bob.open_direct(received) == "hello bob"
+    assert alice.open_direct(alice.expect("message", client_msg_id=client_msg_id)) == "hello bob"
+
+    reply_id = bob.send_direct(conversation_id, alice.id, "hi alice")
+    assert alice.open_direct(alice.expect("message", client_msg_id=reply_id)) == "hi alice"
+
+    for status in ("delivered", "read"):
+        bob.emit("message_ack", {"conversation_id": conversation_id, "message_id": received["id"], "status": status})
+        ack = alice.expect("message_ack", status=status, user_id=bob.id)
+        assert ack == {**ack, "conversation_id": conversation_id, "message_id": received["id"]}
+
+
+def test_the_same_client_msg_id_is_stored_once(make_peer):
+    alice, bob = make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    alice.send_direct(conversation_id, bob.id, "once", client_msg_id="c-1")
+    first = alice.expect("message_ack", client_msg_id="c-1")
+    alice.send_direct(conversation_id, bob.id, "once", client_msg_id="c-1")
+    second = alice.expect("message_ack", client_msg_id="c-1")
+    assert first["message_id"] == second["message_id"]
+    bob.expect("message", client_msg_id="c-1")
+    assert bob.quiet("message", client_msg_id="c-1")
+    assert Message.objects(client_msg_id="c-1").count() == 1
+
+
+def test_typing_and_presence(make_peer):
+    alice, bob = make_peer(), make_peer(connect=False)
+    conversation_id = alice.direct_with(bob.id)
+    bob.connect()
+    assert alice.expect("presence", user_id=bob.id)["online"] is True
+    assert bob.expect("presence", user_id=alice.id)["online"] is True
+
+    bob.emit("typing", {"conversation_id": conversation_id, "is_typing": True})
+    typing = alice.expect("typing", user_id=bob.id)
+    assert typing == {"conversation_id": conversation_id, "user_id": bob.id, "is_typing": True}
+    assert bob.quiet("typing", wait=0.3)  # not echoed to the typist
+
+    bob.ws.close()
+    assert alice.expect("presence", user_id=bob.id, online=False)["online"] is False
+
+
+def test_offline_messages_are_counted_and_fetched_after_a_cursor(make_peer):
+    alice, bob = make_peer(), make_peer(connect=False)
+    conversation_id = alice.direct_with(bob.id)
+    ids = [alice.send_direct(conversation_id, bob.id, f"note {i}") for i in range(3)]
+    acks = [alice.expect("message_ack", client_msg_id=c)["message_id"] for c in ids]
+
+    listing = bob.http.get("/api/chat/conversations").json()["conversations"]
+    assert [(c["id"], c["unread"]) for c in listing] == [(conversation_id, 3)]
+    page = bob.http.get(f"/api/chat/conversations/{conversation_id}/messages", params={"after": acks[0]}).json()
+    assert [bob.open_direct(m) for m in page["messages"]] == ["note 1", "note 2"]
+
+    bob.connect()
+    bob.emit("message_ack", {"conversation_id": conversation_id, "message_id": acks[2], "status": "read"})
+    alice.expect("message_ack", user_id=bob.id, status="read")
+    assert bob.http.get("/api/chat/conversations").json()["conversations"][0]["unread"] == 0
+
+
+def test_a_non_member_gets_error_not_messages(make_peer):
+    alice, bob, carol = make_peer(), make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    carol.send_direct(conversation_id, bob.id, "let me in", client_msg_id="intruder")
+    assert carol.expect("error", client_msg_id="intruder")["code"] == "not_member"
+    carol.emit("typing", {"conversation_id": conversation_id, "is_typing": True})
+    assert carol.expect("error", event="typing")["code"] == "not_member"
+    assert carol.http.get(f"/api/chat/conversations/{conversation_id}/messages").status_code == 403
+    assert bob.quiet("typing", wait=0.3)
+    assert Message.objects(client_msg_id="intruder").count() == 0
+
+
+def test_a_blocked_pair_cannot_message(make_peer):
+    alice, bob = make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    alice.key_of(bob.id)
+    db.session.add(Block(blocker_id=bob.id, blocked_id=alice.id))
+    db.session.commit()
+    alice.send_direct(conversation_id, bob.id, "are you there", client_msg_id="blocked-1")
+    assert alice.expect("error", client_msg_id="blocked-1")["code"] == "blocked"
+    assert bob.quiet("message")
+    assert Message.objects.count() == 0
+
+
+def test_media_blob_is_readable_by_members_only(make_peer):
+    alice, bob, carol = make_peer(), make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    blob = alice.http.post("/api/chat/media", files={"blob": ("blob", b"\x01" * 100, "application/octet-stream")})
+    assert blob.status_code == 201
+    blob_id = blob.json()["blob_id"]
+    assert bob.http.get(f"/api/chat/media/{blob_id}").status_code == 404
+    alice.emit("send_message", {"conversation_id": conversation_id, "client_msg_id": "m1", "nonce": "A" * 32,
+                                "ciphertext": "B" * 40, "epoch": 0, "blob_ids": [blob_id]})
+    alice.expect("message_ack", client_msg_id="m1")
+    assert bob.http.get(f"/api/chat/media/{blob_id}").content == b"\x01" * 100
+    assert carol.http.get(f"/api/chat/media/{blob_id}").status_code == 404

@@ -16,7 +16,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 
-
 def no_server_error(ctx, response, case):
     """No 5xx, except the documented 503 of a DreamDot whose Stripe keys are not set (the
     brief: payments "say plainly that payments are not configured")."""

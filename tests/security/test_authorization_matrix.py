@@ -38,6 +38,9 @@ SELF_SERVICE = {
     "payments.connect", "payments.topup", "payments.redeem",
     # A join is the user's own membership (a pending request for a private community).
     "communities.join", "communities.leave", "communities_api.join", "communities_api.leave",
+    # Chat: one's own keys, backup, blobs, safety marks and conversations to start.
+    "chat.create", "chat.verify", "chat.open_community", "chat_api.put_key", "chat_api.put_key_backup",
+    "chat_api.create_conversation", "chat_api.upload_media",
 }
 # Social acts on the owner's public things: open to another user, refused across a block.
 SOCIAL = {
@@ -53,6 +56,9 @@ OWNER_PRIVATE_READS = {
     "payments_api.transactions", "communities_api.log", "communities_api.members",
     "communities_api.requests", "communities_api.posts", "communities_api.show_post",
     "communities_api.replies", "communities_api.show_post_by_id", "payments.admin_payouts",
+    # The owner's 1-on-1 conversation with the fan, and the owner's encrypted blob.
+    "chat.show", "chat_api.show_conversation", "chat_api.list_epoch_keys", "chat_api.list_messages",
+    "chat_api.show_media",
 }
 # What a block hides from the blocked user (api.md: neither sees the other's profile, posts...).
 BLOCK_HIDDEN_READS = {
@@ -134,6 +140,12 @@ TABLE = [
     ("GET", "/admin/payouts", {404}, {404}, {404}, {404}, {200}),
     ("POST", "/admin/payouts/{payout_id}/approve", {400, 404}, {404}, {404}, {404}, {303}),
     ("GET", "/collections/{collection_id}", {404}, {404}, {404}, {200}, {404}),
+    ("GET", "/api/chat/conversations/{conversation_id}/messages", {401}, DENIED, DENIED, {200}, DENIED),
+    ("GET", "/api/chat/conversations/{conversation_id}", {401}, DENIED, DENIED, {200}, DENIED),
+    ("PUT", "/api/chat/conversations/{conversation_id}/keys", {401}, DENIED | {400}, DENIED | {400},
+     {400}, DENIED | {400}),
+    ("GET", "/chat/{conversation_id}", {302}, DENIED, DENIED, {200}, DENIED),
+    ("GET", "/api/chat/media/{blob_id}", {401}, DENIED, DENIED, {200}, DENIED),
 ]
 IDENTITIES = ["anonymous", "other", "blocked", "owner", "admin"]
 

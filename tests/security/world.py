@@ -3,9 +3,13 @@ another user, a user the owner blocked, a fan who bought from the owner, and an 
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
+from werkzeug.datastructures import FileStorage
+
 from app.extensions import db
+from app.services import chat
 from app.services.communities import threads
 from app.services.items.catalog import ItemInput, create_item
 from app.services.items.collections import create_collection
@@ -37,6 +41,8 @@ class World:
         if name == "post_id" and "/communities/" in rule:
             return str(self.ids["thread"])
         if name == "user_id":
+            if rule.startswith("/chat/") or rule.startswith("/api/chat/"):
+                return str(self.fan.id)
             if "/communities/" in rule:
                 return str(self.ids["member"])
             if rule.startswith("/settings/"):
@@ -75,12 +81,15 @@ def build_world() -> World:
     payout = redeem_earnings(owner.id, 10_000)
     note = notify(owner.id, "system", text="Private to the owner")
     db.session.commit()
+    conversation, _ = chat.start_direct_conversation(owner.id, fan.id)
+    blob = chat.upload_blob(owner.id, FileStorage(io.BytesIO(b"ciphertext" * 10), "blob.bin"))
+    db.session.commit()
 
     ids = {
         "post_id": post.id, "comment_id": comment.id, "item_id": item.id, "slug": community.slug,
         "thread": thread.id, "reply_id": reply.id, "member": member.id, "collection_id": collection.id,
         "purchase_id": purchase.id, "payout_id": payout.id, "notification_id": note.id,
         "username": owner.username, "token": "not-a-token", "key": "public/none.webp",
-        "filename": "css/app.css",
+        "filename": "css/app.css", "conversation_id": str(conversation.id), "blob_id": str(blob.id),
     }
     return World(owner, other, blocked, fan, admin, ids)

@@ -9,7 +9,8 @@ import base64
 import json
 import os
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.blueprints.chat.ws import ChatConnection, TokenBucket
 from app.documents.chat import Message

@@ -59,6 +59,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.blueprints.admin import bp as admin_bp
+    from app.blueprints.analytics import api_bp as analytics_api, bp as analytics_bp
     from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
     from app.blueprints.chat import api_bp as chat_api, bp as chat_bp
     from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
@@ -69,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.blueprints.notifications import api_bp as notifications_api, bp as notifications_bp
     from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
     from app.blueprints.posts import api_bp as posts_api, bp as posts_bp
+    from app.blueprints.reports import api_bp as reports_api, bp as reports_bp
     from app.blueprints.social import api_bp as social_api, bp as social_bp
     from app.blueprints.users import api_bp as users_api, bp as users_bp
 
@@ -76,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
         posts_bp, posts_api, social_bp, social_api, notifications_bp, notifications_api,
         items_bp, items_api, payments_bp, payments_api, communities_bp, communities_api,
-        chat_bp, chat_api,
+        chat_bp, chat_api, analytics_bp, analytics_api, reports_bp, reports_api, admin_bp,
     ):
         app.register_blueprint(blueprint)
     from app.services.chat.communities import connect_signals as connect_chat_signals

@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
     @click.option("--creators", default=4, show_default=True, help="How many demo users get items.")
     @click.option("--items", "items_per_creator", default=6, show_default=True,
                   help="Items per creator (every kind and pricing in turn).")
+    @click.option("--views", default=2000, show_default=True, help="Page views over the last 30 days.")
     @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
     def seed(users: int, password: str, purchases: int, **sizes: int) -> None:
         """Add demo data (idempotent: existing demo rows are kept, sizes are totals)."""
@@ -62,3 +63,17 @@ def register(app: Flask) -> None:
             raise click.ClickException(f"{exc.message} {fields}".strip()) from None
         db.session.commit()
         click.echo(f"{'Created' if created else 'Promoted'} admin @{user.username}")
+
+    from flask.cli import AppGroup
+
+    analytics = AppGroup("analytics", help="Creator analytics upkeep.")
+    app.cli.add_command(analytics)
+
+    @analytics.command("prune-views")
+    def prune_views() -> None:
+        """Delete the once-a-day view markers of past days (the daily counts stay). Run daily."""
+        from app.services.analytics.views import prune_view_days
+
+        removed = prune_view_days()
+        db.session.commit()
+        click.echo(f"Pruned {removed} view markers")

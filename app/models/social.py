@@ -3,7 +3,7 @@ blocks, mutes and notifications). Users are referenced by plain id: no cross-bin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,4 +105,66 @@ class Like(SocialModel):
 
     post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowEvent(SocialModel):
+    """A follow or an unfollow (also one ended by a block), kept for the creator's audience
+    figures: `follows` rows vanish on unfollow, so "followers lost" needs its own record."""
+
+    __tablename__ = "follow_events"
+    __table_args__ = (sa.Index("ix_follow_events_followee_created", "followee_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    follower_id: Mapped[int] = mapped_column()
+    followee_id: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(sa.String(16))  # follow, unfollow
+    reason: Mapped[str | None] = mapped_column(sa.String(16))  # block, when a block ended it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ViewDay(SocialModel):
+    """Who viewed what on a day, only to count a viewer once per day; pruned after the day.
+    `viewer_key` is `u:<user id>` or `a:<keyed hash>` that holds no address."""
+
+    __tablename__ = "view_days"
+
+    target_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    target_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    viewer_key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+
+
+class DailyStat(SocialModel):
+    """The daily rollup of views per post or item, with its owner for range queries."""
+
+    __tablename__ = "daily_stats"
+    __table_args__ = (sa.Index("ix_daily_stats_owner_day", "owner_id", "day"),)
+
+    target_type: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    target_id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    owner_id: Mapped[int] = mapped_column()
+    views: Mapped[int] = mapped_column(default=0)
+
+
+class Report(SocialModel):
+    """A user's report of a post, comment, item, community thread or user, and its outcome."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        sa.Index("ix_reports_status_id", "status", "id"),
+        sa.Index("ix_reports_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(16))
+    target_id: Mapped[int] = mapped_column(sa.BigInteger)
+    target_owner_id: Mapped[int | None] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")  # open, dismissed, removed, suspended
+    resolution_note: Mapped[str | None] = mapped_column(sa.String(500))
+    resolved_by: Mapped[int | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -46,7 +46,9 @@ def seed_users(count: int, password: str) -> list[User]:
 
 def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: int = 10,
              likes: int = 500, comments: int = 200, communities: int = 5, threads: int = 5,
-             replies: int = 3, creators: int = 4, items_per_creator: int = 4) -> dict[str, int]:
+             replies: int = 3, creators: int = 4, items_per_creator: int = 4,
+             views: int = 2000) -> dict[str, int]:
+    from app.services.analytics.seed import seed_views
     from app.services.communities.seed import seed_communities
     from app.services.items.seeding import seed_items
     from app.services.social.seed import seed_social
@@ -57,4 +59,5 @@ def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: i
                               comments=comments))
     report.update(seed_communities(seeded, count=communities, threads_per=threads, replies_per=replies))
     report["items"] = seed_items(seeded[: max(creators, 0)], max(items_per_creator, 0))
+    report.update(seed_views(views))
     return report

@@ -22,3 +22,16 @@ def bearer_token() -> str | None:
     if scheme.lower() == "bearer":
         return token.strip() or ""
     return None
+
+
+def current_viewer_key() -> str:
+    """Who is reading, for view counts: the user id, or a daily keyed hash of address and
+    browser for anonymous readers (the address itself is never stored)."""
+    from flask import current_app
+    from flask_login import current_user
+
+    from app.services.analytics.views import viewer_key
+
+    return viewer_key(current_app.config["SECRET_KEY"],
+                      user_id=current_user.id if current_user.is_authenticated else None,
+                      ip=request.remote_addr, user_agent=request.user_agent.string)

@@ -89,3 +89,22 @@ def page(new_browser_page, javascript_enabled):
             if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     page.on("response", lambda r: page.missing.append(r.url) if r.status == 404 else None)
     return page
+
+
+@pytest.fixture(scope="session")
+def browser(_chromium):
+    return _chromium
+
+
+@pytest.fixture
+def new_page(new_browser_page):
+    """new_page(js=True) -> a page in a fresh browser context (its own cookies)."""
+    return lambda js=True: new_browser_page(js)
+
+
+def sign_in_browser(page, user, password: str) -> None:
+    page.goto("/signin")
+    page.fill("input[name='login']", user.username)
+    page.fill("input[name='password']", password)
+    page.click("form#signin-form button[type='submit']")
+    page.wait_for_url("**/")

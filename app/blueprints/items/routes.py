@@ -7,6 +7,7 @@ from app.blueprints.items import bp
 from app.blueprints.items.forms import ChapterForm, ItemForm, ReviewForm
 from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input, lines, place_errors
 from app.services import items as item_service
+from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
 from app.services.items import catalog, plans, views
 from app.services.items.catalog import ItemInput
@@ -14,7 +15,7 @@ from app.services.items.files import content_disposition, open_signed_url
 from app.services.items.policies import viewer_id
 from app.services.media import storage
 from app.web.auth import login_required
-from app.web.context import current_origin
+from app.web.context import current_origin, current_viewer_key
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
 
@@ -50,6 +51,7 @@ def new():
 def show(item_id: int):
     item = item_service.get_item_or_404(item_id, current_user)
     view = views.view_item(item, current_user)
+    record_view("item", item.id, item.creator_id, current_viewer_key())
     return render("items/show.html", "items/_item.html", view=view, item=item,
                   review_form=ReviewForm(), **_page_context(item))
 

@@ -5,11 +5,12 @@ from flask_login import current_user
 
 from app.blueprints.posts import bp
 from app.blueprints.posts.forms import ActionForm, CommentForm, PostForm
+from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
 from app.services.social import comments, feeds, likes, posts
 from app.services.social.people import get_visible_user
 from app.web.auth import login_required, safe_next
-from app.web.context import current_origin
+from app.web.context import current_origin, current_viewer_key
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
@@ -69,6 +70,8 @@ def create():
 @bp.get("/posts/<int:post_id>")
 def show(post_id: int):
     post = posts.get_post(post_id, current_user)
+    if not request.args.get("cursor"):
+        record_view("post", post.id, post.author_id, current_viewer_key())
     entries, next_cursor = comments.list_comments(post.id, current_user, cursor=request.args.get("cursor"),
                                                    limit=50)
     entry = _entry(post)

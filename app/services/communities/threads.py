@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.community import Community, CommunityPost, CommunityPostLike, CommunityReply
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.communities import policies
 from app.services.communities.cursors import clamp_limit, decode_cursor, encode_cursor
 from app.services.communities.membership import get_membership
@@ -94,6 +95,7 @@ def get_post(community: Community, post_id: int, viewer, *, membership=None) -> 
         or not policies.can_view_content(community, membership)
         or post.is_removed
         or is_blocked_between(_viewer_id(viewer), post.author_id)
+        or post.author_id in suspended_user_ids()
     ):
         raise NotFound("No such thread.", code="post_not_found")
     return post
@@ -115,7 +117,7 @@ def list_posts(community: Community, viewer, *, cursor: str | None = None, limit
     query = sa.select(CommunityPost).where(
         CommunityPost.community_id == community.id, CommunityPost.removed_at.is_(None)
     )
-    hidden = blocked_user_ids(_viewer_id(viewer))
+    hidden = blocked_user_ids(_viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         query = query.where(CommunityPost.author_id.not_in(hidden))
     after = decode_cursor(cursor, (bool, datetime, int))
@@ -168,7 +170,7 @@ def list_replies(community: Community, post: CommunityPost, viewer, *, cursor: s
     """Oldest first, keyset on id; removed replies and blocked authors left out."""
     limit = clamp_limit(limit)
     query = sa.select(CommunityReply).where(CommunityReply.post_id == post.id, CommunityReply.removed_at.is_(None))
-    hidden = blocked_user_ids(_viewer_id(viewer))
+    hidden = blocked_user_ids(_viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         query = query.where(CommunityReply.author_id.not_in(hidden))
     after = decode_cursor(cursor, (int,))

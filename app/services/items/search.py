@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models.items import Item, ItemTag
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid
 from app.services.items.policies import viewer_id
 from app.services.social.blocks import blocked_user_ids
@@ -129,7 +130,7 @@ def search_items(viewer=None, *, q: str | None = None, kind: str | None = None, 
         stmt = stmt.where(Item.status == "published")
     if creator_id is not None:
         stmt = stmt.where(Item.creator_id == creator_id)
-    hidden = blocked_user_ids(viewer_id(viewer))
+    hidden = blocked_user_ids(viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         stmt = stmt.where(Item.creator_id.not_in(hidden))
     if kind:

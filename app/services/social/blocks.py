@@ -14,7 +14,7 @@ def is_blocked_between(a_id: int | None, b_id: int | None) -> bool:
         return False
     return bool(
         db.session.scalar(
-            sa.select(Block.blocker_id).where(
+            sa.select(sa.literal(1)).select_from(Block).where(
                 sa.or_(
                     sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
                     sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),

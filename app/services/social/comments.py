@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import User
 from app.models.social import Comment, Post
 from app.services.accounts import serialize_user
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids
@@ -73,7 +74,7 @@ def list_comments(post_id, viewer, *, cursor: str | None = None, limit=None) -> 
     """The post's comments the viewer may see (blocked either way left out), newest first."""
     post = get_post(parse_id(post_id), viewer)
     limit = clean_limit(limit)
-    hidden = blocked_user_ids(viewer_id(viewer))
+    hidden = blocked_user_ids(viewer_id(viewer)) | suspended_user_ids()
     query = sa.select(Comment).where(Comment.post_id == post.id)
     if hidden:
         query = query.where(Comment.author_id.not_in(hidden))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import User
 from app.models.social import Block, Follow, Like, Mute, Post
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.social.cursors import clean_limit, keyset, split_page
 from app.services.social.people import users_by_id, viewer_id
 
@@ -55,7 +56,11 @@ def _hidden_authors(column, uid: int, *, mutes: bool = True) -> list:
 
 
 def _hidden(query, uid: int | None, *, mutes: bool):
-    """Leave out posts by authors blocked either way and, in feeds, those the viewer muted."""
+    """Leave out suspended authors, authors blocked either way and, in feeds, those the
+    viewer muted."""
+    suspended = suspended_user_ids()
+    if suspended:
+        query = query.where(Post.author_id.not_in(suspended))
     if uid is None:
         return query
     return query.where(*_hidden_authors(Post.author_id, uid, mutes=mutes))

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.models.social import Follow
+from app.models.social import Follow, FollowEvent
+from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
@@ -24,6 +25,7 @@ def follow_user(user: User, target: User) -> bool:
     if is_blocked_between(user.id, target.id):
         raise NotFound("No such user.")
     if insert_ignore(Follow, {"follower_id": user.id, "followee_id": target.id, "created_at": utcnow()}):
+        _record(user.id, target.id, "follow")
         notify(target.id, "follow", actor_id=user.id, target_type="user", target_id=user.id,
                text=f"@{user.username} followed you", url=f"/u/{user.username}")
     return True
@@ -31,16 +33,27 @@ def follow_user(user: User, target: User) -> bool:
 
 def unfollow_user(user: User, target: User) -> bool:
     """Stop following `target` (nothing happens when not following); False."""
-    db.session.execute(sa.delete(Follow).where(Follow.follower_id == user.id,
-                                               Follow.followee_id == target.id))
+    deleted = db.session.execute(sa.delete(Follow).where(Follow.follower_id == user.id,
+                                                         Follow.followee_id == target.id)).rowcount
+    if deleted:
+        _record(user.id, target.id, "unfollow")
     return False
 
 
 def remove_follows_between(a_id: int, b_id: int) -> None:
-    db.session.execute(sa.delete(Follow).where(sa.or_(
+    both_ways = sa.or_(
         sa.and_(Follow.follower_id == a_id, Follow.followee_id == b_id),
         sa.and_(Follow.follower_id == b_id, Follow.followee_id == a_id),
-    )))
+    )
+    ended = db.session.execute(sa.select(Follow.follower_id, Follow.followee_id).where(both_ways)).all()
+    db.session.execute(sa.delete(Follow).where(both_ways))
+    for follower_id, followee_id in ended:
+        _record(follower_id, followee_id, "unfollow", reason="block")
+
+
+def _record(follower_id: int, followee_id: int, kind: str, reason: str | None = None) -> None:
+    """The follow history the creator's audience figures count (rows of `follows` vanish)."""
+    db.session.add(FollowEvent(follower_id=follower_id, followee_id=followee_id, kind=kind, reason=reason))
 
 
 def list_follows(user: User, direction: str, viewer, *, cursor: str | None = None, limit=None):
@@ -50,7 +63,7 @@ def list_follows(user: User, direction: str, viewer, *, cursor: str | None = Non
     mine, other = ((Follow.followee_id, Follow.follower_id) if direction == "followers"
                    else (Follow.follower_id, Follow.followee_id))
     query = sa.select(Follow).where(mine == user.id)
-    hidden = blocked_user_ids(viewer_id(viewer))
+    hidden = blocked_user_ids(viewer_id(viewer)) | suspended_user_ids()
     if hidden:
         query = query.where(other.not_in(hidden))
     # Follow has no id column: the other user's id breaks ties within one timestamp.

@@ -12,6 +12,7 @@ from app.models import User
 from app.models.social import Comment, Like, Post
 from app.services import NO_ORIGIN, Origin
 from app.services.accounts import serialize_user
+from app.services.accounts.visibility import is_hidden_author
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.media import media_url, process_image, storage
@@ -81,7 +82,7 @@ def _notify_mentions(author: User, post: Post) -> None:
 def get_post(post_id: int, viewer) -> Post:
     """The post, or NotFound when it does not exist or a block stands between viewer and author."""
     post = db.session.get(Post, post_id) if 0 < post_id < 2**62 else None
-    if post is None or is_blocked_between(viewer_id(viewer), post.author_id):
+    if post is None or is_blocked_between(viewer_id(viewer), post.author_id) or is_hidden_author(post.author_id):
         raise NotFound("No such post.")
     return post
 

@@ -1,0 +1,17 @@
+from flask import jsonify
+from flask_login import current_user
+
+from app.blueprints.reports import api_bp
+from app.services.reports import queue
+from app.web.auth import login_required
+from app.web.forms import json_body
+from app.web.limits import write_limit
+
+
+@api_bp.post("")
+@login_required
+@write_limit
+def create():
+    data = json_body()
+    report = queue.create_report(current_user, data.get("target_type"), data.get("target_id"), data.get("reason"))
+    return jsonify(report=queue.serialize_report(report)), 201

@@ -35,7 +35,7 @@ CHECKS = [no_server_error, status_code_conformance, content_type_conformance, re
 
 # Examples per operation and identity: a few in the normal run (the whole fuzz test stays
 # under a minute on two cores), many with FUZZ_EXAMPLES=500 make fuzz.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 
 
 @dataclass

@@ -41,6 +41,8 @@ SELF_SERVICE = {
     # Chat: one's own keys, backup, blobs, safety marks and conversations to start.
     "chat.create", "chat.verify", "chat.open_community", "chat_api.put_key", "chat_api.put_key_backup",
     "chat_api.create_conversation", "chat_api.upload_media",
+    # A report is the reporter's own act (it reaches the staff queue, changes nothing else).
+    "reports.new", "reports_api.create",
 }
 # Social acts on the owner's public things: open to another user, refused across a block.
 SOCIAL = {
@@ -59,6 +61,8 @@ OWNER_PRIVATE_READS = {
     # The owner's 1-on-1 conversation with the fan, and the owner's encrypted blob.
     "chat.show", "chat_api.show_conversation", "chat_api.list_epoch_keys", "chat_api.list_messages",
     "chat_api.show_media",
+    # The staff area does not exist for anybody else (404).
+    "admin.index", "admin.audit", "admin.reports", "admin.system_page", "admin.users", "admin.user",
 }
 # What a block hides from the blocked user (api.md: neither sees the other's profile, posts...).
 BLOCK_HIDDEN_READS = {
@@ -138,6 +142,10 @@ TABLE = [
     ("GET", "/notifications/{notification_id}", SIGNIN, {403, 404}, {403, 404}, {303}, {403, 404}),
     ("GET", "/api/notifications", {401}, {200}, {200}, {200}, {200}),
     ("GET", "/admin/payouts", {404}, {404}, {404}, {404}, {200}),
+    ("GET", "/admin/users/{owner}", {404}, {404}, {404}, {404}, {200}),
+    ("POST", "/admin/users/{owner}/suspend", {400, 404}, {404}, {404}, {404}, {400}),  # a reason is required
+    ("POST", "/admin/reports/{report_id}/dismiss", {400, 404}, {404}, {404}, {404}, {303}),
+    ("GET", "/api/analytics/summary", {401}, {200}, {200}, {200}, {200}),  # each their own figures
     ("POST", "/admin/payouts/{payout_id}/approve", {400, 404}, {404}, {404}, {404}, {303}),
     ("GET", "/collections/{collection_id}", {404}, {404}, {404}, {200}, {404}),
     ("GET", "/api/chat/conversations/{conversation_id}/messages", {401}, DENIED, DENIED, {200}, DENIED),

@@ -91,7 +91,8 @@ class Identity:
         return response
 
 
-DESTRUCTIVE = ("destroy", "delete", "remove", "leave", "ban", "transfer", "signout", "unblock")
+DESTRUCTIVE = ("destroy", "delete", "remove", "leave", "ban", "transfer", "signout", "unblock",
+               "moderate_user", "resolve_report")
 
 
 def walk_order(route: Route) -> tuple:

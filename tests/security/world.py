@@ -16,6 +16,7 @@ from app.services.items.collections import create_collection
 from app.services.notifications import notify
 from app.services.payments.payouts import redeem_earnings
 from app.services.payments.purchases import purchase_item
+from app.services.reports.queue import create_report
 from tests.factories import (
     CommentFactory,
     PostFactory,
@@ -81,6 +82,7 @@ def build_world() -> World:
     payout = redeem_earnings(owner.id, 10_000)
     note = notify(owner.id, "system", text="Private to the owner")
     db.session.commit()
+    report = create_report(fan, "post", post.id, "Spam")
     conversation, _ = chat.start_direct_conversation(owner.id, fan.id)
     blob = chat.upload_blob(owner.id, FileStorage(io.BytesIO(b"ciphertext" * 10), "blob.bin"))
     db.session.commit()
@@ -91,5 +93,6 @@ def build_world() -> World:
         "purchase_id": purchase.id, "payout_id": payout.id, "notification_id": note.id,
         "username": owner.username, "token": "not-a-token", "key": "public/none.webp",
         "filename": "css/app.css", "conversation_id": str(conversation.id), "blob_id": str(blob.id),
+        "report_id": report.id, "metric": "views",
     }
     return World(owner, other, blocked, fan, admin, ids)

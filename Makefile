@@ -31,7 +31,7 @@ test-fast: setup ## The suite without browser tests
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
 fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operation and identity)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py -q $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)
 
 lint: setup ## ruff
 	$(BIN)/ruff check app tests bench config.py wsgi.py

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 export FLASK_APP := wsgi
 
-.PHONY: help setup run test test-fast lint fmt seed migrate clean bench fuzz
+.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -21,8 +21,10 @@ setup: $(STAMP) ## Create the virtualenv and install the pinned requirements
 
 run: setup ## Run DreamDot on the embedded defaults at http://localhost:5000
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	DEMO_SEED=1 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+reset: ## Forget the local data (SQLite files, media) of the embedded defaults
+	rm -rf instance
 
 test: setup ## Run the whole test suite (browser, PostgreSQL and Redis tests skip when absent)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

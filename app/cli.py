@@ -10,7 +10,7 @@ from app.extensions import db
 
 def register(app: Flask) -> None:
     from app.blueprints.payments.cli import register as register_payments
-    from app.services.seed import seed_all
+    from app.services.seed import seed_demo
 
     register_payments(app)
 
@@ -32,12 +32,7 @@ def register(app: Flask) -> None:
     @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
     def seed(users: int, password: str, purchases: int, **sizes: int) -> None:
         """Add demo data (idempotent: existing demo rows are kept, sizes are totals)."""
-        from app.services.payments.seeding import seed_payments
-
-        report = seed_all(users=users, password=password, **sizes)
-        db.session.commit()
-        # Money services own their transactions: they run once the users and items are committed.
-        report.update(seed_payments(purchases=purchases))
+        report = seed_demo(users=users, password=password, purchases=purchases, **sizes)
         for name, count in report.items():
             click.echo(f"{name}: {count}")
 

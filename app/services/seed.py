@@ -61,3 +61,13 @@ def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: i
     report["items"] = seed_items(seeded[: max(creators, 0)], max(items_per_creator, 0))
     report.update(seed_views(views))
     return report
+
+
+def seed_demo(*, purchases: int = 20, **sizes) -> dict[str, int]:
+    """Seed every domain and commit; money runs last, in its own transactions."""
+    from app.services.payments.seeding import seed_payments
+
+    report = seed_all(**sizes)
+    db.session.commit()
+    report.update(seed_payments(purchases=purchases))
+    return report

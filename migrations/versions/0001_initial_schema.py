@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:45:52.898400
+Create Date: 2026-11-25 07:55:03.650518
 
 """
 from alembic import op
@@ -90,6 +90,29 @@ def upgrade_social():
     with op.batch_alter_table('blocks', schema=None) as batch_op:
         batch_op.create_index('ix_blocks_blocked', ['blocked_id'], unique=False)
 
+    op.create_table('daily_stats',
+    sa.Column('target_type', sa.String(length=16), nullable=False),
+    sa.Column('target_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('views', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('target_type', 'target_id', 'day')
+    )
+    with op.batch_alter_table('daily_stats', schema=None) as batch_op:
+        batch_op.create_index('ix_daily_stats_owner_day', ['owner_id', 'day'], unique=False)
+
+    op.create_table('follow_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('follower_id', sa.Integer(), nullable=False),
+    sa.Column('followee_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('follow_events', schema=None) as batch_op:
+        batch_op.create_index('ix_follow_events_followee_created', ['followee_id', 'created_at'], unique=False)
+
     op.create_table('follows',
     sa.Column('follower_id', sa.Integer(), nullable=False),
     sa.Column('followee_id', sa.Integer(), nullable=False),
@@ -123,11 +146,96 @@ def upgrade_social():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_id_id', ['user_id', 'id'], unique=False)
 
+    op.create_table('posts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('content_warning', sa.String(length=200), nullable=True),
+    sa.Column('images', sa.JSON(), nullable=False),
+    sa.Column('like_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('comment_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.create_index('ix_posts_author_created_id', ['author_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_posts_created_id', ['created_at', 'id'], unique=False)
+
+    op.create_table('reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('target_type', sa.String(length=16), nullable=False),
+    sa.Column('target_id', sa.BigInteger(), nullable=False),
+    sa.Column('target_owner_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=1000), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('resolution_note', sa.String(length=500), nullable=True),
+    sa.Column('resolved_by', sa.Integer(), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reports_reporter_id'), ['reporter_id'], unique=False)
+        batch_op.create_index('ix_reports_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_reports_target', ['target_type', 'target_id'], unique=False)
+
+    op.create_table('view_days',
+    sa.Column('target_type', sa.String(length=16), nullable=False),
+    sa.Column('target_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('viewer_key', sa.String(length=40), nullable=False),
+    sa.PrimaryKeyConstraint('target_type', 'target_id', 'day', 'viewer_key')
+    )
+    op.create_table('comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comments_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_comments_post_created_id', ['post_id', 'created_at', 'id'], unique=False)
+
+    op.create_table('likes',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id')
+    )
+    with op.batch_alter_table('likes', schema=None) as batch_op:
+        batch_op.create_index('ix_likes_user', ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade_social():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('likes', schema=None) as batch_op:
+        batch_op.drop_index('ix_likes_user')
+
+    op.drop_table('likes')
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_post_created_id')
+        batch_op.drop_index(batch_op.f('ix_comments_author_id'))
+
+    op.drop_table('comments')
+    op.drop_table('view_days')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_reports_target')
+        batch_op.drop_index('ix_reports_status_id')
+        batch_op.drop_index(batch_op.f('ix_reports_reporter_id'))
+
+    op.drop_table('reports')
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_posts_created_id')
+        batch_op.drop_index('ix_posts_author_created_id')
+
+    op.drop_table('posts')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_id_id')
 
@@ -137,6 +245,14 @@ def downgrade_social():
         batch_op.drop_index('ix_follows_followee')
 
     op.drop_table('follows')
+    with op.batch_alter_table('follow_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_follow_events_followee_created')
+
+    op.drop_table('follow_events')
+    with op.batch_alter_table('daily_stats', schema=None) as batch_op:
+        batch_op.drop_index('ix_daily_stats_owner_day')
+
+    op.drop_table('daily_stats')
     with op.batch_alter_table('blocks', schema=None) as batch_op:
         batch_op.drop_index('ix_blocks_blocked')
 
@@ -146,25 +262,458 @@ def downgrade_social():
 
 def upgrade_items():
     # ### commands auto generated by Alembic - please adjust! ###
-    pass
+    op.create_table('collections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('owner_id', 'name', name='uq_collections_owner_name')
+    )
+    op.create_table('connected_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('stripe_account_id', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('stripe_account_id'),
+    sa.UniqueConstraint('user_id')
+    )
+    op.create_table('content_downloads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('content_downloads', schema=None) as batch_op:
+        batch_op.create_index('ix_content_downloads_user_item', ['user_id', 'item_id'], unique=False)
+
+    op.create_table('creator_plans',
+    sa.Column('creator_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('monthly_price_cents', sa.BigInteger(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('monthly_price_cents > 0', name='ck_creator_plans_price'),
+    sa.PrimaryKeyConstraint('creator_id')
+    )
+    op.create_table('items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('creator_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('cover_key', sa.String(length=255), nullable=True),
+    sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('pricing', sa.String(length=16), nullable=False),
+    sa.Column('price_cents', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('rating_sum', sa.Integer(), nullable=False),
+    sa.Column('review_count', sa.Integer(), nullable=False),
+    sa.Column('favorite_count', sa.Integer(), nullable=False),
+    sa.Column('popularity', sa.Integer(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('download', 'writing', 'art', 'comic')", name='ck_items_kind'),
+    sa.CheckConstraint("pricing IN ('free', 'one_time', 'subscription')", name='ck_items_pricing'),
+    sa.CheckConstraint("status IN ('draft', 'published')", name='ck_items_status'),
+    sa.CheckConstraint('price_cents >= 0', name='ck_items_price_nonneg'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.create_index('ix_items_creator_id', ['creator_id', 'id'], unique=False)
+        batch_op.create_index('ix_items_popular', ['popularity', 'id'], unique=False)
+        batch_op.create_index('ix_items_published', ['published_at', 'id'], unique=False)
+
+    op.create_table('ledger_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('balance_cents', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('user_id IS NULL OR balance_cents >= 0', name='ck_ledger_user_nonneg'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_accounts_user_id'), ['user_id'], unique=False)
+
+    op.create_table('ledger_transactions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('memo', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('ledger_transactions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ledger_transactions_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_transactions_kind'), ['kind'], unique=False)
+
+    op.create_table('subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('creator_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('price_cents', sa.BigInteger(), nullable=False),
+    sa.Column('current_period_start', sa.DateTime(), nullable=False),
+    sa.Column('current_period_end', sa.DateTime(), nullable=False),
+    sa.Column('grace_until', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("status IN ('active', 'grace', 'lapsed', 'cancelled')", name='ck_subscriptions_status'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('subscriber_id', 'creator_id', name='uq_subscriptions_pair')
+    )
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.create_index('ix_subscriptions_creator', ['creator_id', 'status'], unique=False)
+
+    op.create_table('collection_items',
+    sa.Column('collection_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('added_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['collection_id'], ['collections.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], ),
+    sa.PrimaryKeyConstraint('collection_id', 'item_id')
+    )
+    op.create_table('entitlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('purchase_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('entitlements', schema=None) as batch_op:
+        batch_op.create_index('ix_entitlements_item', ['item_id'], unique=False)
+        batch_op.create_index('uq_entitlements_active', ['user_id', 'item_id'], unique=True, sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+
+    op.create_table('favorites',
+    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], ),
+    sa.PrimaryKeyConstraint('user_id', 'item_id')
+    )
+    with op.batch_alter_table('favorites', schema=None) as batch_op:
+        batch_op.create_index('ix_favorites_user', ['user_id', 'created_at'], unique=False)
+
+    op.create_table('item_tags',
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('tag', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('item_id', 'tag')
+    )
+    with op.batch_alter_table('item_tags', schema=None) as batch_op:
+        batch_op.create_index('ix_item_tags_tag', ['tag', 'item_id'], unique=False)
+
+    op.create_table('ledger_balance_shards',
+    sa.Column('account_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('shard', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('balance_cents', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['ledger_accounts.id'], ),
+    sa.PrimaryKeyConstraint('account_id', 'shard')
+    )
+    op.create_table('ledger_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('transaction_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['ledger_accounts.id'], ),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_ledger_entries_account_tx', ['account_id', 'transaction_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ledger_entries_transaction_id'), ['transaction_id'], unique=False)
+
+    op.create_table('payouts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('destination', sa.String(length=16), nullable=False),
+    sa.Column('stripe_account_id', sa.String(length=64), nullable=True),
+    sa.Column('stripe_transfer_id', sa.String(length=64), nullable=True),
+    sa.Column('failure_reason', sa.String(length=300), nullable=True),
+    sa.Column('transaction_id', sa.Integer(), nullable=False),
+    sa.Column('reversal_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['reversal_transaction_id'], ['ledger_transactions.id'], ),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('payouts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payouts_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payouts_user_id'), ['user_id'], unique=False)
+
+    op.create_table('purchases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('buyer_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('creator_id', sa.Integer(), nullable=False),
+    sa.Column('price_cents', sa.BigInteger(), nullable=False),
+    sa.Column('fee_cents', sa.BigInteger(), nullable=False),
+    sa.Column('from_credit_cents', sa.BigInteger(), nullable=False),
+    sa.Column('from_earnings_cents', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('transaction_id', sa.Integer(), nullable=True),
+    sa.Column('refund_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('refunded_at', sa.DateTime(), nullable=True),
+    sa.Column('refunded_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['refund_transaction_id'], ['ledger_transactions.id'], ),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('purchases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchases_buyer_id'), ['buyer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchases_creator_id'), ['creator_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchases_item_id'), ['item_id'], unique=False)
+
+    op.create_table('reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('rating BETWEEN 1 AND 5', name='ck_reviews_rating'),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('item_id', 'user_id', name='uq_reviews_item_user')
+    )
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index('ix_reviews_item', ['item_id', 'id'], unique=False)
+
+    op.create_table('topups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.String(length=255), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('transaction_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('credited_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['transaction_id'], ['ledger_transactions.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('idempotency_key'),
+    sa.UniqueConstraint('session_id')
+    )
+    with op.batch_alter_table('topups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_topups_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
+    # Full-text search index: PostgreSQL only (SQLite keeps an FTS5 table made on first use).
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(
+            "ix_items_search_tsv", "items", [sa.text("to_tsvector('simple', search_text)")],
+            postgresql_using="gin",
+        )
 
 
 def downgrade_items():
     # ### commands auto generated by Alembic - please adjust! ###
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_items_search_tsv", table_name="items")
+    with op.batch_alter_table('topups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_topups_user_id'))
+
+    op.drop_table('topups')
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index('ix_reviews_item')
+
+    op.drop_table('reviews')
+    with op.batch_alter_table('purchases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchases_item_id'))
+        batch_op.drop_index(batch_op.f('ix_purchases_creator_id'))
+        batch_op.drop_index(batch_op.f('ix_purchases_buyer_id'))
+
+    op.drop_table('purchases')
+    with op.batch_alter_table('payouts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payouts_user_id'))
+        batch_op.drop_index(batch_op.f('ix_payouts_status'))
+
+    op.drop_table('payouts')
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_entries_transaction_id'))
+        batch_op.drop_index('ix_ledger_entries_account_tx')
+
+    op.drop_table('ledger_entries')
+    op.drop_table('ledger_balance_shards')
+    with op.batch_alter_table('item_tags', schema=None) as batch_op:
+        batch_op.drop_index('ix_item_tags_tag')
+
+    op.drop_table('item_tags')
+    with op.batch_alter_table('favorites', schema=None) as batch_op:
+        batch_op.drop_index('ix_favorites_user')
+
+    op.drop_table('favorites')
+    with op.batch_alter_table('entitlements', schema=None) as batch_op:
+        batch_op.drop_index('uq_entitlements_active', sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+        batch_op.drop_index('ix_entitlements_item')
+
+    op.drop_table('entitlements')
+    op.drop_table('collection_items')
+    with op.batch_alter_table('subscriptions', schema=None) as batch_op:
+        batch_op.drop_index('ix_subscriptions_creator')
+
+    op.drop_table('subscriptions')
+    with op.batch_alter_table('ledger_transactions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_transactions_kind'))
+        batch_op.drop_index(batch_op.f('ix_ledger_transactions_created_at'))
+
+    op.drop_table('ledger_transactions')
+    with op.batch_alter_table('ledger_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ledger_accounts_user_id'))
+
+    op.drop_table('ledger_accounts')
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_published')
+        batch_op.drop_index('ix_items_popular')
+        batch_op.drop_index('ix_items_creator_id')
+
+    op.drop_table('items')
+    op.drop_table('creator_plans')
+    with op.batch_alter_table('content_downloads', schema=None) as batch_op:
+        batch_op.drop_index('ix_content_downloads_user_item')
+
+    op.drop_table('content_downloads')
+    op.drop_table('connected_accounts')
+    op.drop_table('collections')
     # ### end Alembic commands ###
 
 
 def upgrade_community():
     # ### commands auto generated by Alembic - please adjust! ###
-    pass
+    op.create_table('communities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('description', sa.String(length=2000), nullable=False),
+    sa.Column('icon_key', sa.String(length=255), nullable=True),
+    sa.Column('banner_key', sa.String(length=255), nullable=True),
+    sa.Column('visibility', sa.String(length=8), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('member_count', sa.Integer(), nullable=False),
+    sa.Column('last_activity_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("visibility IN ('public', 'private')", name='ck_communities_visibility'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('slug')
+    )
+    with op.batch_alter_table('communities', schema=None) as batch_op:
+        batch_op.create_index('ix_communities_activity', ['last_activity_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_communities_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_communities_size', ['member_count', 'id'], unique=False)
+
+    op.create_table('community_memberships',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=12), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('banned_by_id', sa.Integer(), nullable=True),
+    sa.Column('ban_reason', sa.String(length=500), nullable=True),
+    sa.CheckConstraint("role IN ('owner', 'moderator', 'member')", name='ck_memberships_role'),
+    sa.CheckConstraint("status IN ('active', 'pending', 'banned')", name='ck_memberships_status'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('community_id', 'user_id')
+    )
+    with op.batch_alter_table('community_memberships', schema=None) as batch_op:
+        batch_op.create_index('ix_community_memberships_status', ['community_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_community_memberships_user', ['user_id', 'status'], unique=False)
+
+    op.create_table('community_posts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('pinned', sa.Boolean(), nullable=False),
+    sa.Column('locked', sa.Boolean(), nullable=False),
+    sa.Column('reply_count', sa.Integer(), nullable=False),
+    sa.Column('like_count', sa.Integer(), nullable=False),
+    sa.Column('last_activity_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removed_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('community_posts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_community_posts_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_community_posts_listing', ['community_id', 'pinned', 'last_activity_at', 'id'], unique=False)
+
+    op.create_table('community_post_likes',
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['community_posts.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('post_id', 'user_id')
+    )
+    op.create_table('community_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('removed_by_id', sa.Integer(), nullable=True),
+    sa.Column('removed_reason', sa.String(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['community_posts.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('community_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_community_replies_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_community_replies_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_community_replies_post', ['post_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade_community():
     # ### commands auto generated by Alembic - please adjust! ###
-    pass
+    with op.batch_alter_table('community_replies', schema=None) as batch_op:
+        batch_op.drop_index('ix_community_replies_post')
+        batch_op.drop_index(batch_op.f('ix_community_replies_community_id'))
+        batch_op.drop_index(batch_op.f('ix_community_replies_author_id'))
+
+    op.drop_table('community_replies')
+    op.drop_table('community_post_likes')
+    with op.batch_alter_table('community_posts', schema=None) as batch_op:
+        batch_op.drop_index('ix_community_posts_listing')
+        batch_op.drop_index(batch_op.f('ix_community_posts_author_id'))
+
+    op.drop_table('community_posts')
+    with op.batch_alter_table('community_memberships', schema=None) as batch_op:
+        batch_op.drop_index('ix_community_memberships_user')
+        batch_op.drop_index('ix_community_memberships_status')
+
+    op.drop_table('community_memberships')
+    with op.batch_alter_table('communities', schema=None) as batch_op:
+        batch_op.drop_index('ix_communities_size')
+        batch_op.drop_index(batch_op.f('ix_communities_owner_id'))
+        batch_op.drop_index('ix_communities_activity')
+
+    op.drop_table('communities')
     # ### end Alembic commands ###
 
 

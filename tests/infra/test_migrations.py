@@ -17,6 +17,11 @@ from app import create_app
 from app.extensions import db
 from config import BINDS, TestingConfig, normalize_db_url
 
+# Alembic cannot compare the expression index of PostgreSQL full-text search; it says so.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index:UserWarning"
+)
+
 
 def make_app(tmp_path, binds: dict[str, str]):
     config = TestingConfig(tmp_path)

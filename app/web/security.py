@@ -30,6 +30,32 @@ def protect_csrf() -> None:
     csrf.protect()
 
 
+def refuse_nul_characters():
+    """No text of DreamDot may hold a NUL character, and PostgreSQL refuses one outright (the
+    driver raises before the query is sent): a request carrying one in its path, query, form
+    or JSON is bad input, answered 400 before any view reads it."""
+    values = [request.path, *(v for _, vs in request.args.lists() for v in vs)]
+    if request.method not in SAFE_METHODS:
+        values += [v for _, vs in request.form.lists() for v in vs] + list(request.form)
+        if request.is_json:
+            values.append(request.get_json(silent=True))
+    if any(_has_nul(value) for value in values):
+        from app.web.errors import error_response
+
+        return error_response(400, "invalid_text", "Text cannot contain NUL characters.")
+    return None
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def content_security_policy() -> str:
     img = ["'self'", "data:", "blob:"]
     endpoint = current_app.config.get("IMAGEKIT_URL_ENDPOINT")
@@ -71,4 +97,5 @@ def set_security_headers(response):
 
 def init_security(app) -> None:
     app.before_request(protect_csrf)
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)

@@ -41,7 +41,12 @@ FORMS = {
                    "title": text, "description": text, "tags": text,
                    "pricing": st.sampled_from(["free", "one_time", "subscription"]) | text,
                    "price": text, "body": text, "cover": upload},
-    "/communities/new": {"name": text, "slug": text, "description": text, "visibility": text},
+    "/communities/new": {"name": text, "slug": text, "description": text, "visibility": text,
+                         "icon": upload},
+    "/wallet/redeem": {"amount": text | st.sampled_from(["0", "-1", "1e9", "0.001", "99999999999"])},
+    "/reports/new": {"target_type": st.sampled_from(["post", "comment", "item", "user", "x"]) | text,
+                     "target_id": st.sampled_from(["1", "0", "-1", "9" * 30]) | text, "reason": text},
+    "/u/{username}/follow": {"next": text},
 }
 
 
@@ -70,7 +75,7 @@ def test_arbitrary_form_input_never_fails_and_a_refusal_writes_nothing(app, path
     if path != "/signup":
         sign_in(client, user)
     token = CSRF_RE.search(client.get("/").get_data(as_text=True)).group(1)
-    target = path.format(post=post.id)
+    target = path.format(post=post.id, username=UserFactory().username)
 
     @given(st.fixed_dictionaries({}, optional=FORMS[path]), st.booleans())
     @SETTINGS

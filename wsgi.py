@@ -12,4 +12,4 @@ if os.environ.get("DEMO_SEED") == "1":
     from app.services.seed import seed_demo
 
     with app.app_context():
-        seed_demo(users=20, password="dreamdot-demo-pass")
+        seed_demo(users=20, password="dreamdot-demo-pass")  # noqa: S106 - the documented demo password

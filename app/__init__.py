@@ -60,20 +60,31 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.blueprints.admin import bp as admin_bp
-    from app.blueprints.analytics import api_bp as analytics_api, bp as analytics_bp
-    from app.blueprints.auth import api_bp as auth_api, bp as auth_bp
-    from app.blueprints.chat import api_bp as chat_api, bp as chat_bp
-    from app.blueprints.communities import api_bp as communities_api, bp as communities_bp
+    from app.blueprints.analytics import api_bp as analytics_api
+    from app.blueprints.analytics import bp as analytics_bp
+    from app.blueprints.auth import api_bp as auth_api
+    from app.blueprints.auth import bp as auth_bp
+    from app.blueprints.chat import api_bp as chat_api
+    from app.blueprints.chat import bp as chat_bp
+    from app.blueprints.communities import api_bp as communities_api
+    from app.blueprints.communities import bp as communities_bp
     from app.blueprints.docs import bp as docs_bp
-    from app.blueprints.items import api_bp as items_api, bp as items_bp
+    from app.blueprints.items import api_bp as items_api
+    from app.blueprints.items import bp as items_bp
     from app.blueprints.main import bp as main_bp
     from app.blueprints.media import bp as media_bp
-    from app.blueprints.notifications import api_bp as notifications_api, bp as notifications_bp
-    from app.blueprints.payments import api_bp as payments_api, bp as payments_bp
-    from app.blueprints.posts import api_bp as posts_api, bp as posts_bp
-    from app.blueprints.reports import api_bp as reports_api, bp as reports_bp
-    from app.blueprints.social import api_bp as social_api, bp as social_bp
-    from app.blueprints.users import api_bp as users_api, bp as users_bp
+    from app.blueprints.notifications import api_bp as notifications_api
+    from app.blueprints.notifications import bp as notifications_bp
+    from app.blueprints.payments import api_bp as payments_api
+    from app.blueprints.payments import bp as payments_bp
+    from app.blueprints.posts import api_bp as posts_api
+    from app.blueprints.posts import bp as posts_bp
+    from app.blueprints.reports import api_bp as reports_api
+    from app.blueprints.reports import bp as reports_bp
+    from app.blueprints.social import api_bp as social_api
+    from app.blueprints.social import bp as social_bp
+    from app.blueprints.users import api_bp as users_api
+    from app.blueprints.users import bp as users_bp
 
     for blueprint in (
         main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
@@ -120,9 +131,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
-    from app.web.htmx import wants_partial
-
     from app.services.payments.amounts import dollars
+    from app.web.htmx import wants_partial
 
     app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial)
     app.jinja_env.filters["money"] = dollars

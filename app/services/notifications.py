@@ -142,20 +142,6 @@ def _decode_cursor(cursor: str | None) -> int | None:
     return before
 
 
-def clean_limit(value) -> int:
-    """`?limit=` as an int in 1..100 (20 when absent); Invalid for anything else."""
-    if value in (None, ""):
-        return DEFAULT_LIMIT
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", code="validation_failed",
-                      fields={"limit": f"A number from 1 to {MAX_LIMIT}."})
-    return limit
-
-
 def list_notifications(
     user_id: int, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> tuple[list[NotificationView], str | None]:

@@ -17,6 +17,7 @@ from app.models.items import Item, ItemTag
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid
 from app.services.items.policies import viewer_id
+from app.services.pagination import clean_limit  # noqa: F401 - re-exported
 from app.services.social.blocks import blocked_user_ids
 
 FTS_TABLE = "items_fts"
@@ -102,16 +103,6 @@ def _decode_cursor(cursor: str, sort: str):
         raise Invalid("That page link is not valid.", code="invalid_cursor",
                       fields={"cursor": "Not a cursor of this list."}) from None
     return key, last_id
-
-
-def clean_limit(limit, default: int = 20) -> int:
-    if limit in (None, ""):
-        return default
-    text = str(limit).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 100:
-        raise Invalid("limit is a whole number from 1 to 100.", code="validation_failed",
-                      fields={"limit": "From 1 to 100."})
-    return int(text)
 
 
 def search_items(viewer=None, *, q: str | None = None, kind: str | None = None, tag: str | None = None,

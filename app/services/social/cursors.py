@@ -8,6 +8,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.services.errors import Invalid
+from app.services.pagination import clean_limit  # noqa: F401 - re-exported
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
@@ -34,20 +35,6 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not isinstance(row_id, int) or when.tzinfo is None:
         raise bad
     return when, row_id
-
-
-def clean_limit(value, default: int = DEFAULT_LIMIT) -> int:
-    """`?limit=` as an int in 1..100; Invalid for anything else."""
-    if value in (None, ""):
-        return default
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}.", code="validation_failed",
-                      fields={"limit": f"A number from 1 to {MAX_LIMIT}."})
-    return limit
 
 
 def keyset(query, time_col, id_col, cursor: str | None, limit: int):

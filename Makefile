@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 export FLASK_APP := wsgi
 
-.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos
+.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos fuzz
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: setup ## Run the whole test suite (browser, PostgreSQL and Redis tests ski
 
 test-fast: setup ## The suite without browser tests
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operation and identity)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)
 
 lint: setup ## ruff
 	$(BIN)/ruff check app tests bench config.py wsgi.py

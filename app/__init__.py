@@ -29,6 +29,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.services.media.storage import init_storage
     from app.services.stores import configure_engines, connect_mongo
     from app.web.auth import DreamDotSessionInterface
+    from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
     from app.web.security import init_security
     from app.web.uploads import init_uploads
@@ -47,6 +48,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     install_session_hooks(db)
     init_uploads(app)
     init_security(app)
+    init_converters(app)
     register_error_handlers(app)
     _register_request_hooks(app)
     _register_blueprints(app)

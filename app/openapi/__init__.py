@@ -23,6 +23,7 @@ def build_spec() -> dict:
         for path, operations in getattr(module, "PATHS", {}).items():
             paths.setdefault(path, {}).update(operations)
         schemas.update(getattr(module, "SCHEMAS", {}))
+    _every_operation_may_be_rate_limited(paths)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -42,6 +43,16 @@ def build_spec() -> dict:
         "security": [{"bearer": []}, {"cookie": []}, {}],
         "paths": paths,
     }
+
+
+def _every_operation_may_be_rate_limited(paths: dict) -> None:
+    # Flask-Limiter may answer any call with 429 (the write limit, sign-in and sign-up limits).
+    too_many = error_responses(429)
+    for operations in paths.values():
+        for name, operation in operations.items():
+            if name != "parameters":
+                operation.setdefault("responses", {}).update(
+                    {k: v for k, v in too_many.items() if k not in operation.get("responses", {})})
 
 
 __all__ = ["build_spec", "error_responses"]

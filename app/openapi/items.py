@@ -124,7 +124,7 @@ PATHS = {
     },
     "/api/favorites": {
         "get": {"summary": "My favorite items", "parameters": PAGE_PARAMS,
-                "responses": reply("A page of items", _list, 200, 401)},
+                "responses": reply("A page of items", _list, 200, 400, 401)},
     },
 }
 

@@ -4,6 +4,7 @@ from flask_login import current_user
 from app.blueprints.notifications import api_bp
 from app.services import notifications
 from app.services.errors import Invalid
+from app.services.pagination import clean_limit
 from app.web.auth import login_required
 from app.web.forms import json_body
 
@@ -13,7 +14,7 @@ MAX_IDS = 500
 @api_bp.get("")
 @login_required
 def index():
-    limit = notifications.clean_limit(request.args.get("limit"))
+    limit = clean_limit(request.args.get("limit"))
     views, next_cursor = notifications.list_notifications(
         current_user.id, cursor=request.args.get("cursor"), limit=limit
     )

@@ -12,9 +12,10 @@ def to_cents(text: str | None) -> int | None:
     """"25", "25.5" or "25.50" dollars to cents; None for anything else (negative, 3 decimals)."""
     try:
         value = Decimal((text or "").strip().lstrip("$").replace(",", ""))
+        # quantize raises too, for a number past the context's 28 digits
+        if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+            return None
     except InvalidOperation:
-        return None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
 

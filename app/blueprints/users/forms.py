@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 
 class ProfileForm(FlaskForm):
@@ -14,3 +14,15 @@ class ProfileForm(FlaskForm):
     banner = FileField("Banner", description="JPEG, PNG, WebP or GIF, at most 5 MB. Cropped to 3:1.",
                        render_kw={"accept": "image/jpeg,image/png,image/webp,image/gif"})
     remove_banner = BooleanField("Remove my banner")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=256)],
+        description="At least 10 characters, and not a common password. Every other device "
+        "and API token is signed out.",
+        render_kw={"autocomplete": "new-password"},
+    )

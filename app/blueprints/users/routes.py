@@ -2,7 +2,7 @@ from flask import flash, url_for
 from flask_login import current_user
 
 from app.blueprints.users import bp
-from app.blueprints.users.forms import ProfileForm
+from app.blueprints.users.forms import PasswordChangeForm, ProfileForm
 from app.services import accounts
 from app.services.errors import ServiceError
 from app.web.auth import login_required
@@ -50,3 +50,20 @@ def edit():
             return redirect_to(url_for("users.show", username=current_user.username))
     status = 422 if form.is_submitted() else 200
     return render("users/edit.html", "users/_profile_form.html", status=status, form=form)
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def edit_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data,
+                                     keep_session=current_user.auth_session_id, origin=current_origin())
+        except ServiceError as exc:
+            apply_errors(form, exc)
+        else:
+            flash("Your password is changed. Every other device is signed out.", "success")
+            return redirect_to(url_for("users.edit_password"))
+    status = 422 if form.is_submitted() else 200
+    return render("users/password.html", "users/_password_form.html", status=status, form=form)

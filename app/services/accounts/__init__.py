@@ -1,5 +1,6 @@
 """Accounts: sign-up, sign-in sessions and tokens, profiles."""
 
+from app.services.accounts.password_change import change_password
 from app.services.accounts.profiles import (
     get_user_by_username,
     profile_view,
@@ -19,6 +20,7 @@ from app.services.accounts.sessions import (
 
 __all__ = [
     "authenticate",
+    "change_password",
     "end_all_sessions",
     "end_session",
     "get_user_by_username",

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.items import Collection, CollectionItem, Item
 from app.services.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.services.ids import as_id
 from app.services.items.policies import can_view_item, viewer_id
 
 
@@ -28,10 +29,8 @@ def create_collection(owner, name: str, is_public: bool = False) -> Collection:
 
 def get_collection(collection_id, viewer) -> Collection:
     """Public collections for everyone, private ones for their owner; else NotFound."""
-    try:
-        collection = db.session.get(Collection, int(collection_id))
-    except (TypeError, ValueError):
-        collection = None
+    number = as_id(collection_id)
+    collection = db.session.get(Collection, number) if number else None
     if collection is None or not (collection.is_public or collection.owner_id == viewer_id(viewer)):
         raise NotFound("No such collection.")
     return collection

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import User
 from app.services.accounts import get_user_by_username
 from app.services.errors import Invalid, NotFound
+from app.services.ids import as_id
 from app.services.social.blocks import is_blocked_between
 
 
@@ -31,10 +32,10 @@ def get_target_user(data: dict, viewer, *, hide_blocked: bool = True) -> User:
     blocked = is_blocked_between if hide_blocked else (lambda a, b: False)
     user_id, username = data.get("user_id"), data.get("username")
     if user_id is not None:
-        if isinstance(user_id, bool) or not str(user_id).isdigit():
+        if as_id(user_id) is None:
             raise Invalid("user_id must be a number.", code="validation_failed",
                           fields={"user_id": "Must be a number."})
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, as_id(user_id))
         if user is None or user.is_suspended or blocked(viewer_id(viewer), user.id):
             raise NotFound("No such user.")
         return user

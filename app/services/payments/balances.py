@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from app.models.ledger import LedgerAccount
-from app.services.payments.ledger import read_session, user_balance
+from app.services.payments.ledger import read_session, user_balance, user_balance_and_accounts
 
 
 def get_balance(user_id: int) -> dict:
     """`Balance` of the API: credit, earnings and their total, in cents. A user with no
     ledger account yet (a sign-up whose grant did not run) is granted here, once."""
     with read_session() as session:
-        balance = user_balance(session, user_id)
-        has_accounts = session.scalar(
-            sa.select(LedgerAccount.id).where(LedgerAccount.user_id == user_id).limit(1)
-        )
-    if has_accounts is None:
+        balance, has_accounts = user_balance_and_accounts(session, user_id)
+    if not has_accounts:
         from app.services.payments.grants import grant_signup
 
         if grant_signup(user_id):

@@ -275,23 +275,28 @@ def post(session: Session, kind: str, key: str, legs: list[Leg], memo: str = "",
 
 def cached_balances(session: Session, *conditions) -> list:
     """(code, user_id, kind, cached balance) of accounts: their own balance plus shards."""
-    shards = (
-        sa.select(LedgerBalanceShard.account_id, sa.func.sum(LedgerBalanceShard.balance_cents).label("extra"))
-        .group_by(LedgerBalanceShard.account_id)
-        .subquery()
-    )
-    total = (LedgerAccount.balance_cents + sa.func.coalesce(shards.c.extra, 0)).label("cached")
+    # Join first, then aggregate: only the shards of the selected accounts are read.
+    extra = sa.func.coalesce(sa.func.sum(LedgerBalanceShard.balance_cents), 0)
+    total = (LedgerAccount.balance_cents + extra).label("cached")
     return session.execute(
         sa.select(LedgerAccount.id, LedgerAccount.code, LedgerAccount.user_id, LedgerAccount.kind, total)
-        .outerjoin(shards, shards.c.account_id == LedgerAccount.id)
+        .outerjoin(LedgerBalanceShard, LedgerBalanceShard.account_id == LedgerAccount.id)
         .where(*conditions)
+        .group_by(LedgerAccount.id, LedgerAccount.code, LedgerAccount.user_id, LedgerAccount.kind,
+                  LedgerAccount.balance_cents)
     ).all()
 
 
 def user_balance(session: Session, user_id: int) -> dict:
+    return user_balance_and_accounts(session, user_id)[0]
+
+
+def user_balance_and_accounts(session: Session, user_id: int) -> tuple[dict, bool]:
+    """The `Balance` of a user, and whether they have ledger accounts at all (one query)."""
     by_kind = {row.kind: int(row.cached) for row in cached_balances(session, LedgerAccount.user_id == user_id)}
     credit, earnings = by_kind.get("credit", 0), by_kind.get("earnings", 0)
-    return {"credit_cents": credit, "earnings_cents": earnings, "total_cents": credit + earnings}
+    balance = {"credit_cents": credit, "earnings_cents": earnings, "total_cents": credit + earnings}
+    return balance, bool(by_kind)
 
 
 def verify_ledger(session: Session) -> list[str]:

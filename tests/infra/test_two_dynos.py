@@ -31,6 +31,7 @@ from tests.factories import UserFactory
 from tests.factories.payments import make_item
 from tests.factories.users import PASSWORD
 from tests.sse_client import SSEClient
+from tests.support.processes import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 MONGODB = os.environ.get("TEST_MONGODB_URI")
@@ -39,26 +40,6 @@ pytestmark = [
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
     pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set"),
 ]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"nothing serves on port {port}")
 
 
 @pytest.fixture

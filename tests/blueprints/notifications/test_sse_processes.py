@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,30 +17,13 @@ import pytest
 from tests.conftest import bearer
 from tests.factories import PostFactory, UserFactory
 from tests.sse_client import SSEClient
+from tests.support.processes import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_serving(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"nothing serves on port {port}")
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from datetime import datetime
 
 from app.services.errors import Invalid
 
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-
 
 def encode_cursor(*values) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
@@ -43,11 +41,3 @@ def _convert(value, kind):
     if isinstance(value, bool) or not isinstance(value, kind):
         raise ValueError
     return value
-
-
-def clamp_limit(limit) -> int:
-    try:
-        value = int(limit) if limit not in (None, "") else DEFAULT_LIMIT
-    except (TypeError, ValueError):
-        raise Invalid("limit must be a number.", code="validation_failed", fields={"limit": "A number."}) from None
-    return max(1, min(MAX_LIMIT, value))

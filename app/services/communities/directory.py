@@ -14,10 +14,11 @@ from app.models.community import Community
 from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
 from app.services.communities import policies
-from app.services.communities.cursors import clamp_limit, decode_cursor, encode_cursor
+from app.services.communities.cursors import decode_cursor, encode_cursor
 from app.services.communities.membership import add_owner, get_membership
 from app.services.errors import Conflict, Invalid, NotAllowed
 from app.services.media import media_url, process_image, storage
+from app.services.pagination import clean_limit
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
 RESERVED_SLUGS = frozenset({
@@ -163,7 +164,7 @@ def list_communities(*, q: str | None = None, sort: str | None = "active", curso
     """The directory: public and private communities alike (a private one shows its name and
     description, never its content), searched by name, slug or description, keyset-paginated."""
     sort = sort if sort in SORTS else "active"
-    limit = clamp_limit(limit)
+    limit = clean_limit(limit)
     key = {"active": Community.last_activity_at, "size": Community.member_count, "new": Community.created_at}[sort]
     kind = int if sort == "size" else datetime
     query = sa.select(Community)

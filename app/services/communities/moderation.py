@@ -11,9 +11,10 @@ from app.models.community import Community, CommunityPost, CommunityReply
 from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
 from app.services.communities import policies
-from app.services.communities.cursors import clamp_limit, decode_cursor, encode_cursor
+from app.services.communities.cursors import decode_cursor, encode_cursor
 from app.services.communities.membership import get_membership
 from app.services.errors import Invalid, NotAllowed, NotFound
+from app.services.pagination import clean_limit
 
 
 def _moderator(community: Community, actor):
@@ -98,7 +99,7 @@ def set_pinned(community: Community, actor, post_id: int, pinned: bool, *, origi
 def moderation_log(community: Community, actor, *, cursor: str | None = None, limit=None):
     """Every moderation action in this community, newest first (moderators only)."""
     _moderator(community, actor)
-    limit = clamp_limit(limit)
+    limit = clean_limit(limit)
     query = sa.select(AuditEvent).where(
         AuditEvent.target_type == "community", AuditEvent.target_id == str(community.id),
         AuditEvent.action.like("community.%"),

@@ -13,10 +13,11 @@ from app.models.base import utcnow
 from app.models.community import Community, CommunityPost, CommunityPostLike, CommunityReply
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.communities import policies
-from app.services.communities.cursors import clamp_limit, decode_cursor, encode_cursor
+from app.services.communities.cursors import decode_cursor, encode_cursor
 from app.services.communities.membership import get_membership
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
+from app.services.pagination import clean_limit
 from app.services.richtext import html_to_text, markdown_to_html, sanitize_html
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
 
@@ -113,7 +114,7 @@ def get_post_by_id(post_id: int, viewer) -> tuple[Community, CommunityPost]:
 def list_posts(community: Community, viewer, *, cursor: str | None = None, limit=None):
     """Pinned threads first, then newest activity first; keyset-paginated."""
     get_community_for(community, viewer)
-    limit = clamp_limit(limit)
+    limit = clean_limit(limit)
     query = sa.select(CommunityPost).where(
         CommunityPost.community_id == community.id, CommunityPost.removed_at.is_(None)
     )
@@ -168,7 +169,7 @@ def create_reply(community: Community, post: CommunityPost, author, *, body: str
 
 def list_replies(community: Community, post: CommunityPost, viewer, *, cursor: str | None = None, limit=None):
     """Oldest first, keyset on id; removed replies and blocked authors left out."""
-    limit = clamp_limit(limit)
+    limit = clean_limit(limit)
     query = sa.select(CommunityReply).where(CommunityReply.post_id == post.id, CommunityReply.removed_at.is_(None))
     hidden = blocked_user_ids(_viewer_id(viewer)) | suspended_user_ids()
     if hidden:

@@ -74,6 +74,15 @@ def test_directory(client):
     assert client.get("/api/communities?limit=abc").status_code == 400
 
 
+@pytest.mark.parametrize("limit", ["0", "101", "1000", "-1", "2.5"])
+def test_an_out_of_range_limit_is_refused_like_every_other_list(client, owner, limit):
+    community = make_community(owner, slug="lists")
+    for path in ("/api/communities", f"/api/communities/{community.slug}/posts"):
+        response = client.get(f"{path}?limit={limit}")
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["fields"]["limit"]
+
+
 def test_join_leave_public(app, client, owner):
     community = make_community(owner, slug="open")
     user = UserFactory()

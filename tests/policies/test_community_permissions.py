@@ -10,7 +10,7 @@ from tests.factories import UserFactory, add_member, make_community
 
 ROLES = ["owner", "moderator", "member", "pending", "banned", "non-member", "anonymous"]
 
-# action -> (method, path template, body); {slug}, {open}, {locked}, {target}, {mod2}, {requester}
+# action -> (method, path template, body); {slug}, {open}, {own}, {locked}, {target}, {mod2}, {requester}
 ACTIONS = {
     "read threads": ("GET", "/api/communities/{slug}/posts", None),
     "read thread by id": ("GET", "/api/communities/posts/{open}", None),
@@ -23,6 +23,7 @@ ACTIONS = {
     "lock": ("POST", "/api/communities/{slug}/posts/{open}/lock", {}),
     "pin": ("POST", "/api/communities/{slug}/posts/{open}/pin", {}),
     "remove thread": ("POST", "/api/communities/{slug}/posts/{open}/remove", {"reason": "off topic"}),
+    "delete own thread": ("POST", "/api/communities/{slug}/posts/{own}/remove", {}),
     "approve request": ("POST", "/api/communities/{slug}/members/approve", {"user_id": "{requester}"}),
     "ban member": ("POST", "/api/communities/{slug}/members/ban", {"user_id": "{target}", "reason": "x"}),
     "ban moderator": ("POST", "/api/communities/{slug}/members/ban", {"user_id": "{mod2}"}),
@@ -50,6 +51,7 @@ PUBLIC = {
     "lock": MODS,
     "pin": MODS,
     "remove thread": MODS,
+    "delete own thread": ACTIVE,  # those without a thread of their own try someone else's
     "approve request": MODS,
     "ban member": MODS,
     "ban moderator": OWNER,
@@ -80,8 +82,8 @@ def _scenario(visibility: str, role: str):
     add_member(community, member)
     add_member(community, target)
     add_member(community, requester, status="pending")
-    open_post = threads.create_post(community, member, title="Open", body="open thread")
-    locked_post = threads.create_post(community, member, title="Locked", body="locked thread")
+    open_post = threads.create_post(community, target, title="Open", body="open thread")
+    locked_post = threads.create_post(community, target, title="Locked", body="locked thread")
     moderation.set_locked(community, owner, locked_post.id, True)
     db.session.commit()
     actor = {"owner": owner, "moderator": moderator, "member": member}.get(role)
@@ -89,7 +91,11 @@ def _scenario(visibility: str, role: str):
         actor = UserFactory()
         if role != "non-member":
             add_member(community, actor, status=role)
-    ids = {"slug": community.slug, "open": open_post.id, "locked": locked_post.id, "target": target.id,
+    own = open_post
+    if role in ("owner", "moderator", "member"):
+        own = threads.create_post(community, actor, title="Mine", body="my thread")
+        db.session.commit()
+    ids = {"slug": community.slug, "open": open_post.id, "own": own.id, "locked": locked_post.id, "target": target.id,
            "mod2": mod2.id, "requester": requester.id, "owner": owner.id,
            "self": actor.id if actor else 0}
     return actor, ids

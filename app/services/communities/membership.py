@@ -180,6 +180,10 @@ def refuse_request(community: Community, actor, user_id: int, *, origin: Origin 
     db.session.delete(membership)
     db.session.flush()
     _audit("request_refused", community, actor, origin, subject_user_id=user_id)
+    # The community, not the moderator, speaks: naming who refused invites a grudge.
+    notify(user_id, "community_request_refused", target_type="community", target_id=community.id,
+           text=f"Your request to join {community.name} was not accepted.",
+           url=f"/communities/{community.slug}")
 
 
 def _active_target(community: Community, user_id: int) -> Membership:

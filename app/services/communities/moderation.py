@@ -46,31 +46,56 @@ def _audit(action, community, actor, origin, **details) -> None:
                  target_id=community.id, **details)
 
 
+AUTHOR_DELETED = "Deleted by its author."
+
+
+def _may_remove(community: Community, actor, author_id: int) -> bool:
+    """False when the author removes their own words (no reason asked), True for a moderator
+    removing someone else's; refused otherwise."""
+    membership = get_membership(community.id, actor.id)
+    if not policies.can_view_content(community, membership):
+        raise NotFound("No such community.", code="community_not_found")
+    if author_id == actor.id:
+        return False
+    if not policies.can_moderate(membership):
+        raise NotAllowed("Only moderators and the author remove this.", code="forbidden")
+    return True
+
+
 def remove_post(community: Community, actor, post_id: int, reason: str | None, *,
                 origin: Origin = NO_ORIGIN) -> CommunityPost:
-    _moderator(community, actor)
+    """A moderator removes any thread with a reason; its author deletes their own, no reason asked."""
+    post = db.session.get(CommunityPost, post_id)
+    if post is None or post.community_id != community.id:
+        _moderator(community, actor)  # a stranger learns nothing about the id
+        raise NotFound("No such thread.", code="post_not_found")
+    as_moderator = _may_remove(community, actor, post.author_id)
     post = _thread(community, post_id)
-    post.removed_reason = _reason(reason)
+    post.removed_reason = _reason(reason) if as_moderator else AUTHOR_DELETED
     post.removed_at, post.removed_by_id = utcnow(), actor.id
     db.session.flush()
-    _audit("post_removed", community, actor, origin, post_id=post.id, title=post.title,
-           author_id=post.author_id, reason=post.removed_reason)
+    _audit("post_removed" if as_moderator else "post_deleted_by_author", community, actor, origin,
+           post_id=post.id, title=post.title, author_id=post.author_id, reason=post.removed_reason)
     return post
 
 
 def remove_reply(community: Community, actor, reply_id: int, reason: str | None, *,
                  origin: Origin = NO_ORIGIN) -> CommunityReply:
-    _moderator(community, actor)
+    """As `remove_post`, for a reply."""
     reply = db.session.get(CommunityReply, reply_id)
-    if reply is None or reply.community_id != community.id or reply.is_removed:
+    if reply is None or reply.community_id != community.id:
+        _moderator(community, actor)
         raise NotFound("No such reply.", code="reply_not_found")
-    reply.removed_reason = _reason(reason)
+    as_moderator = _may_remove(community, actor, reply.author_id)
+    if reply.is_removed:
+        raise NotFound("No such reply.", code="reply_not_found")
+    reply.removed_reason = _reason(reason) if as_moderator else AUTHOR_DELETED
     reply.removed_at, reply.removed_by_id = utcnow(), actor.id
     post = db.session.get(CommunityPost, reply.post_id)
     post.reply_count = max(0, post.reply_count - 1)
     db.session.flush()
-    _audit("reply_removed", community, actor, origin, post_id=reply.post_id, reply_id=reply.id,
-           author_id=reply.author_id, reason=reply.removed_reason)
+    _audit("reply_removed" if as_moderator else "reply_deleted_by_author", community, actor, origin,
+           post_id=reply.post_id, reply_id=reply.id, author_id=reply.author_id, reason=reply.removed_reason)
     return reply
 
 

@@ -160,7 +160,7 @@ def test_replies_likes_and_moderation(app, client, owner, auth):
     assert client.post(f"{base}/remove", json={"reason": "done"}, headers=auth).status_code == 204
     assert client.get(base).status_code == 404
     log = client.get("/api/communities/talk/log", headers=auth).get_json()["events"]
-    assert [e["action"] for e in log][:3] == ["post_removed", "reply_removed", "post_locked"]
+    assert [e["action"] for e in log][:3] == ["post_removed", "reply_deleted_by_author", "post_locked"]
     assert client.get("/api/communities/talk/log", headers=headers).status_code == 403
 
 

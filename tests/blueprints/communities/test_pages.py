@@ -261,9 +261,10 @@ def test_reply_to_locked_thread_is_refused(app, owner_client, community):
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_remove_thread_and_reply_then_log(owner_client, community, htmx):
-    post = t.create_post(community, owner_client.user, title="Spam", body="b")
-    reply = t.create_reply(community, post, owner_client.user, body="spam")
+def test_remove_thread_and_reply_then_log(app, owner_client, community, htmx):
+    author = _member_client(app, community).user
+    post = t.create_post(community, author, title="Spam", body="b")
+    reply = t.create_reply(community, post, author, body="spam")
     db.session.commit()
     response = _post(owner_client, f"/communities/makers/replies/{reply.id}/remove", {"reason": "junk"}, htmx)
     target = f"/communities/makers/posts/{post.id}"
@@ -275,6 +276,29 @@ def test_remove_thread_and_reply_then_log(owner_client, community, htmx):
     log = owner_client.get("/communities/makers/log", headers=HTMX if htmx else {})
     assert log.status_code == 200 and "post removed" in log.text and "reason: spam" in log.text
     assert ("<html" in log.text) is not htmx
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_author_deletes_their_own_thread_and_reply(app, owner_client, community, htmx):
+    member = _member_client(app, community)
+    post = t.create_post(community, member.user, title="Second thoughts", body="b")
+    mine = t.create_reply(community, post, member.user, body="hmm")
+    theirs = t.create_reply(community, post, owner_client.user, body="welcome")
+    db.session.commit()
+    page = member.get(f"/communities/makers/posts/{post.id}").text
+    assert 'id="delete-own-thread"' in page and "cannot be undone" in page
+    assert page.count("Delete my reply") == 1 and "Remove reply" not in page
+    refused = _post(member, f"/communities/makers/replies/{theirs.id}/remove", {}, htmx)
+    assert refused.status_code == 403 and db.session.get(CommunityReply, theirs.id).removed_at is None
+    _post(member, f"/communities/makers/replies/{mine.id}/remove", {}, htmx)
+    response = _post(member, f"/communities/makers/posts/{post.id}/remove", {}, htmx)
+    assert (response.headers.get("HX-Redirect") if htmx else response.headers["Location"]) == "/communities/makers"
+    db.session.expire_all()
+    assert db.session.get(CommunityReply, mine.id).removed_at is not None
+    assert db.session.get(CommunityPost, post.id).removed_by_id == member.user.id
+    assert owner_client.get(f"/communities/makers/posts/{post.id}").status_code == 404
+    assert 'id="delete-own-thread"' not in owner_client.get(
+        f"/communities/makers/posts/{t.create_post(community, member.user, title='x', body='b').id}").text
 
 
 def test_forms_need_csrf(owner_client, community):

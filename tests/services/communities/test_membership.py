@@ -84,6 +84,9 @@ def test_refused_request_is_gone():
     m.join_community(community, user)
     m.refuse_request(community, owner, user.id)
     assert m.get_membership(community.id, user.id) is None
+    told = db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)).all()
+    assert [(n.kind, n.actor_id) for n in told] == [("community_request_refused", None)]
+    assert community.name in told[0].text and "not accepted" in told[0].text
     with pytest.raises(NotFound):
         m.approve_request(community, owner, user.id)
 

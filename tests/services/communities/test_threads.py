@@ -154,8 +154,9 @@ def test_moderators_remove_with_reason_and_log(world):
     reply = t.create_reply(community, post, member, body="more spam")
     with pytest.raises(Invalid):
         moderation.remove_post(community, owner, post.id, "  ")
+    owners = t.create_post(community, owner, title="Rules", body="b")
     with pytest.raises(NotAllowed):
-        moderation.remove_post(community, member, post.id, "mine")
+        moderation.remove_post(community, member, owners.id, "not mine")
     moderation.remove_reply(community, owner, reply.id, "spam reply")
     moderation.remove_post(community, owner, post.id, "spam thread")
     assert post.removed_reason == "spam thread" and reply.removed_reason == "spam reply"
@@ -167,6 +168,25 @@ def test_moderators_remove_with_reason_and_log(world):
     assert events[0].details["reason"] == "spam thread"
     with pytest.raises(NotAllowed):
         moderation.moderation_log(community, member)
+
+
+def test_authors_delete_their_own_threads_and_replies_without_a_reason(world):
+    community, owner, member, _ = world
+    post = t.create_post(community, member, title="Oops", body="b")
+    own_reply = t.create_reply(community, post, member, body="typo")
+    owners_reply = t.create_reply(community, post, owner, body="welcome")
+    with pytest.raises(NotAllowed):
+        moderation.remove_reply(community, member, owners_reply.id, None)
+    moderation.remove_reply(community, member, own_reply.id, None)
+    assert own_reply.removed_reason == moderation.AUTHOR_DELETED and post.reply_count == 1
+    moderation.remove_post(community, member, post.id, None)
+    assert post.is_removed and post.removed_by_id == member.id
+    with pytest.raises(NotFound):
+        t.get_post(community, post.id, owner)
+    with pytest.raises(NotFound):
+        moderation.remove_post(community, member, post.id, None)
+    events, _ = moderation.moderation_log(community, owner)
+    assert [e.action for e in events[:2]] == ["community.post_deleted_by_author", "community.reply_deleted_by_author"]
 
 
 def test_moderation_log_pages_and_is_per_community(world):

@@ -4,10 +4,18 @@ anyone may see, the others are served only through signed URLs."""
 
 from __future__ import annotations
 
+import secrets
+
 import mongoengine as me
 
 
+def new_uid() -> str:
+    """The id of an image, file, page or chapter inside its item (in edit URLs)."""
+    return secrets.token_hex(8)
+
+
 class ArtImage(me.EmbeddedDocument):
+    uid = me.StringField()  # set on creation; older documents get one on first edit
     key = me.StringField(required=True)  # the original (re-encoded, metadata stripped)
     preview_key = me.StringField(required=True)  # public, downscaled (watermarked when paid)
     width = me.IntField()
@@ -16,6 +24,7 @@ class ArtImage(me.EmbeddedDocument):
 
 
 class DownloadFile(me.EmbeddedDocument):
+    uid = me.StringField()  # set on creation; older documents get one on first edit
     key = me.StringField(required=True)
     name = me.StringField(required=True)
     size = me.IntField(required=True)
@@ -23,12 +32,14 @@ class DownloadFile(me.EmbeddedDocument):
 
 
 class ComicPage(me.EmbeddedDocument):
+    uid = me.StringField()  # set on creation; older documents get one on first edit
     key = me.StringField(required=True)
     alt = me.StringField(default="")
     transcript = me.StringField(default="")
 
 
 class ComicChapter(me.EmbeddedDocument):
+    uid = me.StringField()  # set on creation; older documents get one on first edit
     number = me.IntField(required=True)
     title = me.StringField(default="")
     pages = me.EmbeddedDocumentListField(ComicPage)
@@ -45,6 +56,7 @@ class ItemContent(me.Document):
     files = me.EmbeddedDocumentListField(DownloadFile)
     chapters = me.EmbeddedDocumentListField(ComicChapter)
     free_pages = me.IntField(default=0)  # comic: how many first pages everyone may read
+    revision = me.IntField()  # bumped by every edit; a save expects the revision it read
 
     def storage_keys(self) -> list[str]:
         keys = [f.key for f in self.files]

@@ -18,6 +18,7 @@ from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
 from app.services.errors import NotFound
 from app.services.items import content as build
+from app.services.items.assets import save_content
 from app.services.items.files import delete_keys
 from app.services.items.search import index_item, unindex_item
 from app.services.items.validation import clean_item_fields
@@ -155,7 +156,7 @@ def update_item(item: Item, editor, fields: dict, data: ItemInput | None = None,
         if data.publish is not None:
             set_published(item, data.publish)
         db.session.flush()
-        doc.save()
+        save_content(doc)
         index_item(item)
     delete_keys(retired)
     record_event("item_update", user_id=editor.id, origin=origin, target_type="item", target_id=item.id,
@@ -182,7 +183,7 @@ def add_comic_chapter(item: Item, editor, data: ItemInput, *, origin: Origin = N
         chapter = build.comic_chapter(number, data.chapter_title, data.pages, data.alts, data.transcripts,
                                       data.page_numbers, stored=stored)
         doc.chapters.append(chapter)
-        doc.save()
+        save_content(doc)
         item.updated_at = utcnow()
         db.session.flush()
     record_event("item_chapter_add", user_id=editor.id, origin=origin, target_type="item", target_id=item.id)

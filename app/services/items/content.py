@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from app.documents.items import ArtImage, ComicChapter, ComicPage, DownloadFile
+from app.documents.items import ArtImage, ComicChapter, ComicPage, DownloadFile, new_uid
 from app.services.errors import Invalid
 from app.services.items.files import guess_type, safe_filename, save_stream
 from app.services.items.imaging import process_art_image, process_comic_page
@@ -60,7 +60,7 @@ def art_images(uploads: list, alts: list[str], *, paid: bool, stored: Stored) ->
     images = []
     for index, result in enumerate(processed):
         images.append(ArtImage(
-            key=stored.save("items/art", result["original"]),
+            uid=new_uid(), key=stored.save("items/art", result["original"]),
             preview_key=stored.save("public/items/previews", result["preview"]),
             width=result["width"], height=result["height"],
             alt=(alts[index] if index < len(alts) else "")[:500],
@@ -89,7 +89,7 @@ def comic_pages(uploads: list, alts: list[str], transcripts: list[str], *, store
     for index, data in enumerate(processed):
         alt = (alts[index] if index < len(alts) else "").strip()[:500]
         transcript = (transcripts[index] if index < len(transcripts) else "").strip()[:5000]
-        pages.append(ComicPage(key=stored.save("items/comics", data), alt=alt, transcript=transcript))
+        pages.append(ComicPage(uid=new_uid(), key=stored.save("items/comics", data), alt=alt, transcript=transcript))
     return pages
 
 
@@ -99,7 +99,7 @@ def comic_chapter(number: int, title: str | None, uploads: list, alts, transcrip
     check_page_numbers(numbers, len(uploads))
     title = (title or "").strip()[:120] or f"Chapter {number}"
     pages = comic_pages(uploads, alts, transcripts, stored=stored)
-    return ComicChapter(number=number, title=title, pages=pages)
+    return ComicChapter(uid=new_uid(), number=number, title=title, pages=pages)
 
 
 def clean_free_pages(value) -> int:
@@ -122,5 +122,5 @@ def download_files(uploads: list, *, stored: Stored) -> list[DownloadFile]:
         stored.keys.append(key)
         if size == 0:
             raise invalid("files", f"“{name}” is empty.")
-        files.append(DownloadFile(key=key, name=name, size=size, content_type=content_type))
+        files.append(DownloadFile(uid=new_uid(), key=key, name=name, size=size, content_type=content_type))
     return files

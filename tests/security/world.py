@@ -94,5 +94,7 @@ def build_world() -> World:
         "username": owner.username, "token": "not-a-token", "key": "public/none.webp",
         "filename": "css/app.css", "conversation_id": str(conversation.id), "blob_id": str(blob.id),
         "report_id": report.id, "metric": "views",
+        # The parts of an item's content (the edit page's list): uids inside the owner's item.
+        "asset_id": "0" * 16, "chapter_id": "0" * 16,
     }
     return World(owner, other, blocked, fan, admin, ids)

@@ -9,9 +9,9 @@ from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input,
 from app.services import items as item_service
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
-from app.services.items import catalog, plans, views
+from app.services.items import assets, catalog, plans, views
 from app.services.items.catalog import ItemInput
-from app.services.items.files import content_disposition, open_signed_url
+from app.services.items.files import content_disposition, holds_key, open_signed_url
 from app.services.items.policies import viewer_id
 from app.services.media import storage
 from app.web.auth import login_required
@@ -92,7 +92,22 @@ def edit(item_id: int):
             flash("Saved.", "success")
             return redirect_to(url_for("items.show", item_id=item.id))
     return render("items/edit.html", "items/_form.html", status=_form_status(form, error), form=form,
-                  item=item, chapter_form=ChapterForm())
+                  item=item, chapter_form=ChapterForm(), **manage_context(item))
+
+
+def manage_context(item, *, error: ServiceError | None = None, notice: str | None = None) -> dict:
+    """The edit page's list of images, files or chapters and pages (app/blueprints/items/manage.py)."""
+    if item.kind == "writing":
+        return {"manage": None, "asset_error": None, "asset_notice": None}
+    doc = assets.ensure_uids(assets.load_content(item))
+    return {"manage": assets.asset_rows(item, doc, current_user), "asset_error": error, "asset_notice": notice}
+
+
+def edit_page(item, *, status: int, **context):
+    """The whole edit page as first shown (a refused list action shows its error in it)."""
+    form = ItemForm(formdata=None, obj=item)
+    _fill_edit_form(form, item)
+    return render("items/edit.html", status=status, form=form, item=item, chapter_form=ChapterForm(), **context)
 
 
 def _fill_edit_form(form, item) -> None:
@@ -146,6 +161,8 @@ def read(item_id: int):
 @bp.get("/items/files/<token>")
 def file(token: str):
     signed = open_signed_url(token, viewer_id(current_user))
+    if not holds_key(signed.item_id, signed.key):
+        abort(404)  # removed from the item since the URL was made
     if viewer_id(current_user) is not None:
         from app.services.payments.purchases import record_download
 

@@ -186,6 +186,7 @@ def test_admin_payouts_page(app, client, user):
 
 
 def test_downloading_a_paid_file_ends_the_buyers_own_refund(auth_client, creator):
+    from app.documents.items import DownloadFile, ItemContent
     from app.services.items.files import signed_file_url
     from app.services.media import storage
 
@@ -193,6 +194,8 @@ def test_downloading_a_paid_file_ends_the_buyers_own_refund(auth_client, creator
     item = make_item(creator)
     purchase = purchases.purchase_item(auth_client.user.id, item.id).purchase
     key = storage().save("items", b"the file", "bin", "application/octet-stream")
+    # The signed-file route serves only keys the item's content still holds.
+    ItemContent(item_id=item.id, kind="download", files=[DownloadFile(key=key, name="thing.bin", size=8)]).save()
     url = signed_file_url(auth_client.user.id, item.id, key, "thing.bin")
     response = auth_client.get(url)
     assert response.status_code == 200 and response.get_data() == b"the file"

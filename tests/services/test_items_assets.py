@@ -213,3 +213,14 @@ def test_only_the_creator_loads_for_assets(app):
     writing = new_item(creator)
     with pytest.raises(NotFound):
         assets.get_item_for_assets(writing.id, creator)
+
+
+def test_a_move_from_an_outdated_order_changes_nothing(app):
+    creator = UserFactory()
+    item = three_images(creator)
+    last = content(item).images[2].uid
+    assert assets.move_asset(item, creator, last, "up", position="3")
+    with pytest.raises(Conflict) as exc:  # the same click again: the image is no longer third
+        assets.move_asset(item, creator, last, "up", position="3")
+    assert exc.value.code == "order_changed"
+    assert [i.alt for i in content(item).images] == ["one", "three", "two"]

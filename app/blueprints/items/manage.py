@@ -58,7 +58,7 @@ def move_asset(item_id: int, asset_id: str):
     direction = request.form.get("direction", "")
 
     def action():
-        moved = assets.move_asset(item, current_user, asset_id, direction)
+        moved = assets.move_asset(item, current_user, asset_id, direction, request.form.get("position"))
         return _moved(moved, direction, assets.WHAT[item.kind])
     return _answer(item, action)
 
@@ -95,5 +95,6 @@ def move_chapter(item_id: int, chapter_id: str):
     direction = request.form.get("direction", "")
 
     def action():
-        return _moved(assets.move_chapter(item, current_user, chapter_id, direction), direction, "chapter")
+        moved = assets.move_chapter(item, current_user, chapter_id, direction, request.form.get("position"))
+        return _moved(moved, direction, "chapter")
     return _answer(item, action)

@@ -164,19 +164,31 @@ def _direction(direction: str) -> int:
     return -1 if direction == "up" else 1
 
 
-def move_asset(item: Item, editor, uid: str, direction: str) -> bool:
+def _check_position(position, index: int) -> None:
+    """`position` (1-based, optional) is where the page showed the part: a move from a page
+    that no longer shows the current order (a second click, another tab) changes nothing."""
+    if position in (None, ""):
+        return
+    if str(position).strip() != str(index + 1):
+        raise Conflict("The order changed since this page was shown, so nothing moved. "
+                       "Here is the current order.", code="order_changed")
+
+
+def move_asset(item: Item, editor, uid: str, direction: str, position=None) -> bool:
     """Swap an image, file or page with its neighbour (pages within their chapter). At the
     edge nothing moves and False is returned; an unknown uid is NotFound."""
     step = _direction(direction)
     doc = load_content(item)
     found = find_asset(item, doc, uid)
+    _check_position(position, found.index)
     return _swap(item, doc, found.parts, found.index, step)
 
 
-def move_chapter(item: Item, editor, uid: str, direction: str) -> bool:
+def move_chapter(item: Item, editor, uid: str, direction: str, position=None) -> bool:
     step = _direction(direction)
     doc = load_content(item)
     index = find_chapter(item, doc, uid)
+    _check_position(position, index)
     moved = _swap(item, doc, doc.chapters, index, step, save=False)
     if moved:
         for number, chapter in enumerate(doc.chapters, start=1):
@@ -224,16 +236,16 @@ def asset_rows(item: Item, doc: ItemContent, viewer) -> dict:
     uid = getattr(viewer, "id", None)
     if item.kind == "art":
         return {"images": [{"uid": image.uid, "alt": image.alt, "thumb": media_url(image.preview_key),
-                            "first": n == 0, "last": n == len(doc.images) - 1}
+                            "position": n + 1, "first": n == 0, "last": n == len(doc.images) - 1}
                            for n, image in enumerate(doc.images)]}
     if item.kind == "download":
         return {"files": [{"uid": f.uid, "name": f.name, "size": f.size,
-                           "first": n == 0, "last": n == len(doc.files) - 1} for n, f in enumerate(doc.files)]}
+                           "position": n + 1, "first": n == 0, "last": n == len(doc.files) - 1} for n, f in enumerate(doc.files)]}
     chapters = []
     for c, chapter in enumerate(doc.chapters):
         pages = [{"uid": page.uid, "number": n + 1, "alt": page.alt, "transcript": page.transcript,
                   "thumb": signed_file_url(uid, item.id, page.key, f"page-{n + 1}.webp", inline=True),
-                  "first": n == 0, "last": n == len(chapter.pages) - 1} for n, page in enumerate(chapter.pages)]
-        chapters.append({"uid": chapter.uid, "number": chapter.number, "title": chapter.title, "pages": pages,
+                  "position": n + 1, "first": n == 0, "last": n == len(chapter.pages) - 1} for n, page in enumerate(chapter.pages)]
+        chapters.append({"uid": chapter.uid, "number": chapter.number, "position": c + 1, "title": chapter.title, "pages": pages,
                          "first": c == 0, "last": c == len(doc.chapters) - 1})
     return {"chapters": chapters}

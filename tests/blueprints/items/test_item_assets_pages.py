@@ -244,3 +244,17 @@ def test_writing_items_have_no_list(auth_client, user, app):
     assert 'id="item-assets"' not in page
     token = csrf_token(auth_client, f"/items/{item.id}/edit")
     assert auth_client.post(f"/items/{item.id}/assets/{'0' * 16}/remove", data={"csrf_token": token}).status_code == 404
+
+
+def test_a_second_click_on_an_old_page_moves_nothing(auth_client, art):
+    token = csrf_token(auth_client, f"/items/{art.id}/edit")
+    last = content(art).images[2].uid
+    form = {"csrf_token": token, "direction": "up", "position": "3"}
+    assert auth_client.post(f"/items/{art.id}/assets/{last}/move", data=form).status_code == 303
+    response = auth_client.post(f"/items/{art.id}/assets/{last}/move", data=form)
+    assert response.status_code == 409 and "nothing moved" in response.get_data(as_text=True)
+    response = auth_client.post(f"/items/{art.id}/assets/{last}/move", data=form, headers=HTMX)
+    assert response.status_code == 422 and "nothing moved" in response.get_data(as_text=True)
+    assert [i.alt for i in content(art).images] == ["one", "three", "two"]
+    page = auth_client.get(f"/items/{art.id}/edit").get_data(as_text=True)
+    assert 'name="position" value="2"' in page

@@ -258,3 +258,16 @@ def test_a_second_click_on_an_old_page_moves_nothing(auth_client, art):
     assert [i.alt for i in content(art).images] == ["one", "three", "two"]
     page = auth_client.get(f"/items/{art.id}/edit").get_data(as_text=True)
     assert 'name="position" value="2"' in page
+
+
+def test_an_item_made_before_uids_gets_them_on_the_edit_page(auth_client, art):
+    ItemContent._get_collection().update_one({"item_id": art.id}, {"$unset": {
+        "images.0.uid": "", "images.1.uid": "", "images.2.uid": "", "revision": ""}})
+    assert all(i.uid is None for i in content(art).images)
+    page = auth_client.get(f"/items/{art.id}/edit").get_data(as_text=True)
+    uids = [i.uid for i in content(art).images]
+    assert all(uids) and all(f"/assets/{uid}/remove" in page for uid in uids)
+    token = csrf_token(auth_client, f"/items/{art.id}/edit")
+    assert [i.uid for i in content(art).images] == uids  # assigned once
+    assert auth_client.post(f"/items/{art.id}/assets/{uids[0]}/remove", data={"csrf_token": token}).status_code == 303
+    assert [i.uid for i in content(art).images] == uids[1:]

@@ -187,11 +187,12 @@ def chat_across(one: Dyno, two: Dyno, ada, ada_token: str, bea, bea_token: str) 
         conversation_id = ada_peer.direct_with(bea.id)  # made on dyno one
         assert bea_peer.http.get("/api/chat/conversations").json()["conversations"][0]["id"] == conversation_id
 
-        # Presence: each is told the other came online, across processes.
+        # Presence: Ada (first on) is told Bea came online; Bea is told Ada is online.
         ada_peer.connect()
+        assert ada_peer.expect("presence", user_id=bea.id, timeout=5)["online"] is False
         bea_peer.connect()
-        assert ada_peer.expect("presence", user_id=bea.id, timeout=5)["online"] is True
-        assert bea_peer.expect("presence", user_id=ada.id, timeout=5)["online"] is True
+        assert ada_peer.expect("presence", user_id=bea.id, online=True, timeout=5)
+        assert bea_peer.expect("presence", user_id=ada.id, online=True, timeout=5)
 
         # Typing, one way and the other.
         bea_peer.emit("typing", {"conversation_id": conversation_id, "is_typing": True})

@@ -103,6 +103,7 @@ class ChatConnection:
         self.closed = threading.Event()
         self.bucket = TokenBucket(cfg["CHAT_RATE_PER_SECOND"], cfg["CHAT_RATE_BURST"])
         self.heartbeat_every = cfg["CHAT_HEARTBEAT_SECONDS"]
+        self.came_online = False
         self.handlers = {
             "send_message": self.on_send_message,
             "typing": lambda data: chat.relay_typing(self.user_id, data),
@@ -135,13 +136,15 @@ class ChatConnection:
         finally:
             self.closed.set()
             subscription.close()
-            self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
+            if self.came_online:  # not when refused before (a store down at connect)
+                self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
             db.session.remove()
 
     def greet(self) -> None:
         conversations = chat.list_conversations(self.user_id)
         contacts = presence.contacts_in(conversations, self.user_id)
         # Presence lives in Redis: while Redis is away, chat works without it.
+        self.came_online = True
         self.safely(lambda: presence.come_online(self.user_id, self.id, contacts))
         for user_id, online in (self.safely(lambda: presence.online_among(contacts)) or {}).items():
             self.send(frame("presence", {"user_id": user_id, "online": online}))

@@ -237,7 +237,9 @@ class TestingConfig(Config):
         self.RATELIMIT_KEY_PREFIX = f"dreamdot-test-{os.getpid()}"
         # Redis pub/sub ignores database numbers: keep concurrent test runs apart.
         self.BROKER_PREFIX = f"dreamdot-test-{os.getpid()}:"
-        self.MONGODB_URI = None
+        # A MongoDB server for the whole suite (a real one, or tests/fakes/mongo_server.py);
+        # unset: mongomock in the test process.
+        self.MONGODB_URI = env_str("TEST_MONGODB_URI")
         self.MEDIA_ROOT = str(instance_dir / "media")
         self.WTF_CSRF_ENABLED = True
         self.SERVER_NAME = None

@@ -106,3 +106,24 @@ def test_dreamdot_documents_through_mongoengine(server):
     finally:
         me.connection.get_connection("fake").drop_database("fake_me")
         me.disconnect("fake")
+
+
+def test_the_legacy_op_query_handshake_is_answered(server):
+    """Drivers may open with `isMaster` in an OP_QUERY on admin.$cmd before switching to OP_MSG."""
+    import socket
+    import struct
+
+    import bson
+
+    query = bson.encode({"isMaster": 1, "client": {"driver": {"name": "test"}}})
+    body = struct.pack("<i", 0) + b"admin.$cmd\x00" + struct.pack("<ii", 0, -1) + query
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(struct.pack("<iiii", 16 + len(body), 7, 0, 2004) + body)
+        header = sock.recv(16, socket.MSG_WAITALL)
+        length, _request_id, response_to, opcode = struct.unpack("<iiii", header)
+        payload = sock.recv(length - 16, socket.MSG_WAITALL)
+    assert (response_to, opcode) == (7, 1)  # OP_REPLY to our request
+    _flags, cursor_id, _start, returned = struct.unpack_from("<iqii", payload)
+    reply = bson.decode(payload[20:])
+    assert (cursor_id, returned) == (0, 1)
+    assert reply["ok"] == 1 and reply["ismaster"] is True and reply["maxWireVersion"] >= 8

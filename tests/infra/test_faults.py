@@ -401,11 +401,11 @@ def test_mongodb_lost_and_back_answers_503_then_serves_chat_again_without_a_rest
                 listing = ada.http.get("/api/chat/conversations")
                 assert listing.status_code == 503 and listing.json()["error"]["code"] == "unavailable"
                 assert int(listing.headers["Retry-After"]) > 0
-                assert time.monotonic() - started < 4
+                assert time.monotonic() - started < 6
                 page_started = time.monotonic()
                 page = browser.get("/chat")
                 assert page.status_code == 503 and "briefly unavailable" in page.get_data(as_text=True)
-                assert time.monotonic() - page_started < 4
+                assert time.monotonic() - page_started < 6
                 health = browser.get("/healthz")
                 assert health.status_code == 503 and health.json["checks"]["mongodb"] == "unavailable"
                 # What does not need MongoDB still works.

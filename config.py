@@ -119,6 +119,8 @@ class Config:
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.
         self.MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 3000)
+        # How long one MongoDB operation may wait for its reply (a blackholed connection).
+        self.MONGODB_SOCKET_TIMEOUT_MS = env_int("MONGODB_SOCKET_TIMEOUT_MS", 10000)
         self.REDIS_URL = env_str("REDIS_URL")
         # Seconds a Redis call may take (connect, or a reply) before it is given up: Redis
         # unreachable must not hold requests, which go on without it (see docs/operations.md).
@@ -235,7 +237,9 @@ class TestingConfig(Config):
         self.RATELIMIT_KEY_PREFIX = f"dreamdot-test-{os.getpid()}"
         # Redis pub/sub ignores database numbers: keep concurrent test runs apart.
         self.BROKER_PREFIX = f"dreamdot-test-{os.getpid()}:"
-        self.MONGODB_URI = None
+        # A MongoDB server for the whole suite (a real one, or tests/fakes/mongo_server.py);
+        # unset: mongomock in the test process.
+        self.MONGODB_URI = env_str("TEST_MONGODB_URI")
         self.MEDIA_ROOT = str(instance_dir / "media")
         self.WTF_CSRF_ENABLED = True
         self.SERVER_NAME = None

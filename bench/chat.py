@@ -12,6 +12,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import atexit  # noqa: E402
 import base64  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -267,10 +268,16 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--idle", type=float, default=30.0, help="seconds to hold the idle connections")
-    parser.add_argument("--mongodb-uri", default="", help="a MongoDB server (default: mongomock in the worker)")
+    parser.add_argument("--mongodb-uri", default="", help="a MongoDB server, or `fake` for the tests' fake server (default: mongomock in the worker)")
     args = parser.parse_args()
     global MONGODB_URI
     MONGODB_URI = args.mongodb_uri
+    if MONGODB_URI == "fake":  # the tests' wire-protocol MongoDB (tests/fakes/mongo_server.py)
+        from tests.fakes.mongo_server import MongoServer
+
+        fake = MongoServer().start()
+        atexit.register(fake.stop)
+        MONGODB_URI = fake.uri("dreamdot_bench")
     raise_ulimit()
     with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance:
         chat = run_chat(args, instance)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Two dynos on one machine: two gunicorn gevent processes of DreamDot on two ports, sharing a
-# fresh PostgreSQL database and Redis, with users on different processes (sign-in, feed,
-# notifications over SSE, chat over the websocket, purchases). Runs
+# fresh PostgreSQL database, Redis and MongoDB, with users on different processes (sign-in,
+# feed, notifications over SSE, chat over the websocket both ways, purchases). Runs
 # tests/infra/test_two_dynos.py. PG_URL and REDIS_URL name the servers (this machine's by
-# default); the database is created for the run and dropped after it.
+# default); the database is created for the run and dropped after it. MongoDB is the fake
+# server of tests/fakes/mongo_server.py, started by the test, unless TEST_MONGODB_URI names one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${PG_URL:-postgresql://postgres@127.0.0.1:5432}

@@ -21,6 +21,7 @@ def connect_mongo(app) -> str:
             host=uri, alias=MONGO_ALIAS, tz_aware=True, uuidRepresentation="standard",
             serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
             connectTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
+            socketTimeoutMS=app.config.get("MONGODB_SOCKET_TIMEOUT_MS", 10000),
         )
         mode = "server"
     else:

@@ -108,8 +108,7 @@ def handle_store_unavailable(exc: Exception):
     """A store that is down, unreachable or too slow: 503 with Retry-After, whatever the
     store (PostgreSQL connect or statement timeout, pool exhausted, Redis, MongoDB). The
     request's transaction is rolled back, so its writes are absent."""
-    if isinstance(exc, DBAPIError) and not isinstance(exc, (SQLOperationalError, SQLInterfaceError)) \
-            and not exc.connection_invalidated:
+    if not is_outage(exc):
         return handle_unexpected(exc)  # a programming or integrity error, not an outage
     log.error("store unavailable (%s): %s", type(exc).__name__, getattr(exc, "orig", None) or exc)
     try:
@@ -125,6 +124,15 @@ UNAVAILABLE = (
     SQLOperationalError, SQLInterfaceError, SQLPoolTimeout, DBAPIError,
     RedisConnectionError, RedisTimeoutError, MongoConnectionFailure,
 )
+
+
+def is_outage(exc: BaseException) -> bool:
+    """A store down, unreachable or too slow, as opposed to a programming or integrity error
+    (which a DBAPIError other than OperationalError/InterfaceError is)."""
+    if isinstance(exc, DBAPIError) and not isinstance(exc, (SQLOperationalError, SQLInterfaceError)) \
+            and not exc.connection_invalidated:
+        return False
+    return isinstance(exc, UNAVAILABLE)
 
 
 def handle_unexpected(exc: Exception):

@@ -80,7 +80,7 @@ def test_production_app_sends_hsts_and_secure_cookies(make_app, production_env, 
 
 def test_mongomock_warning_is_logged_when_not_testing(make_app, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="dreamdot.stores"):
-        make_app(settings.TestingConfig(tmp_path / "dev"), TESTING=False)
+        make_app(settings.TestingConfig(tmp_path / "dev"), TESTING=False, MONGODB_URI=None)
     assert "MONGODB_URI is not set" in caplog.text
     assert "IN MEMORY (mongomock)" in caplog.text
 
@@ -99,10 +99,11 @@ def test_healthz_reports_every_bind_mongodb_and_embedded_defaults(app, client, h
         assert report["ok"] is True
         assert report["checks"] == {"db:users": "ok", "db:social": "ok", "db:items": "ok",
                                     "db:community": "ok", "db:audit": "ok", "mongodb": "ok"}
-        assert report["stores"]["mongodb"] == "mongomock"
+        mongomock = not app.config["MONGODB_URI"]  # else TEST_MONGODB_URI names a server
+        assert report["stores"]["mongodb"] == ("mongomock" if mongomock else "server")
         assert report["stores"]["media"] == "local"
         warnings = " ".join(report["embedded_defaults"])
-        assert "MongoDB is in memory" in warnings and "Media are local files" in warnings
+        assert ("MongoDB is in memory" in warnings) is mongomock and "Media are local files" in warnings
         if not any(url.startswith("postgresql") for url in app.config["SQLALCHEMY_BINDS"].values()):
             assert "SQLite files for binds users, social, items, community, audit" in warnings
         assert report["production"] is False

@@ -354,3 +354,90 @@ def test_streams_are_told_a_jittered_reconnection_delay(app):
         server.shutdown()
     assert all(2000 <= delay < 5000 for delay in delays)
     assert len(set(delays)) > 1
+
+
+@pytest.fixture
+def fake_mongo():
+    from tests.fakes.mongo_server import MongoServer
+
+    with MongoServer() as server:
+        yield server
+
+
+def test_mongodb_lost_and_back_answers_503_then_serves_chat_again_without_a_restart(
+        app, make_app, tmp_path, fake_mongo):
+    """A MongoDB server (the fake one of tests/fakes/mongo_server.py) behind the proxy: cut,
+    then back, then blackholed, then back. The same process serves throughout."""
+    from tests.chat.peers import Peer
+    from tests.support.live import serving
+
+    proxy = TcpProxy(fake_mongo.port)
+    config = TestingConfig(tmp_path / "proxied-mongo")
+    config.SQLALCHEMY_BINDS = dict(app.config["SQLALCHEMY_BINDS"])
+    application = make_app(config, MONGODB_URI=proxy.url(fake_mongo.uri()),
+                           MONGODB_TIMEOUT_MS=500, MONGODB_SOCKET_TIMEOUT_MS=1000)
+    ada_user, bea_user = UserFactory(), UserFactory()
+    headers = bearer(app, ada_user)
+    browser = application.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(browser, ada_user)
+    with serving(application) as server:
+        ada = Peer(server, ada_user, headers["Authorization"][7:])
+        bea = Peer(server, bea_user, bearer(app, bea_user)["Authorization"][7:])
+        try:
+            conversation_id = ada.direct_with(bea.id)
+            ada.connect()
+            bea.connect()
+            first = bea.expect("message", client_msg_id=ada.send_direct(conversation_id, bea.id, "before"))
+            assert browser.get("/chat").status_code == 200
+
+            for fault in (proxy.cut, proxy.blackhole):
+                fault()
+                # What needs MongoDB answers 503 soon (page and API): a refused connection
+                # within MONGODB_TIMEOUT_MS, a silent one within MONGODB_SOCKET_TIMEOUT_MS
+                # (and a retry), rather than until the driver's next heartbeat (10 s).
+                started = time.monotonic()
+                listing = ada.http.get("/api/chat/conversations")
+                assert listing.status_code == 503 and listing.json()["error"]["code"] == "unavailable"
+                assert int(listing.headers["Retry-After"]) > 0
+                assert time.monotonic() - started < 6
+                page_started = time.monotonic()
+                page = browser.get("/chat")
+                assert page.status_code == 503 and "briefly unavailable" in page.get_data(as_text=True)
+                assert time.monotonic() - page_started < 6
+                health = browser.get("/healthz")
+                assert health.status_code == 503 and health.json["checks"]["mongodb"] == "unavailable"
+                # What does not need MongoDB still works.
+                assert browser.get("/api/auth/me", headers=headers).status_code == 200
+                assert browser.get("/home").status_code == 200
+                # A connected socket is told its message was not stored (and may resend it);
+                # a new connection is told the same and closed, not left hanging.
+                lost = ada.send_direct(conversation_id, bea.id, "during the outage")
+                error = ada.expect("error", client_msg_id=lost, timeout=5)
+                assert error["code"] == "unavailable" and error["event"] == "send_message"
+                bea.ws.close()
+                bea.connect()
+                assert bea.expect("error", timeout=5)["code"] == "unavailable"
+
+                proxy.restore()
+                # Back: the same process serves chat and history again, no restart.
+                deadline = time.monotonic() + 10
+                while ada.http.get("/api/chat/conversations").status_code != 200:
+                    assert time.monotonic() < deadline, "MongoDB came back but the app did not"
+                    time.sleep(0.2)
+                bea.ws.close()
+                bea.connect()
+                again = ada.send_direct(conversation_id, bea.id, "after", client_msg_id=lost)  # the resend
+                assert ada.expect("message_ack", client_msg_id=again)["status"] == "stored"
+                assert bea.open_direct(bea.expect("message", client_msg_id=again)) == "after"
+                history = bea.http.get(f"/api/chat/conversations/{conversation_id}/messages",
+                                       params={"after": first["id"]}).json()["messages"]
+                assert [m["client_msg_id"] for m in history] == [lost]
+                first = history[-1]
+                assert browser.get("/chat").status_code == 200
+                assert browser.get("/healthz").status_code == 200
+        finally:
+            ada.close()
+            bea.close()
+            proxy.close()

@@ -1,12 +1,13 @@
 """Two dynos: two app processes (gunicorn's gevent worker, each on its own port) sharing one
-PostgreSQL database and Redis, with every user on a different process from the people they
-deal with. Sign-in, the feed, notifications over SSE, chat over the websocket and purchases
-work across them. `make two-dynos` (scripts/two_dynos.sh) runs this on a fresh database.
+PostgreSQL database, Redis and MongoDB, with every user on a different process from the
+people they deal with. Sign-in, the feed, notifications over SSE, chat over the websocket
+(both ways, typing, presence, delivered and read ticks, history from either process) and
+purchases work across them. `make two-dynos` (scripts/two_dynos.sh) runs this on a fresh
+database.
 
-MongoDB: no server can run on the build machines, so each process keeps its documents in
-its own mongomock unless TEST_MONGODB_URI names a server. Chat then relays a message from one
-process to the other through Redis with the conversation's documents on the sender's
-process; with TEST_MONGODB_URI both directions and the history are checked too."""
+MongoDB: no server can be installed on the build machines, so both processes talk to the
+fake MongoDB server of tests/fakes/mongo_server.py (the wire protocol over one mongomock)
+unless TEST_MONGODB_URI names a real server."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ from tests.conftest import CSRF_RE
 from tests.factories import UserFactory
 from tests.factories.payments import make_item
 from tests.factories.users import PASSWORD
+from tests.fakes.mongo_server import MongoServer
 from tests.sse_client import SSEClient
 from tests.support.processes import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
-MONGODB = os.environ.get("TEST_MONGODB_URI")
 pytestmark = [
     pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow,
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
@@ -43,11 +44,22 @@ pytestmark = [
 
 
 @pytest.fixture
-def dynos(app):
-    """Two gunicorn gevent processes of the app on the suite's PostgreSQL and Redis."""
+def mongodb_uri():
+    """TEST_MONGODB_URI when it names a server, else a fake MongoDB server of our own."""
+    if os.environ.get("TEST_MONGODB_URI"):
+        yield os.environ["TEST_MONGODB_URI"]
+        return
+    with MongoServer() as server:
+        yield server.uri(f"dreamdot_dynos_{os.getpid()}")
+
+
+@pytest.fixture
+def dynos(app, mongodb_uri):
+    """Two gunicorn gevent processes of the app on the suite's PostgreSQL and Redis and one
+    MongoDB."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DREAMDOT_TEST_INSTANCE": app.instance_path,
            "DREAMDOT_TEST_BROKER_PREFIX": f"dreamdot-test-dynos-{os.getpid()}-{time.time_ns()}:",
-           "SECRET_KEY": app.config["SECRET_KEY"]}
+           "SECRET_KEY": app.config["SECRET_KEY"], "TEST_MONGODB_URI": mongodb_uri}
     started = []
     for _ in range(2):
         port = free_port()
@@ -166,29 +178,59 @@ def test_users_on_two_dynos_share_sign_in_feed_notifications_chat_and_purchases(
 
 
 def chat_across(one: Dyno, two: Dyno, ada, ada_token: str, bea, bea_token: str) -> None:
-    """Ada's websocket on dyno one, Bea's on dyno two: a message crosses through Redis."""
+    """Ada's websocket on dyno one, Bea's on dyno two, the conversation's documents in the
+    shared MongoDB: every frame between them crosses processes through Redis."""
     chat = pytest.importorskip("tests.chat.peers", reason="the chat capability is not merged")
-    # Without a shared MongoDB server the conversation's documents live on dyno one: both
-    # users set it up there (HTTP), then talk from their own dynos (websockets).
-    home = one if not MONGODB else two
-    ada_peer = chat.Peer(SimpleNamespace(url=one.url, ws_url=one.ws_url), ada, ada_token)
-    bea_peer = chat.Peer(SimpleNamespace(url=home.url, ws_url=home.ws_url), bea, bea_token)
+    on_one, on_two = SimpleNamespace(url=one.url, ws_url=one.ws_url), SimpleNamespace(url=two.url, ws_url=two.ws_url)
+    ada_peer, bea_peer = chat.Peer(on_one, ada, ada_token), chat.Peer(on_two, bea, bea_token)
     try:
-        conversation_id = ada_peer.direct_with(bea.id)
-        bea_peer.server = SimpleNamespace(url=two.url, ws_url=two.ws_url)
+        conversation_id = ada_peer.direct_with(bea.id)  # made on dyno one
+        assert bea_peer.http.get("/api/chat/conversations").json()["conversations"][0]["id"] == conversation_id
+
+        # Presence: Ada (first on) is told Bea came online; Bea is told Ada is online.
         ada_peer.connect()
+        assert ada_peer.expect("presence", user_id=bea.id, timeout=5)["online"] is False
         bea_peer.connect()
-        time.sleep(0.3)
+        assert ada_peer.expect("presence", user_id=bea.id, online=True, timeout=5)
+        assert bea_peer.expect("presence", user_id=ada.id, online=True, timeout=5)
+
+        # Typing, one way and the other.
+        bea_peer.emit("typing", {"conversation_id": conversation_id, "is_typing": True})
+        assert ada_peer.expect("typing", user_id=bea.id, timeout=5)["is_typing"] is True
+        ada_peer.emit("typing", {"conversation_id": conversation_id, "is_typing": False})
+        assert bea_peer.expect("typing", user_id=ada.id, timeout=5)["is_typing"] is False
+
+        # Messages both ways decrypt on the other side; delivered and read ticks come back.
         sent = ada_peer.send_direct(conversation_id, bea.id, "across dynos")
-        assert ada_peer.expect("message_ack", client_msg_id=sent)["status"] == "stored"
+        stored = ada_peer.expect("message_ack", client_msg_id=sent)
+        assert stored["status"] == "stored"
         message = bea_peer.expect("message", client_msg_id=sent, timeout=5)
-        assert bea_peer.open_direct(message) == "across dynos"
-        if MONGODB:
-            answer = bea_peer.send_direct(conversation_id, ada.id, "and back")
-            assert ada_peer.open_direct(ada_peer.expect("message", client_msg_id=answer, timeout=5)) == "and back"
-            history = bea_peer.http.get(f"/api/chat/conversations/{conversation_id}/messages",
-                                        params={"after": message["id"]}).json()["messages"]
-            assert [m["client_msg_id"] for m in history] == [answer]
+        assert message["id"] == stored["message_id"] and bea_peer.open_direct(message) == "across dynos"
+        for status in ("delivered", "read"):
+            bea_peer.emit("message_ack", {"conversation_id": conversation_id, "message_id": message["id"],
+                                          "status": status})
+            assert ada_peer.expect("message_ack", status=status, user_id=bea.id, timeout=5)["message_id"] == message["id"]
+        answer = bea_peer.send_direct(conversation_id, ada.id, "and back")
+        reply = ada_peer.expect("message", client_msg_id=answer, timeout=5)
+        assert ada_peer.open_direct(reply) == "and back"
+        ada_peer.emit("message_ack", {"conversation_id": conversation_id, "message_id": reply["id"], "status": "read"})
+        assert bea_peer.expect("message_ack", status="read", user_id=ada.id, timeout=5)["message_id"] == reply["id"]
+
+        # The same client_msg_id sent again (a retry on the other process) is stored once.
+        bea_peer.send_direct(conversation_id, ada.id, "and back", client_msg_id=answer)
+        assert bea_peer.expect("message_ack", client_msg_id=answer)["message_id"] == reply["id"]
+
+        # History, from either process, opens on both sides; the read state is shared.
+        for peer in (ada_peer, bea_peer):
+            for server in (one, two):
+                history = peer.http.get(f"{server.url}/api/chat/conversations/{conversation_id}/messages").json()
+                assert [peer.open_direct(m) for m in history["messages"]] == ["across dynos", "and back"]
+        listing = ada_peer.http.get(f"{two.url}/api/chat/conversations").json()["conversations"]
+        assert [(c["id"], c["unread"]) for c in listing] == [(conversation_id, 0)]
+
+        # Bea leaves dyno two: Ada, on dyno one, sees her go offline.
+        bea_peer.ws.close()
+        assert ada_peer.expect("presence", user_id=bea.id, online=False, timeout=5)["online"] is False
     finally:
         ada_peer.close()
         bea_peer.close()

@@ -23,6 +23,7 @@ from app.services.broker import broker
 from app.services.chat import presence
 from app.services.chat.events import chat_channel, frame
 from app.services.errors import ServiceError
+from app.web.errors import MESSAGES, is_outage
 
 log = logging.getLogger("dreamdot.chat.ws")
 
@@ -102,6 +103,7 @@ class ChatConnection:
         self.closed = threading.Event()
         self.bucket = TokenBucket(cfg["CHAT_RATE_PER_SECOND"], cfg["CHAT_RATE_BURST"])
         self.heartbeat_every = cfg["CHAT_HEARTBEAT_SECONDS"]
+        self.came_online = False
         self.handlers = {
             "send_message": self.on_send_message,
             "typing": lambda data: chat.relay_typing(self.user_id, data),
@@ -120,18 +122,29 @@ class ChatConnection:
         forwarder = threading.Thread(target=self.forward, args=(subscription,), daemon=True)
         forwarder.start()
         try:
-            self.greet()
+            try:
+                self.greet()
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                # A store is down (MongoDB, PostgreSQL): say so and close; the page
+                # reconnects with backoff and fetches what it missed once it is back.
+                log.warning("chat connection refused, store unavailable (%s): %s", type(exc).__name__, exc)
+                self.error("unavailable", MESSAGES[503])
+                return
             self.receive_loop()
         finally:
             self.closed.set()
             subscription.close()
-            self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
+            if self.came_online:  # not when refused before (a store down at connect)
+                self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
             db.session.remove()
 
     def greet(self) -> None:
         conversations = chat.list_conversations(self.user_id)
         contacts = presence.contacts_in(conversations, self.user_id)
         # Presence lives in Redis: while Redis is away, chat works without it.
+        self.came_online = True
         self.safely(lambda: presence.come_online(self.user_id, self.id, contacts))
         for user_id, online in (self.safely(lambda: presence.online_among(contacts)) or {}).items():
             self.send(frame("presence", {"user_id": user_id, "online": online}))
@@ -177,15 +190,17 @@ class ChatConnection:
         try:
             handler(data)
         except ServiceError as exc:
-            extra = {"event": event}
-            if isinstance(data.get("client_msg_id"), str):
-                extra["client_msg_id"] = data["client_msg_id"][:64]
+            extra = frame_ids(event, data)
             if exc.fields:
                 extra["fields"] = exc.fields
             self.error(exc.code, exc.message, **extra)
-        except Exception:  # noqa: BLE001 - one bad frame must not end the connection
-            log.exception("chat frame %s failed", event)
+        except Exception as exc:  # noqa: BLE001 - one bad frame must not end the connection
             db.session.rollback()
+            if is_outage(exc):  # the frame was not stored or relayed: the client may resend it
+                log.warning("chat frame %s: store unavailable (%s): %s", event, type(exc).__name__, exc)
+                self.error("unavailable", MESSAGES[503], **frame_ids(event, data))
+                return
+            log.exception("chat frame %s failed", event)
             self.error("server_error", "Something went wrong on our side.", event=event)
         finally:
             db.session.remove()
@@ -203,6 +218,14 @@ class ChatConnection:
             return action()
         except Exception:  # noqa: BLE001 - presence is best effort; the TTL corrects it
             log.warning("presence update failed for user %s", self.user_id, exc_info=True)
+
+
+def frame_ids(event: str, data: dict) -> dict:
+    """What an error frame carries so the client knows which of its frames failed."""
+    ids = {"event": event}
+    if isinstance(data.get("client_msg_id"), str):
+        ids["client_msg_id"] = data["client_msg_id"][:64]
+    return ids
 
 
 def parse_frame(raw) -> tuple[str | None, dict]:

@@ -130,6 +130,10 @@ class Config:
         # the sign-in and replaying what it missed from Last-Event-ID).
         self.SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15.0)
         self.SSE_MAX_SECONDS = env_float("SSE_MAX_SECONDS", 600.0)
+        # Streams do not re-authenticate per event: sign-out, password change and suspension
+        # end them at once (broadcast); anything else that ends a session (expiry, a row
+        # changed by hand, a broadcast lost while Redis was away) within this many seconds.
+        self.SSE_AUTH_CHECK_SECONDS = env_float("SSE_AUTH_CHECK_SECONDS", 60.0)
 
         # Sessions, cookies, tokens.
         self.SESSION_COOKIE_NAME = "dreamdot_session"

@@ -143,6 +143,7 @@ class RenderOnce:
 
 
 render_once = RenderOnce()
+sign_in_checks = RenderOnce()  # the same single flight for the periodic sign-in checks
 
 
 class EventStream:
@@ -182,12 +183,12 @@ class EventStream:
             ends = now + self.max_seconds
             # The first re-check at a random point of the period: streams opened together
             # (after an outage, or a deploy) do not all check at once afterwards.
-            check_at = now + self.auth_every * (0.5 + secrets.randbelow(1000) / 2000)
+            check_at = now + self.auth_every / 2 * (0.5 + secrets.randbelow(1000) / 2000)
             while (now := time.monotonic()) < ends:
                 if now >= check_at:
                     if not self._still_signed_in():
                         return
-                    check_at = time.monotonic() + self.auth_every
+                    check_at = time.monotonic() + self.auth_every / 2
                 wait = min(last_write + self.heartbeat - now, ends - now, check_at - now)
                 if last_write + self.heartbeat <= now:
                     yield ": heartbeat\n\n"
@@ -213,14 +214,23 @@ class EventStream:
         return event.get("all_but") != self.session
 
     def _still_signed_in(self) -> bool:
-        """The sign-in re-checked as a new request would (session row, expiry, suspension).
-        A database that cannot answer keeps the stream: it is checked again next period."""
+        """The sign-in re-checked as a new request would (session row, expiry, suspension),
+        once per sign-in and period for all its streams (a browser's tabs send the same
+        cookie): the period is SSE_AUTH_CHECK_SECONDS / 2, each stream asks once a period,
+        so a session ended silently stops its streams within SSE_AUTH_CHECK_SECONDS.
+        A database that cannot answer keeps the stream: it asks again next period."""
+        period = max(self.auth_every / 2, 0.001)
+        key = ("signed-in", self.user_id, self.session, int(time.monotonic() // period))
+        try:
+            answer = sign_in_checks.get(key, self.app, self._check_sign_in)
+        except Exception:  # noqa: BLE001 - a database hiccup does not end every stream
+            log.warning("event stream could not re-check its sign-in", exc_info=True)
+            return True
+        return answer != [False]
+
+    def _check_sign_in(self) -> list[bool]:
         with self.app.request_context(self.environ):
-            try:
-                return bool(current_user.is_authenticated and current_user.id == self.user_id)
-            except Exception:  # noqa: BLE001 - a database hiccup does not end every stream
-                log.warning("event stream could not re-check its sign-in", exc_info=True)
-                return True
+            return [bool(current_user.is_authenticated and current_user.id == self.user_id)]
 
     def _chunks(self, event: dict) -> list[str]:
         """What this stream sends for one broker event: made once per recipient, shared.

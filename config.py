@@ -115,6 +115,14 @@ class Config:
         self.DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 20.0)
         self.DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
         self.DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
+        # The longest the app waits on a PostgreSQL connection with nothing coming back (a
+        # reply, or the handshake's next step): a network that drops packets silently gives
+        # no error, and statement_timeout cannot help (the server never sees the statement).
+        # Keep it above DB_STATEMENT_TIMEOUT_MS; 0: no limit.
+        self.DB_SOCKET_TIMEOUT = env_float("DB_SOCKET_TIMEOUT", 20.0)
+        # The server ends a session left idle inside a transaction this long (milliseconds;
+        # 0: never): a client that vanished mid-transaction releases its locks.
+        self.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60000)
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.

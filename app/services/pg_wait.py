@@ -11,8 +11,9 @@ connection's socket has a deadline, DB_CONNECT_TIMEOUT while connecting and
 DB_SOCKET_TIMEOUT afterwards. Past it, the socket is shut down: psycopg2 then reports the
 connection lost (OperationalError), SQLAlchemy drops it from the pool, the request answers
 503, and the next request connects afresh (pool_pre_ping), so the app recovers by itself
-when the path comes back. The callback waits with `select`, which gevent's monkey patch makes
-cooperative: one callback for gevent workers, threads and the CLI alike.
+when the path comes back. In a gevent-patched process the callback waits as psycogreen's
+does (gevent's wait_read/wait_write, cooperative), elsewhere with `poll`: one callback for
+gevent workers, threads and the CLI alike.
 
 The deadlines are per engine: each engine's connections are of a connection class carrying
 them (`connection_class`)."""
@@ -54,16 +55,36 @@ def wait(connection) -> None:
             return
         if state not in (ext.POLL_READ, ext.POLL_WRITE):
             raise psycopg2.OperationalError(f"unexpected poll state {state}")
-        fd = connection.fileno()
         left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        if state == ext.POLL_READ:
-            ready = select.select([fd], [], [], left)[0]
-        else:
-            ready = select.select([], [fd], [], left)[1]
-        if not ready:
+        if not _ready(connection.fileno(), state == ext.POLL_WRITE, left):
             log.warning("PostgreSQL did not answer within %.1fs (%s): connection dropped",
                         limit, "connecting" if connecting else "waiting for a reply")
-            _shut_down(fd)  # the next poll() reports the connection lost
+            _shut_down(connection.fileno())  # the next poll() reports the connection lost
+
+
+def _ready(fd: int, write: bool, timeout: float | None) -> bool:
+    """Whether the socket became readable (writable) within `timeout` seconds (None: no
+    limit). In a gevent-patched process the wait yields to other greenlets; `poll`, not
+    `select`, as a worker holding thousands of streams has descriptors above 1024."""
+    if _gevent_patched():
+        from gevent.socket import wait_read, wait_write
+
+        try:
+            (wait_write if write else wait_read)(fd, timeout=timeout, timeout_exc=TimeoutError)
+        except TimeoutError:
+            return False
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT if write else select.POLLIN)
+    return bool(poller.poll(None if timeout is None else int(timeout * 1000) + 1))
+
+
+def _gevent_patched() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return monkey.is_module_patched("select")
 
 
 def _shut_down(fd: int) -> None:

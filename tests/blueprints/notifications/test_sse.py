@@ -297,3 +297,19 @@ def test_a_session_ended_without_a_broadcast_stops_within_the_check_period(app, 
     db.session.commit()
     assert stream.wait_closed(timeout=2)
     assert time.monotonic() - started < 1.5
+
+
+def test_the_same_event_dict_published_twice_is_rendered_twice(app, server, bea, ada):
+    """Sharing is per publish: a caller reusing its dict does not get a stale badge."""
+    from app.blueprints.notifications.sse import render_once
+
+    stream = opened(server(bearer(app, bea)))
+    event = {"type": "unread"}
+    publish(user_channel(bea.id), event)
+    assert 'class="badge"' not in stream.wait_for("badge", timeout=1)["data"]
+    like_notification(bea, ada)
+    assert stream.wait_for("notification", timeout=1)
+    before = render_once.made
+    publish(user_channel(bea.id), event)
+    assert ">1</span>" in stream.wait_for("badge", timeout=1)["data"]
+    assert render_once.made - before == 1

@@ -99,7 +99,7 @@ class MemoryBroker:
         self.hub = LocalHub()
 
     def publish(self, channel: str, event: dict) -> None:
-        self.hub.dispatch(channel, event)
+        self.publish_many([channel], event)
 
     def publish_many(self, channels: list[str], event: dict) -> None:
         # One object per publish, handed unchanged to every subscriber: subscribers may use

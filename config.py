@@ -115,6 +115,14 @@ class Config:
         self.DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 20.0)
         self.DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
         self.DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
+        # The longest the app waits on a PostgreSQL connection with nothing coming back (a
+        # reply, or the handshake's next step): a network that drops packets silently gives
+        # no error, and statement_timeout cannot help (the server never sees the statement).
+        # Keep it above DB_STATEMENT_TIMEOUT_MS; 0: no limit.
+        self.DB_SOCKET_TIMEOUT = env_float("DB_SOCKET_TIMEOUT", 20.0)
+        # The server ends a session left idle inside a transaction this long (milliseconds;
+        # 0: never): a client that vanished mid-transaction releases its locks.
+        self.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60000)
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.
@@ -132,6 +140,10 @@ class Config:
         # the sign-in and replaying what it missed from Last-Event-ID).
         self.SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15.0)
         self.SSE_MAX_SECONDS = env_float("SSE_MAX_SECONDS", 600.0)
+        # Streams do not re-authenticate per event: sign-out, password change and suspension
+        # end them at once (broadcast); anything else that ends a session (expiry, a row
+        # changed by hand, a broadcast lost while Redis was away) within this many seconds.
+        self.SSE_AUTH_CHECK_SECONDS = env_float("SSE_AUTH_CHECK_SECONDS", 60.0)
 
         # Sessions, cookies, tokens.
         self.SESSION_COOKIE_NAME = "dreamdot_session"

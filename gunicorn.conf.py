@@ -19,6 +19,8 @@ max_requests_jitter = 100 if max_requests else 0
 
 
 def post_fork(server, worker):
+    # create_app then replaces this wait callback with DreamDot's, which yields to gevent
+    # the same way and also puts a deadline on every wait (app/services/pg_wait.py).
     from psycogreen.gevent import patch_psycopg
 
     patch_psycopg()

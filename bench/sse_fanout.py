@@ -5,8 +5,8 @@ fanned out to all of them.
 
 The streams belong to `--users` users (default 50; each user's streams are that user's open
 tabs). One like on a post of each user makes one notification per user; the broker hands it
-to every stream of that user, and each stream renders the notification and badge from the
-page partials (reading the database) and writes them. Measured: time to open the streams,
+to every stream of that user; the notification and badge are rendered from the page
+partials once per user (the first of the user's streams to wake) and written to each. Measured: time to open the streams,
 the worker's memory (RSS) idle and per stream, and the delivery time from the likes to the
 event on every stream (p50, p99, all). The baseline of the same run is one stream alone
 receiving one notification. Without BENCH_DATABASE_URL the stores are SQLite files; with
@@ -99,12 +99,25 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def worker_pid(master: subprocess.Popen) -> int:
+    return int(Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()[0])
+
+
 def worker_rss_kb(master: subprocess.Popen) -> int:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
-    for line in Path(f"/proc/{children[0]}/status").read_text().splitlines():
+    for line in Path(f"/proc/{worker_pid(master)}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def worker_cpu_seconds(master: subprocess.Popen) -> float:
+    fields = Path(f"/proc/{worker_pid(master)}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def client_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Stream:
@@ -179,15 +192,21 @@ def fan_out(port: int, plan: list[dict], streams: int) -> dict:
 
 
 def deliver(port: int, plan: list[dict], state: dict, timeout: float) -> dict:
+    """The likes, then wait until every stream has its event. The client's own CPU time over
+    that window is measured too: were it near the window's length, the load generator (not
+    the worker) would be what the figures measure."""
+    cpu = client_cpu_seconds()
     sent = time.monotonic()
     likers = [gevent.spawn(like, port, plan[u]) for u in state["users"]]
     gevent.joinall(likers, timeout=timeout)
+    liked = time.monotonic() - sent  # every like answered (its notification committed)
     deadline = sent + timeout
     while time.monotonic() < deadline and any(s.received is None for s in state["streams"]):
         gevent.sleep(0.05)
     times = [s.received - sent for s in state["streams"] if s.received is not None]
     return {"delivered": len(times), "p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "all": max(times) if times else float("nan")}
+            "all": max(times) if times else float("nan"), "client_cpu": client_cpu_seconds() - cpu,
+            "first": min(times) if times else float("nan"), "liked": liked}
 
 
 def main() -> None:
@@ -196,6 +215,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="users sharing the streams")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for delivery")
+    parser.add_argument("--hold", type=float, default=0.0,
+                        help="then hold the streams idle this long, measuring the worker's CPU "
+                             "(heartbeats and sign-in re-checks; SSE_AUTH_CHECK_SECONDS is passed on)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -214,7 +236,12 @@ def main() -> None:
         idle_kb = worker_rss_kb(server)
         state = fan_out(args.port, plan, args.streams)
         held_kb = worker_rss_kb(server)
+        worker_cpu = worker_cpu_seconds(server)
         result = deliver(args.port, plan, state, args.timeout)
+        worker_cpu = worker_cpu_seconds(server) - worker_cpu
+        idle_cpu = worker_cpu_seconds(server)
+        gevent.sleep(args.hold)
+        idle_cpu = worker_cpu_seconds(server) - idle_cpu
         for stream in state["streams"]:
             stream.close()
     finally:
@@ -229,12 +256,20 @@ def main() -> None:
           f"{per_stream:.1f} KB per stream")
     print(f"delivered to {result['delivered']} of {args.streams} streams: p50 {result['p50'] * 1000:.0f} ms, "
           f"p99 {result['p99'] * 1000:.0f} ms, all {result['all'] * 1000:.0f} ms")
+    print(f"the first stream had it after {result['first'] * 1000:.0f} ms; "
+          f"all {len(plan)} likes answered after {result['liked'] * 1000:.0f} ms")
+    print(f"CPU while delivering: worker {worker_cpu:.2f} s, client {result['client_cpu']:.2f} s "
+          f"(over {result['all']:.2f} s until the last stream had it)")
+    if args.hold:
+        print(f"held idle {args.hold:.0f} s: worker CPU {idle_cpu:.2f} s ({idle_cpu / args.hold:.1%} of a core)")
     print(f"baseline, one stream alone: {baseline['p50'] * 1000:.0f} ms")
     print("RESULT " + json.dumps({
         "streams": args.streams, "open": state["ready"], "delivered": result["delivered"],
         "p50_ms": result["p50"] * 1000, "p99_ms": result["p99"] * 1000, "all_ms": result["all"] * 1000,
         "baseline_ms": baseline["p50"] * 1000, "kb_per_stream": per_stream,
-        "idle_mb": idle_kb / 1024, "open_seconds": state["open_seconds"]}))
+        "idle_mb": idle_kb / 1024, "open_seconds": state["open_seconds"],
+        "worker_cpu_s": worker_cpu, "client_cpu_s": result["client_cpu"],
+        "first_ms": result["first"] * 1000, "likes_answered_ms": result["liked"] * 1000}))
 
 
 if __name__ == "__main__":

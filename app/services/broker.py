@@ -99,9 +99,12 @@ class MemoryBroker:
         self.hub = LocalHub()
 
     def publish(self, channel: str, event: dict) -> None:
-        self.hub.dispatch(channel, event)
+        self.publish_many([channel], event)
 
     def publish_many(self, channels: list[str], event: dict) -> None:
+        # One object per publish, handed unchanged to every subscriber: subscribers may use
+        # its identity to share work on it (the event streams render once per recipient).
+        event = dict(event)
         for channel in channels:
             self.hub.dispatch(channel, event)
 
@@ -165,6 +168,7 @@ class RedisBroker:
             self._deliver_here(channels, event)
 
     def _deliver_here(self, channels: list[str], event: dict) -> None:
+        event = dict(event)  # one object per publish, as MemoryBroker
         for channel in channels:
             self.hub.dispatch(channel, event)
 

@@ -81,9 +81,24 @@ def postgres_engine_options(config) -> dict:
         "pool_timeout": config["DB_POOL_TIMEOUT"],
         "pool_recycle": 1800,
     }
-    connect_args = {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}
+    from app.services.pg_wait import connection_class
+
+    # connect_timeout bounds a blocking connect; the connection class carries the deadlines
+    # of every wait on the socket (app/services/pg_wait.py), which also hold when packets
+    # are dropped silently. TCP keepalives find a dead peer of an idle pooled connection.
+    connect_args = {
+        "connect_timeout": config["DB_CONNECT_TIMEOUT"],
+        "connection_factory": connection_class(config["DB_CONNECT_TIMEOUT"], config["DB_SOCKET_TIMEOUT"]),
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+    }
+    server_settings = []
     if config["DB_STATEMENT_TIMEOUT_MS"] > 0:
-        connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+        server_settings.append(f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}")
+    if config["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"] > 0:
+        server_settings.append(
+            f"-c idle_in_transaction_session_timeout={config['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS']}")
+    if server_settings:
+        connect_args["options"] = " ".join(server_settings)
     options["connect_args"] = connect_args
     return options
 
@@ -93,6 +108,10 @@ def configure_engines(app, db) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 configure_sqlite(engine)
+            elif engine.dialect.name == "postgresql":
+                from app.services import pg_wait
+
+                pg_wait.install()
 
 
 def store_modes(app) -> dict[str, str]:

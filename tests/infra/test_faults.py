@@ -138,6 +138,106 @@ def test_purchases_cut_mid_transaction_are_whole_or_absent(app, proxied_pg_app, 
     assert ledger_ok(proxied_pg_app)
 
 
+@pytest.fixture
+def blackholed_pg_app(make_app, pg_proxy, tmp_path):
+    """As proxied_pg_app, with the deadline on waits for PostgreSQL a blackhole needs."""
+    config = TestingConfig(tmp_path / "blackholed")
+    config.SQLALCHEMY_BINDS = {bind: pg_proxy.url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
+    config.DB_STATEMENT_TIMEOUT_MS = 700
+    config.DB_CONNECT_TIMEOUT = 2  # a real connect on a loaded machine must still fit
+    config.DB_SOCKET_TIMEOUT = 1.5
+    config.DB_POOL_TIMEOUT = 2
+    return make_app(config)
+
+
+def timed(call):
+    started = time.monotonic()
+    response = call()
+    return response, time.monotonic() - started
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_postgres_blackholed_answers_503_in_bounded_time_and_recovers(app, blackholed_pg_app, pg_proxy):
+    """PostgreSQL unreachable with packets dropped silently (the proxy accepts, then
+    forwards nothing and answers nothing, no reset, no refusal): pooled connections wait
+    on a reply that never comes, and new ones on a handshake that never ends. Every wait
+    has a deadline (DB_SOCKET_TIMEOUT, DB_CONNECT_TIMEOUT): a 503 in bounded time."""
+    buyer, seller = UserFactory(), UserFactory()
+    fund(buyer, credit=5000)
+    item = make_item(seller, price_cents=1000)
+    headers = bearer(app, buyer)
+    client = blackholed_pg_app.test_client()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    assert client.get(f"/items/{item.id}").status_code == 200  # pooled connections in several binds
+
+    pg_proxy.blackhole()
+    # Bound: a pooled connection's ping (DB_SOCKET_TIMEOUT), then a new connection
+    # (DB_CONNECT_TIMEOUT), per request: 3.5 s; 8 s leaves room for a loaded machine.
+    response, took = timed(lambda: client.get("/api/auth/me", headers=headers))
+    assert_unavailable(response, api=True)
+    assert took < 8, took
+    response, took = timed(lambda: client.get(f"/items/{item.id}"))
+    assert_unavailable(response, api=False)
+    assert took < 8, took
+    response, took = timed(lambda: client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers))
+    assert_unavailable(response, api=True)
+    assert took < 8, took
+    health, took = timed(lambda: client.get("/healthz"))
+    assert health.status_code == 503 and health.json["checks"]["db:items"] == "unavailable"
+    assert took < 20, took  # /healthz tries every bind
+
+    pg_proxy.restore()
+    # No restart: the dropped connections are gone from the pool, new ones are made.
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    with blackholed_pg_app.app_context():
+        from app.models.ledger import Purchase
+
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Purchase)) == 0
+        db.session.remove()
+    assert ledger_ok(blackholed_pg_app)
+    response = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    assert response.status_code == 201
+    assert response.json["balance"]["total_cents"] == 4000
+    assert ledger_ok(blackholed_pg_app)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("blackhole_after", [0.15, 0.45, 0.8])
+def test_purchases_blackholed_mid_transaction_are_whole_or_absent(app, blackholed_pg_app, pg_proxy,
+                                                                 blackhole_after):
+    """The path goes silent at some point inside a purchase: the request answers 503 in
+    bounded time (or 201 if it finished first), and the purchase is entirely there or not at
+    all once the path is back (the server rolls back the transaction whose client is gone)."""
+    from app.models.ledger import Purchase
+
+    buyer, seller = UserFactory(), UserFactory()
+    fund(buyer, credit=5000)
+    item = make_item(seller, price_cents=1000)
+    headers = bearer(app, buyer)
+    client = blackholed_pg_app.test_client()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    pg_proxy.delay(0.02)
+    timer = threading.Timer(blackhole_after, pg_proxy.blackhole)
+    timer.start()
+    response, took = timed(lambda: client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers))
+    timer.join()
+    assert response.status_code in (201, 503), response.status_code
+    assert took < 12, took
+    pg_proxy.restore()
+    with blackholed_pg_app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Purchase))
+        db.session.remove()
+    assert count in (0, 1) and (response.status_code == 503 or count == 1)
+    assert ledger_ok(blackholed_pg_app)
+    retry = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    assert retry.status_code in (201, 409)
+    assert client.get("/api/auth/me", headers=headers).json["balance"]["total_cents"] == 4000
+    assert ledger_ok(blackholed_pg_app)
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_a_slow_database_is_slower_and_a_stuck_one_answers_503(app, proxied_pg_app, pg_proxy):

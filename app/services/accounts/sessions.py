@@ -7,6 +7,7 @@ suspension) ends them on the server, not just in one client.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from app.models.base import utcnow
 from app.services import NO_ORIGIN, Origin
 from app.services.accounts.passwords import burn_verify, verify_password
 from app.services.audit import record_event
+from app.services.broker import publish_after_commit, user_channel
 from app.services.errors import NotAllowed, Unauthorized
 
 TOKEN_SALT = "dreamdot-api-token"  # noqa: S105 - a signing namespace, not a secret
@@ -131,6 +133,12 @@ def user_for_token(token: str) -> User | None:
     return user_for_session(data["uid"], data["sid"], kind="api")
 
 
+def session_tag(session_id: str) -> str:
+    """What names a session in a broker event: a hash, so the id (which a cookie or token
+    carries) never travels through the broker."""
+    return hashlib.sha256(session_id.encode()).hexdigest()[:24]
+
+
 def end_session(user: User, *, origin: Origin = NO_ORIGIN) -> None:
     if user.auth_session_id:
         db.session.execute(
@@ -138,6 +146,9 @@ def end_session(user: User, *, origin: Origin = NO_ORIGIN) -> None:
             .where(AuthSession.id == user.auth_session_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        # Open event streams of this session end as soon as the sign-out commits.
+        publish_after_commit(db.session, user_channel(user.id),
+                             {"type": "signed_out", "session": session_tag(user.auth_session_id)})
     record_event("signout", user_id=user.id, origin=origin)
 
 
@@ -148,4 +159,8 @@ def end_all_sessions(user: User, *, keep: str | None = None) -> int:
     )
     if keep:
         query = query.where(AuthSession.id != keep)
-    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
+    ended = db.session.execute(query.values(revoked_at=utcnow())).rowcount
+    if ended:
+        publish_after_commit(db.session, user_channel(user.id),
+                             {"type": "signed_out", "all_but": session_tag(keep) if keep else None})
+    return ended

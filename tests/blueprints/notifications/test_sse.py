@@ -7,13 +7,14 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models.social import Follow
 from app.services import accounts, notifications
 from app.services.broker import publish, user_channel
-from tests.conftest import bearer, sign_in
+from tests.conftest import bearer, csrf_token, sign_in
 from tests.factories import UserFactory
 from tests.sse_client import SSEClient
 
@@ -226,3 +227,90 @@ def test_a_post_created_through_the_api_reaches_followers_streams(app, server, b
     connection.close()
     assert "1 new post — show" in follower.wait_for("new-posts", timeout=1)["data"]
     assert other.wait_for("new-posts", timeout=0.3) is None
+
+
+def test_an_event_is_made_once_per_recipient_not_once_per_stream(app, server, bea, ada):
+    from app.blueprints.notifications.sse import render_once
+
+    stranger = UserFactory()
+    mine = [opened(server(bearer(app, bea))) for _ in range(4)]
+    others = opened(server(bearer(app, stranger)))
+    before = render_once.made
+    note = like_notification(bea, ada)
+    received = [stream.wait_for("notification", timeout=2) for stream in mine]
+    assert [event["id"] for event in received] == [str(note.id)] * 4
+    assert len({event["data"] for event in received}) == 1
+    assert all(stream.wait_for("badge", timeout=1) for stream in mine)
+    assert render_once.made - before == 1  # one render (notification and badge) for four streams
+    assert others.wait_for("notification", timeout=0.3) is None
+
+    before = render_once.made
+    notifications.mark_read(bea.id)
+    db.session.commit()
+    assert all('class="badge"' not in stream.wait_for("badge", timeout=1)["data"] for stream in mine)
+    assert render_once.made - before == 1
+
+
+def test_signing_out_ends_that_sessions_streams_at_once_and_no_others(app, server, bea, ada):
+    phone, laptop = app.test_client(), app.test_client()
+    sign_in(phone, bea)
+    sign_in(laptop, bea)
+    on_phone = opened(server({"Cookie": f"dreamdot_session={phone.get_cookie('dreamdot_session').value}"}))
+    on_laptop = opened(server({"Cookie": f"dreamdot_session={laptop.get_cookie('dreamdot_session').value}"}))
+    token = opened(server(bearer(app, bea)))
+    response = phone.post("/signout", data={"csrf_token": csrf_token(phone, "/")})
+    assert response.status_code == 303
+    assert on_phone.wait_closed(timeout=1)  # without waiting for the periodic re-check
+    like_notification(bea, ada)
+    assert on_laptop.wait_for("notification", timeout=1) is not None
+    assert token.wait_for("notification", timeout=1) is not None
+
+
+def test_a_password_change_ends_the_other_sessions_streams(app, server, bea):
+    from app.models import AuthSession
+
+    here, there = app.test_client(), app.test_client()
+    sign_in(here, bea)
+    sign_in(there, bea)
+    kept = db.session.scalars(sa.select(AuthSession.id).where(AuthSession.user_id == bea.id)
+                              .order_by(AuthSession.created_at)).first()
+    streams = {client: opened(server({"Cookie": f"dreamdot_session={client.get_cookie('dreamdot_session').value}"}))
+               for client in (here, there)}
+    accounts.end_all_sessions(db.session.get(type(bea), bea.id), keep=kept)
+    db.session.commit()
+    closed = {client: stream.wait_closed(timeout=1) for client, stream in streams.items()}
+    assert sorted(closed.values()) == [False, True]  # the kept session's stream lives on
+
+
+def test_a_session_ended_without_a_broadcast_stops_within_the_check_period(app, server, bea, ada, monkeypatch):
+    """Expiry, or a row changed by hand: no event announces it; the periodic re-check
+    (SSE_AUTH_CHECK_SECONDS) ends the stream."""
+    from app.models import AuthSession
+
+    monkeypatch.setitem(app.config, "SSE_AUTH_CHECK_SECONDS", 0.5)
+    stream = opened(server(bearer(app, bea)))
+    like_notification(bea, ada)
+    assert stream.wait_for("notification", timeout=1) is not None  # the check passes meanwhile
+    started = time.monotonic()
+    db.session.execute(sa.update(AuthSession).where(AuthSession.user_id == bea.id)
+                       .values(expires_at=sa.func.current_timestamp()))
+    db.session.commit()
+    assert stream.wait_closed(timeout=2)
+    assert time.monotonic() - started < 1.5
+
+
+def test_the_same_event_dict_published_twice_is_rendered_twice(app, server, bea, ada):
+    """Sharing is per publish: a caller reusing its dict does not get a stale badge."""
+    from app.blueprints.notifications.sse import render_once
+
+    stream = opened(server(bearer(app, bea)))
+    event = {"type": "unread"}
+    publish(user_channel(bea.id), event)
+    assert 'class="badge"' not in stream.wait_for("badge", timeout=1)["data"]
+    like_notification(bea, ada)
+    assert stream.wait_for("notification", timeout=1)
+    assert stream.wait_for("badge", timeout=1)  # the notification's own
+    before = render_once.made
+    publish(user_channel(bea.id), event)
+    assert ">1</span>" in stream.wait_for("badge", timeout=1)["data"]
+    assert render_once.made - before == 1

@@ -85,3 +85,22 @@ def test_a_like_on_one_process_reaches_a_stream_on_another(app, processes):
         assert stream.wait_for_comment("heartbeat", timeout=2)  # under the gevent worker too
     finally:
         stream.close()
+
+
+def test_signing_out_on_one_process_ends_the_stream_on_another(app, processes):
+    """The `signed_out` event crosses processes through Redis: the stream on the gevent
+    worker ends at once, without waiting for its periodic sign-in re-check."""
+    port_one, port_two = processes
+    bea = UserFactory(display_name="Bea")
+    headers = bearer(app, bea)
+    stream = SSEClient(port_two, headers=headers)
+    try:
+        assert stream.status == 200
+        assert stream.wait_for_comment("stream open", timeout=5, new=False)
+        request = urllib.request.Request(f"http://127.0.0.1:{port_one}/api/auth/signout", method="POST",
+                                         data=b"", headers=headers)
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 204
+        assert stream.wait_closed(timeout=3)
+    finally:
+        stream.close()

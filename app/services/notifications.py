@@ -48,6 +48,9 @@ def _silenced_query() -> sa.Select:
 _SILENCED = _silenced_query()
 
 
+_INSERT = sa.insert(Notification.__table__).returning(Notification.__table__.c.id)
+
+
 def _silenced(user_id: int, actor_id: int) -> bool:
     params = {"user_id": user_id, "actor_id": actor_id}
     return bool(db.session.scalar(_SILENCED, params, bind_arguments={"mapper": Block}))
@@ -68,17 +71,21 @@ def notify(
     if actor_id is not None:
         if actor_id == user_id or _silenced(user_id, actor_id):
             return None
-    notification = Notification(
-        user_id=user_id,
-        kind=kind,
-        actor_id=actor_id,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        text=text[:300],
-        url=url,
-    )
-    db.session.add(notification)
-    db.session.flush()
+    row = {
+        "user_id": user_id,
+        "kind": kind,
+        "actor_id": actor_id,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        "text": text[:300],
+        "url": url,
+        "created_at": utcnow(),
+        "read_at": None,
+    }
+    # One INSERT in the request's transaction (committed or rolled back with it), without
+    # the unit of work's flush: every sale, like, follow... makes one of these.
+    row_id = db.session.execute(_INSERT, row, bind_arguments={"mapper": Notification}).scalar_one()
+    notification = Notification(id=row_id, **row)
     publish_after_commit(
         db.session, user_channel(user_id), {"type": "notification", "id": notification.id, "kind": kind}
     )

@@ -153,7 +153,10 @@ def blocked_between(a_id: int, b_id: int) -> bool:
     connection to another bind while it waits for a lock."""
     if not a_id or not b_id or a_id == b_id:
         return False
-    with db.engines["social"].connect() as connection:
+    engine = db.engines["social"]
+    # One read: on PostgreSQL in autocommit, so no BEGIN and ROLLBACK round trips around it.
+    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as connection:
         return connection.scalar(_block_query(), {"a": a_id, "b": b_id}) is not None
 
 

@@ -154,7 +154,10 @@ def run(url: str, mode: str, plan: dict, processes: int, pool: int) -> dict:
     end = max(finished.values())
     figures = {"count": total, "seconds": end - start, "per_second": total / (end - start),
                "statements": sum(o[2] for o in outcomes) / total,
-               "client_cpu_ms": 1000 * sum(o[3] for o in outcomes) / total}
+               "client_cpu_ms": 1000 * sum(o[3] for o in outcomes) / total,
+               # How busy the client processes were (one core each at most, with the GIL): far
+               # below 100% means the buyers' processes were not what limited the rate.
+               "client_busy": sum(o[3] for o in outcomes) / (processes * (end - start))}
     hot = [b for b in plan if plan[b][1]]
     if mode == "purchase" and hot:
         hot_n = sum(len(plan[b][0]) for b in hot)
@@ -175,9 +178,9 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--per-buyer", type=int, default=40, help="purchases per buyer")
     parser.add_argument("--all-hot", action="store_true", help="every buyer buys from the hot creator")
-    parser.add_argument("--processes", type=int, default=2 * (os.cpu_count() or 2),
-                        help="worker processes sharing the buyers (like gunicorn workers); default 2 per core")
-    parser.add_argument("--pool", type=int, default=6,
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
+                        help="worker processes sharing the buyers (like gunicorn workers); default one per core")
+    parser.add_argument("--pool", type=int, default=12,
                         help="connections per bind and process (like DB_POOL_SIZE)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
@@ -204,7 +207,8 @@ def main() -> None:
           f"processes, {args.pool} connections per bind and process; purchases per buyer: {args.per_buyer}; "
           f"load average before/after: {load_before} / {load_average()}")
     print(f"purchases: {purchases['count']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s; "
-          f"{purchases['statements']:.1f} statements and {purchases['client_cpu_ms']:.2f} ms of client CPU per purchase")
+          f"{purchases['statements']:.1f} statements and {purchases['client_cpu_ms']:.2f} ms of client CPU per purchase; "
+          f"client processes {100 * purchases['client_busy']:.0f}% busy")
     print(f"hot creator: {purchases['hot_count']} in {purchases['hot_seconds']:.2f}s = "
           f"{purchases['hot_per_second']:.0f}/s")
     print(f"plain inserts (same shape, one per transaction): {plain['count']} in {plain['seconds']:.2f}s = "

@@ -116,10 +116,15 @@ def worker(url: str, mode: str, share: dict, pool: int, barrier, results) -> Non
     finished = {}
     ready = threading.Barrier(len(share) + 1)
 
+    errors = []
+
     def runner(buyer_id, item_ids):
         with app.app_context():
             ready.wait()
-            fn(buyer_id, item_ids)
+            try:
+                fn(buyer_id, item_ids)
+            except Exception as exc:  # noqa: BLE001 - reported, and the run is void
+                errors.append(repr(exc)[:300])
             finished[buyer_id] = time.monotonic()
 
     with app.app_context():
@@ -134,7 +139,7 @@ def worker(url: str, mode: str, share: dict, pool: int, barrier, results) -> Non
     ready.wait()
     for t in threads:
         t.join()
-    results.put((start, finished, statements[0], time.process_time() - cpu))
+    results.put((start, finished, statements[0], time.process_time() - cpu, errors))
 
 
 def run(url: str, mode: str, plan: dict, processes: int, pool: int) -> dict:
@@ -148,6 +153,9 @@ def run(url: str, mode: str, plan: dict, processes: int, pool: int) -> dict:
     outcomes = [results.get() for _ in procs]
     for p in procs:
         p.join()
+    errors = [e for o in outcomes for e in o[4]]
+    if errors:
+        sys.exit(f"{len(errors)} buyers failed ({mode}), the run is void: {errors[0]}")
     start = min(o[0] for o in outcomes)
     finished = {b: t for o in outcomes for b, t in o[1].items()}
     total = sum(len(ids) for ids, _ in plan.values())
@@ -180,7 +188,7 @@ def main() -> None:
     parser.add_argument("--all-hot", action="store_true", help="every buyer buys from the hot creator")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
                         help="worker processes sharing the buyers (like gunicorn workers); default one per core")
-    parser.add_argument("--pool", type=int, default=12,
+    parser.add_argument("--pool", type=int, default=6,
                         help="connections per bind and process (like DB_POOL_SIZE)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")

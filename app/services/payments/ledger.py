@@ -67,16 +67,16 @@ def items_engine() -> sa.Engine:
 class Account:
     """A ledger account as one money transaction sees it.
 
-    For an account this transaction locked, `balance_cents` is its whole balance (shards
-    folded in) and moves with every posted leg; it is written back before COMMIT when it
-    differs from `stored_cents`, what the row held. For a credit-only account (read without
-    a lock) `balance_cents` is not used: what it receives goes to a balance shard."""
+    For an account this transaction locked (one of `_MoneyTransaction.locked`),
+    `balance_cents` is its whole balance (shards folded in) and moves with every posted leg;
+    it is written back before COMMIT when it differs from `stored_cents`, what the row held.
+    For a credit-only account (read without a lock) `balance_cents` is not used: what it
+    receives goes to a balance shard."""
 
     id: int
     code: str
     user_id: int | None
     balance_cents: int
-    locked: bool = False
     stored_cents: int = 0
 
     @property
@@ -243,7 +243,7 @@ def lock_accounts(bind: Session | sa.Connection, codes: list[str], *, credit_onl
             account = state.locked.get(row.id)
             if account is None:
                 account = state.locked[row.id] = Account(row.id, row.code, row.user_id, int(row.balance_cents),
-                                                         locked=True, stored_cents=int(row.balance_cents))
+                                                         stored_cents=int(row.balance_cents))
                 if row.has_shards:
                     to_fold.append(account)
         else:

@@ -3,7 +3,8 @@
 A purchase spends the buyer's credit first, then earnings; the creator's earnings get the
 price less the platform fee (PLATFORM_FEE_BPS basis points, rounded down, to the platform
 account). The purchase row, the ledger transaction and the entitlement are written in one
-transaction under the buyer's and creator's account locks, so a double click buys once.
+transaction under the buyer's account locks (the creator's earnings only receive, through a
+balance shard), so a double click buys once.
 
 A refund reverses each leg of the purchase: what came from the buyer's credit goes back to
 credit, what came from earnings goes back to earnings, the creator gives back their share and
@@ -72,11 +73,11 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
     """Buy a one_time item. 404 unknown or hidden; 403 own item; 409 already_owned or
     price_changed (when `expected_price_cents` differs); 402 insufficient_funds.
 
-    One transaction of ten statements (SQLAlchemy Core: this is the hot path of the ledger):
+    One transaction of nine statements and COMMIT (SQLAlchemy Core: the ledger's hot path):
     the item; the buyer's accounts locked (and the seller's earnings and the fee account
     read); the purchase row; the entitlement; the ledger transaction and its entries; the
-    purchase's transaction id; the buyer's balances; the seller's balance shard; COMMIT.
-    Before it, the block check reads the social bind with no lock held."""
+    purchase's transaction id; the buyer's balance; the seller's balance shard. The block
+    check reads the social bind between the item and the lock, with no lock held."""
     if expected_price_cents is not None and (
         isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
         or expected_price_cents < 0

@@ -5,8 +5,13 @@ shape as `purchases`, in the same run.
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/ledger.py
 
 The database is emptied and recreated. Every purchase is the real service call
-(`purchase_item`): block check, account locks in id order, balanced entries, the purchase
-row and the entitlement, one commit."""
+(`purchase_item`: block check, the buyer's accounts locked, balanced entries, the purchase
+row and the entitlement, one commit), followed by the commit of the request's session that
+stores the creator's sale notification, as a request does. The buyers are threads spread
+over worker processes (`--processes`, like gunicorn workers), each process with a
+connection pool per bind of `--pool` connections (like DB_POOL_SIZE), so a buyer may wait
+for a connection as a request does. Statements per purchase are counted by SQLAlchemy (all
+binds; not counting BEGIN, COMMIT and the pool's pre-ping)."""
 
 from __future__ import annotations
 
@@ -26,11 +31,11 @@ import sqlalchemy as sa  # noqa: E402
 from config import BINDS, TestingConfig  # noqa: E402
 
 
-def build_app(url: str, buyers: int):
+def build_app(url: str, pool_size: int):
     os.environ["TEST_DATABASE_URL"] = url
     from app import create_app
 
-    pool = {"pool_size": buyers + 2, "max_overflow": 0, "pool_timeout": 60}
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
     app = create_app(TestingConfig(Path(tempfile.mkdtemp())), SQLALCHEMY_ENGINE_OPTIONS=pool)
     return app
 
@@ -84,15 +89,21 @@ PLAIN_INSERT = sa.text(
 )
 
 
-def worker(url: str, mode: str, share: dict, barrier, results) -> None:
+def worker(url: str, mode: str, share: dict, pool: int, barrier, results) -> None:
     """One process (like one gunicorn worker): a thread per buyer of its share."""
-    app = build_app(url, len(share))
+    app = build_app(url, min(pool, len(share)))
     from app.extensions import db
     from app.services.payments.purchases import purchase_item
+
+    statements = [0]
+
+    def count(*_args, **_kwargs):
+        statements[0] += 1
 
     def buy(buyer_id, item_ids):
         for item_id in item_ids:
             purchase_item(buyer_id, item_id)
+            db.session.commit()  # the request's unit of work: the sale notification
             db.session.remove()
 
     def insert(buyer_id, item_ids):
@@ -105,54 +116,69 @@ def worker(url: str, mode: str, share: dict, barrier, results) -> None:
     finished = {}
     ready = threading.Barrier(len(share) + 1)
 
+    errors = []
+
     def runner(buyer_id, item_ids):
         with app.app_context():
             ready.wait()
-            fn(buyer_id, item_ids)
+            try:
+                fn(buyer_id, item_ids)
+            except Exception as exc:  # noqa: BLE001 - reported, and the run is void
+                errors.append(repr(exc)[:300])
             finished[buyer_id] = time.monotonic()
 
+    with app.app_context():
+        for engine in db.engines.values():
+            sa.event.listen(engine, "before_cursor_execute", count)
     threads = [threading.Thread(target=runner, args=(b, ids)) for b, ids in share.items()]
     for t in threads:
         t.start()
     barrier.wait()  # every process is set up: go
     start = time.monotonic()
+    cpu = time.process_time()
     ready.wait()
     for t in threads:
         t.join()
-    results.put((start, finished))
+    results.put((start, finished, statements[0], time.process_time() - cpu, errors))
 
 
-def run(url: str, mode: str, plan: dict, processes: int) -> tuple[float, dict]:
+def run(url: str, mode: str, plan: dict, processes: int, pool: int) -> dict:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     buyers = list(plan)
     shares = [{b: plan[b][0] for b in buyers[n::processes]} for n in range(processes)]
-    procs = [ctx.Process(target=worker, args=(url, mode, share, barrier, results)) for share in shares]
+    procs = [ctx.Process(target=worker, args=(url, mode, share, pool, barrier, results)) for share in shares]
     for p in procs:
         p.start()
     outcomes = [results.get() for _ in procs]
     for p in procs:
         p.join()
+    errors = [e for o in outcomes for e in o[4]]
+    if errors:
+        sys.exit(f"{len(errors)} buyers failed ({mode}), the run is void: {errors[0]}")
     start = min(o[0] for o in outcomes)
     finished = {b: t for o in outcomes for b, t in o[1].items()}
-    return start, finished
-
-
-def bench_purchases(url, plan, processes):
-    start, finished = run(url, "purchase", plan, processes)
-    total = sum(len(ids) for ids, _ in plan.values())
-    hot_n = sum(len(ids) for ids, hot in plan.values() if hot)
-    hot_end = max(t for b, t in finished.items() if plan[b][1])
-    end = max(finished.values())
-    return {"purchases": total, "seconds": end - start, "per_second": total / (end - start),
-            "hot_purchases": hot_n, "hot_seconds": hot_end - start, "hot_per_second": hot_n / (hot_end - start)}
-
-
-def bench_plain(url, plan, processes):
-    start, finished = run(url, "insert", plan, processes)
     total = sum(len(ids) for ids, _ in plan.values())
     end = max(finished.values())
-    return {"inserts": total, "seconds": end - start, "per_second": total / (end - start)}
+    figures = {"count": total, "seconds": end - start, "per_second": total / (end - start),
+               "statements": sum(o[2] for o in outcomes) / total,
+               "client_cpu_ms": 1000 * sum(o[3] for o in outcomes) / total,
+               # How busy the client processes were (one core each at most, with the GIL): far
+               # below 100% means the buyers' processes were not what limited the rate.
+               "client_busy": sum(o[3] for o in outcomes) / (processes * (end - start))}
+    hot = [b for b in plan if plan[b][1]]
+    if mode == "purchase" and hot:
+        hot_n = sum(len(plan[b][0]) for b in hot)
+        hot_end = max(finished[b] for b in hot)
+        figures.update(hot_count=hot_n, hot_seconds=hot_end - start, hot_per_second=hot_n / (hot_end - start))
+    return figures
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def main() -> None:
@@ -161,20 +187,23 @@ def main() -> None:
     parser.add_argument("--per-buyer", type=int, default=40, help="purchases per buyer")
     parser.add_argument("--all-hot", action="store_true", help="every buyer buys from the hot creator")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
-                        help="worker processes sharing the buyers (like gunicorn workers)")
+                        help="worker processes sharing the buyers (like gunicorn workers); default one per core")
+    parser.add_argument("--pool", type=int, default=6,
+                        help="connections per bind and process (like DB_POOL_SIZE)")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database that may be emptied.")
-    app = build_app(url, args.buyers)
+    app = build_app(url, 2)
     plan = setup(app, args.buyers, args.per_buyer, 1 if args.all_hot else 2)
     with app.app_context():
         from app.extensions import db
 
         for engine in db.engines.values():
             engine.dispose()
-    purchases = bench_purchases(url, plan, args.processes)
-    plain = bench_plain(url, plan, args.processes)
+    load_before = load_average()
+    purchases = run(url, "purchase", plan, args.processes, args.pool)
+    plain = run(url, "insert", plan, args.processes, args.pool)
     with app.app_context():
         from app.services.payments.ledger import read_session, verify_ledger
 
@@ -182,13 +211,17 @@ def main() -> None:
             problems = verify_ledger(session)
         with db.engines["items"].begin() as connection:  # it holds the purchases sequence: other
             connection.execute(sa.text("DROP TABLE IF EXISTS bench_plain_purchases"))  # benches drop_all
-    print(f"buyers: {args.buyers} ({'all' if args.all_hot else 'half'} on one hot creator) in {args.processes} processes, "
-          f"purchases per buyer: {args.per_buyer}")
-    print(f"purchases: {purchases['purchases']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s")
-    print(f"hot creator: {purchases['hot_purchases']} in {purchases['hot_seconds']:.2f}s = "
+    print(f"buyers: {args.buyers} ({'all' if args.all_hot else 'half'} on one hot creator) in {args.processes} "
+          f"processes, {args.pool} connections per bind and process; purchases per buyer: {args.per_buyer}; "
+          f"load average before/after: {load_before} / {load_average()}")
+    print(f"purchases: {purchases['count']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s; "
+          f"{purchases['statements']:.1f} statements and {purchases['client_cpu_ms']:.2f} ms of client CPU per purchase; "
+          f"client processes {100 * purchases['client_busy']:.0f}% busy")
+    print(f"hot creator: {purchases['hot_count']} in {purchases['hot_seconds']:.2f}s = "
           f"{purchases['hot_per_second']:.0f}/s")
-    print(f"plain inserts (same shape, one per transaction): {plain['inserts']} in {plain['seconds']:.2f}s = "
-          f"{plain['per_second']:.0f}/s")
+    print(f"plain inserts (same shape, one per transaction): {plain['count']} in {plain['seconds']:.2f}s = "
+          f"{plain['per_second']:.0f}/s; {plain['client_cpu_ms']:.2f} ms of client CPU per insert")
+    print(f"purchases / plain inserts: {purchases['per_second'] / plain['per_second']:.3f}")
     print(f"ledger verify: {'ok' if not problems else problems[:5]}")
 
 

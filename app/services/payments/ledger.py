@@ -1,17 +1,28 @@
 """The double-entry ledger: the one place where balances change.
 
-Every money operation runs in `money_session()`: its own transaction on the `items` bind
-(BEGIN IMMEDIATE on SQLite, row locks with SELECT ... FOR UPDATE on PostgreSQL), committed
-or rolled back here, never by the request's unit of work. Inside it, `lock_accounts` locks the
-user accounts involved in id order (so two transactions never wait on each other in a
-circle), and `post` writes a transaction whose entries sum to zero and moves the cached
-balances, refusing any user balance below zero. No network call is made inside."""
+Every money operation runs in `money_connection()` (SQLAlchemy Core) or `money_session()`
+(an ORM session on top of it): its own transaction on the `items` bind (BEGIN IMMEDIATE on
+SQLite, row locks with SELECT ... FOR UPDATE on PostgreSQL), committed or rolled back here,
+never by the request's unit of work. Inside it:
+
+- `lock_accounts` locks the user accounts money is taken from, in id order (so two
+  transactions never wait on each other in a circle), in one statement that also reads the
+  accounts that only receive money (a seller's earnings, system accounts) without a lock;
+- `post` checks a transaction (whole cents, sums to zero, no user account below zero) and
+  writes it: the transaction row and all its entries, two statements;
+- the balances the transaction moved are written as its last statements before COMMIT: one
+  UPDATE for the locked accounts, one upsert into a balance shard per credit-only account.
+
+No network call is made inside."""
 
 from __future__ import annotations
 
+import functools
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -27,6 +38,13 @@ SYSTEM_STRIPE = "system:stripe"
 SYSTEM_PAYOUTS = "system:payouts"
 SYSTEM_FEES = "system:platform_fees"
 SYSTEM_CODES = (SYSTEM_SIGNUP, SYSTEM_STRIPE, SYSTEM_PAYOUTS, SYSTEM_FEES)
+
+BALANCE_SHARDS = 16
+
+ACCOUNTS = LedgerAccount.__table__
+SHARDS = LedgerBalanceShard.__table__
+TRANSACTIONS = LedgerTransaction.__table__
+ENTRIES = LedgerEntry.__table__
 
 
 class AlreadyApplied(Exception):
@@ -45,31 +63,79 @@ def items_engine() -> sa.Engine:
     return db.engines["items"]
 
 
+@dataclass(eq=False)
+class Account:
+    """A ledger account as one money transaction sees it.
+
+    For an account this transaction locked (one of `_MoneyTransaction.locked`),
+    `balance_cents` is its whole balance (shards folded in) and moves with every posted leg;
+    it is written back before COMMIT when it differs from `stored_cents`, what the row held.
+    For a credit-only account (read without a lock) `balance_cents` is not used: what it
+    receives goes to a balance shard."""
+
+    id: int
+    code: str
+    user_id: int | None
+    balance_cents: int
+    stored_cents: int = 0
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+
+@dataclass
+class _MoneyTransaction:
+    """What a money transaction changed and still has to write before COMMIT."""
+
+    locked: dict[int, Account] = field(default_factory=dict)  # account id -> locked account
+    increments: dict[int, int] = field(default_factory=dict)  # credit-only account id -> cents received
+
+
+_STATE = "dreamdot.money_transaction"
+
+
 @contextmanager
-def money_session() -> Iterator[Session]:
-    """A session owning one write transaction on the items bind; commits on success."""
+def money_connection() -> Iterator[sa.Connection]:
+    """One write transaction on the items bind (Core); commits on success, after writing
+    the balances it moved."""
     engine = items_engine()
-    connection = engine.connect()
-    try:
+    with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             # Read by app.services.stores' begin hook: take the write lock at BEGIN, so two
             # money transactions never both read a balance and then both write it.
             connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
-        connection.begin()
-        session = Session(bind=connection, join_transaction_mode="control_fully", expire_on_commit=False)
+        try:
+            with connection.begin():
+                state = connection.info[_STATE] = _MoneyTransaction()
+                yield connection
+                _write_balances(connection, state)
+        finally:
+            connection.info.pop("sqlite_begin", None)
+            connection.info.pop(_STATE, None)
+
+
+@contextmanager
+def money_session() -> Iterator[Session]:
+    """An ORM session inside `money_connection()`: flushed, then committed with it."""
+    with money_connection() as connection:
+        session = Session(bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False)
         try:
             yield session
             session.flush()
-            _apply_increments(session)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         finally:
             session.close()
-    finally:
-        connection.info.pop("sqlite_begin", None)
-        connection.close()
+
+
+def _conn(bind: Session | sa.Connection) -> sa.Connection:
+    return bind.connection() if isinstance(bind, Session) else bind
+
+
+def _state(connection: sa.Connection) -> _MoneyTransaction:
+    state = connection.info.get(_STATE)
+    if state is None:
+        raise RuntimeError("ledger writes happen inside money_connection() or money_session()")
+    return state
 
 
 @contextmanager
@@ -82,34 +148,43 @@ def read_session() -> Iterator[Session]:
 
 
 def blocked_between(a_id: int, b_id: int) -> bool:
-    """The block rule of `social.blocks.is_blocked_between`, read on a short session of its
-    own and closed before any ledger lock is taken: a money transaction never holds a
+    """The block rule of `social.blocks.is_blocked_between`, read on a short connection of
+    its own and closed before any ledger lock is taken: a money transaction never holds a
     connection to another bind while it waits for a lock."""
-    from app.models.social import Block
-
     if not a_id or not b_id or a_id == b_id:
         return False
-    with Session(bind=db.engines["social"]) as session:
-        return session.scalar(
-            sa.select(sa.literal(1)).select_from(Block).where(sa.or_(
-                sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-                sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
-            )).limit(1)
-        ) is not None
+    engine = db.engines["social"]
+    # One read: on PostgreSQL in autocommit, so no BEGIN and ROLLBACK round trips around it.
+    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as connection:
+        return connection.scalar(_block_query(), {"a": a_id, "b": b_id}) is not None
 
 
-def _insert(session: Session):
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+@functools.cache
+def _block_query() -> sa.Select:
+    from app.models.social import Block
+
+    a, b = sa.bindparam("a"), sa.bindparam("b")
+    return sa.select(sa.literal(1)).select_from(Block).where(sa.or_(
+        sa.and_(Block.blocker_id == a, Block.blocked_id == b),
+        sa.and_(Block.blocker_id == b, Block.blocked_id == a),
+    )).limit(1)
 
 
-def ensure_accounts(session: Session, codes: list[str]) -> None:
+def dialect_insert(bind: Session | sa.Connection):
+    """INSERT with ON CONFLICT for the bind's dialect."""
+    return postgresql.insert if _conn(bind).dialect.name == "postgresql" else sqlite.insert
+
+
+def ensure_accounts(bind: Session | sa.Connection, codes: list[str]) -> None:
     """Create the accounts that do not exist yet (safe under concurrency: ON CONFLICT)."""
-    existing = set(session.scalars(sa.select(LedgerAccount.code).where(LedgerAccount.code.in_(codes))))
+    connection = _conn(bind)
+    existing = set(connection.scalars(sa.select(ACCOUNTS.c.code).where(ACCOUNTS.c.code.in_(codes))))
     missing = [c for c in codes if c not in existing]
     if not missing:
         return
     rows = [_account_row(code) for code in missing]
-    session.execute(_insert(session)(LedgerAccount).values(rows).on_conflict_do_nothing(index_elements=["code"]))
+    connection.execute(dialect_insert(connection)(ACCOUNTS).values(rows).on_conflict_do_nothing(index_elements=["code"]))
 
 
 def _account_row(code: str) -> dict:
@@ -121,80 +196,109 @@ def _account_row(code: str) -> dict:
     return {"code": code, "user_id": None, "kind": parts[1], "balance_cents": 0, "created_at": utcnow()}
 
 
-def lock_accounts(session: Session, codes: list[str], *, credit_only: list[str] = ()) -> dict[str, LedgerAccount]:
-    """Lock the user accounts of `codes` in id order (creating missing ones first).
+def _accounts_query() -> sa.Select:
+    """The accounts named in :locked, locked FOR UPDATE in id order, each with whether it has
+    shard rows; then the accounts named in :unlocked, read without a lock."""
+    columns = (ACCOUNTS.c.id, ACCOUNTS.c.code, ACCOUNTS.c.user_id, ACCOUNTS.c.balance_cents)
+    has_shards = sa.exists().where(SHARDS.c.account_id == ACCOUNTS.c.id)
+    locked = (
+        sa.select(*columns, has_shards.label("has_shards"))
+        .where(ACCOUNTS.c.code.in_(sa.bindparam("locked", expanding=True)))
+        .order_by(ACCOUNTS.c.id)
+        .with_for_update(of=ACCOUNTS)
+        .cte("locked_accounts")
+    )
+    unlocked = sa.select(*columns, sa.false().label("has_shards")).where(
+        ACCOUNTS.c.code.in_(sa.bindparam("unlocked", expanding=True))
+    )
+    return sa.select(locked).union_all(unlocked)
 
-    Accounts in `credit_only` (a seller's earnings) and system accounts are read without a
-    lock. A credit-only account may only receive money in this transaction: its balance is
-    raised by one atomic UPDATE as the last statement before COMMIT, so a popular creator's
-    row is held for the commit alone, not for the whole purchase. System accounts keep no
-    cached balance at all (their balance is the sum of their entries)."""
+
+ACCOUNTS_QUERY = _accounts_query()
+
+
+def lock_accounts(bind: Session | sa.Connection, codes: list[str], *, credit_only: list[str] = ()) -> dict[str, Account]:
+    """The accounts of `codes` and `credit_only` by code, user accounts of `codes` locked.
+
+    User accounts in `codes` are locked in id order (creating missing accounts first) and
+    their shards folded in, so a debit checks their whole balance. Accounts in `credit_only`
+    (a seller's earnings) and system accounts are read without a lock: a credit-only account
+    may only receive money in this transaction, through a balance shard written as the last
+    statement before COMMIT, so a popular creator's sales never queue on one row for a whole
+    purchase. System accounts keep no cached balance at all (their balance is the sum of
+    their entries). Locking an account twice in one transaction returns the same `Account`."""
+    connection = _conn(bind)
+    state = _state(connection)
     codes = list(dict.fromkeys(codes))
     credit_only = [c for c in dict.fromkeys(credit_only) if c not in codes]
-    wanted = codes + credit_only
-    accounts = _select_accounts(session, codes, credit_only)
-    if len(accounts) < len(wanted):
-        ensure_accounts(session, wanted)
-        accounts = _select_accounts(session, codes, credit_only)
-    locked = session.info.setdefault("locked_account_ids", set())
-    newly = [a for code, a in accounts.items() if code in codes and a.user_id is not None and a.id not in locked]
-    locked.update(a.id for a in newly)
-    _fold_shards(session, newly)
+    to_lock = [c for c in codes if c.startswith("user:")]
+    params = {"locked": to_lock, "unlocked": [c for c in codes if c not in to_lock] + credit_only}
+    rows = connection.execute(ACCOUNTS_QUERY, params).all()
+    if len(rows) < len(codes) + len(credit_only):
+        ensure_accounts(connection, codes + credit_only)
+        rows = connection.execute(ACCOUNTS_QUERY, params).all()
+    accounts, to_fold = {}, []
+    for row in rows:
+        if row.code in to_lock:
+            account = state.locked.get(row.id)
+            if account is None:
+                account = state.locked[row.id] = Account(row.id, row.code, row.user_id, int(row.balance_cents),
+                                                         stored_cents=int(row.balance_cents))
+                if row.has_shards:
+                    to_fold.append(account)
+        else:
+            account = Account(row.id, row.code, row.user_id, int(row.balance_cents))
+        accounts[row.code] = account
+    _fold_shards(connection, to_fold)
     return accounts
 
 
-BALANCE_SHARDS = 16
-
-
-def _fold_shards(session: Session, accounts: list[LedgerAccount]) -> None:
+def _fold_shards(connection: sa.Connection, accounts: list[Account]) -> None:
     """Under the account locks: move what credit-only increments left in shard rows back
-    into the accounts' own balance, so a debit sees (and checks) the whole balance."""
+    into the accounts' own balance (written before COMMIT), so a debit sees the whole
+    balance. Shards only ever hold money received, so a shard committed after the lock
+    query's snapshot, and thus not folded now, can only make a debit check stricter."""
     if not accounts:
         return
     by_id = {a.id: a for a in accounts}
-    rows = session.execute(
-        sa.select(LedgerBalanceShard.account_id, LedgerBalanceShard.balance_cents)
-        .where(LedgerBalanceShard.account_id.in_(by_id))
-        .order_by(LedgerBalanceShard.account_id, LedgerBalanceShard.shard)
-        .with_for_update()
+    folded = connection.execute(
+        sa.delete(SHARDS).where(SHARDS.c.account_id.in_(list(by_id)))
+        .returning(SHARDS.c.account_id, SHARDS.c.balance_cents)
     ).all()
-    if not rows:
-        return
-    for account_id, amount in rows:
+    for account_id, amount in folded:
         by_id[account_id].balance_cents += int(amount)
-    session.execute(
-        sa.delete(LedgerBalanceShard).where(LedgerBalanceShard.account_id.in_({r.account_id for r in rows}))
-        .execution_options(synchronize_session=False)
-    )
 
 
-def _select_accounts(session: Session, codes: list[str], credit_only: list[str]) -> dict[str, LedgerAccount]:
-    query = sa.select(LedgerAccount).order_by(LedgerAccount.id).execution_options(populate_existing=True)
-    user_codes = [c for c in codes if c.startswith("user:")]
-    unlocked = [c for c in codes if not c.startswith("user:")] + list(credit_only)
-    accounts = {}
-    if user_codes:
-        locked = query.where(LedgerAccount.code.in_(user_codes)).with_for_update()
-        accounts.update({a.code: a for a in session.scalars(locked)})
-    if unlocked:
-        accounts.update({a.code: a for a in session.scalars(query.where(LedgerAccount.code.in_(unlocked)))})
-    return accounts
+SET_BALANCE = sa.update(ACCOUNTS).where(ACCOUNTS.c.id == sa.bindparam("account_id")).values(
+    balance_cents=sa.bindparam("balance_cents")
+)
 
 
-def _apply_increments(session: Session) -> None:
-    """The last statements before COMMIT: each credit-only account receives its money in a
-    random one of its shard rows (an upsert), so concurrent sales rarely touch the same row."""
-    import random
+# Written as SQL text because SQLAlchemy does not cache its compiled ON CONFLICT constructs;
+# the same text runs on PostgreSQL and SQLite.
+SHARD_UPSERT = sa.text(
+    "INSERT INTO ledger_balance_shards (account_id, shard, balance_cents) "
+    "VALUES (:account_id, :shard, :balance_cents) "
+    "ON CONFLICT (account_id, shard) DO UPDATE "
+    "SET balance_cents = ledger_balance_shards.balance_cents + excluded.balance_cents"
+)
 
-    insert = _insert(session)
-    for account_id, amount in sorted(session.info.pop("increments", {}).items()):
-        statement = insert(LedgerBalanceShard).values(
-            account_id=account_id, shard=random.randrange(BALANCE_SHARDS), balance_cents=amount
-        )
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["account_id", "shard"],
-            set_={"balance_cents": LedgerBalanceShard.balance_cents + statement.excluded.balance_cents},
-        ))
+
+def _write_balances(connection: sa.Connection, state: _MoneyTransaction) -> None:
+    """The last statements before COMMIT: each locked account whose balance moved gets its
+    new balance (one UPDATE each; a purchase usually moves the buyer's credit alone), then
+    each credit-only account receives its money in a random one of its shard rows (an
+    upsert), so concurrent sales to one creator rarely touch the same row."""
+    for account in sorted(state.locked.values(), key=lambda a: a.id):
+        if account.balance_cents != account.stored_cents:
+            assert account.balance_cents >= 0, "post() refuses a user balance below zero"
+            connection.execute(SET_BALANCE, {"account_id": account.id, "balance_cents": account.balance_cents})
+            account.stored_cents = account.balance_cents
+    for account_id, amount in sorted(state.increments.items()):
+        connection.execute(SHARD_UPSERT, {
+            "account_id": account_id, "shard": random.randrange(BALANCE_SHARDS), "balance_cents": amount,
+        })
+    state.increments.clear()
 
 
 RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -204,9 +308,6 @@ def retry_on_deadlock(fn):
     """Run a money service again when PostgreSQL chose its transaction as a deadlock victim
     (possible between a credit-only increment and a lock taken in id order); nothing of
     the failed attempt was committed."""
-    import functools
-    import random
-    import time
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -222,55 +323,74 @@ def retry_on_deadlock(fn):
     return wrapper
 
 
-def key_exists(session: Session, key: str) -> bool:
-    return session.scalar(sa.select(LedgerTransaction.id).where(LedgerTransaction.idempotency_key == key)) is not None
+def key_exists(bind: Session | sa.Connection, key: str) -> bool:
+    return _conn(bind).scalar(
+        sa.select(TRANSACTIONS.c.id).where(TRANSACTIONS.c.idempotency_key == key)
+    ) is not None
+
+
+INSERT_TRANSACTION = sa.insert(TRANSACTIONS).returning(TRANSACTIONS.c.id)
+INSERT_ENTRIES = sa.insert(ENTRIES)
 
 
 @dataclass(frozen=True)
 class Leg:
-    account: LedgerAccount
+    account: Account
     amount_cents: int
 
 
-def post(session: Session, kind: str, key: str, legs: list[Leg], memo: str = "", *,
-         check_key: bool = True) -> LedgerTransaction:
-    """Write one balanced transaction. The accounts must come from `lock_accounts` in this
-    session. Raises AlreadyApplied for a known key (then the session must roll back),
-    InsufficientFunds when a user account would go below zero; the caller's money_session
-    rolls everything back. `check_key=False` skips the look-up for keys made unique by
-    construction (the UNIQUE constraint still holds)."""
+def post(bind: Session | sa.Connection, kind: str, key: str, legs: list[Leg], memo: str = "", *,
+         check_key: bool = True) -> int:
+    """Write one balanced transaction; returns its id. The accounts must come from
+    `lock_accounts` in this transaction: money is taken only from a locked account, never
+    below zero (InsufficientFunds); an unlocked user account only receives. Raises
+    AlreadyApplied for a known key (then the transaction must roll back). `check_key=False`
+    skips the look-up for keys made unique by construction (the UNIQUE constraint still
+    holds). Balances move in memory here and are written before COMMIT."""
+    connection = _conn(bind)
+    state = _state(connection)
     legs = [leg for leg in legs if leg.amount_cents != 0]
     for leg in legs:
         if not isinstance(leg.amount_cents, int) or isinstance(leg.amount_cents, bool):
             raise Invalid("Amounts are whole cents.", code="invalid_amount")
     if sum(leg.amount_cents for leg in legs) != 0:
         raise ValueError("a ledger transaction must sum to zero")
-    if check_key and key_exists(session, key):
-        raise AlreadyApplied(key)
+    moves: dict[int, int] = {}
     for leg in legs:
-        if leg.account.user_id is not None and leg.amount_cents < 0 and leg.account.balance_cents + leg.amount_cents < 0:
+        if not leg.account.is_system:
+            moves[leg.account.id] = moves.get(leg.account.id, 0) + leg.amount_cents
+    accounts = {leg.account.id: leg.account for leg in legs}
+    for account_id, amount in moves.items():
+        account = accounts[account_id]
+        if amount >= 0:
+            continue
+        if state.locked.get(account_id) is not account:
+            raise ValueError("taking money from an account needs its lock")
+        if account.balance_cents + amount < 0:
             raise InsufficientFunds("Not enough funds for that.")
-    tx = LedgerTransaction(kind=kind, idempotency_key=key, memo=memo[:300])
-    session.add(tx)
+    if check_key and key_exists(connection, key):
+        raise AlreadyApplied(key)
+    from app.models.base import utcnow
+
     try:
-        session.flush()
+        tx_id = connection.scalar(INSERT_TRANSACTION, {
+            "kind": kind, "idempotency_key": key, "memo": memo[:300], "created_at": utcnow(),
+        })
     except IntegrityError:
         # The same key committed by a concurrent transaction after our check.
         raise AlreadyApplied(key) from None
-    locked = session.info.get("locked_account_ids", set())
-    increments = session.info.setdefault("increments", {})
-    for leg in legs:
-        session.add(LedgerEntry(transaction_id=tx.id, account_id=leg.account.id, amount_cents=leg.amount_cents))
-        if leg.account.user_id is None:
+    connection.execute(INSERT_ENTRIES, [  # one multi-row INSERT
+        {"transaction_id": tx_id, "account_id": leg.account.id, "amount_cents": leg.amount_cents} for leg in legs
+    ])
+    for leg in legs:  # only after every row is written: a savepoint rollback leaves memory as it was
+        account = leg.account
+        if account.is_system:
             continue
-        if leg.account.id in locked:
-            leg.account.balance_cents += leg.amount_cents
-        elif leg.amount_cents > 0:
-            increments[leg.account.id] = increments.get(leg.account.id, 0) + leg.amount_cents
+        if state.locked.get(account.id) is account:
+            account.balance_cents += leg.amount_cents
         else:
-            raise ValueError("taking money from an account needs its lock")
-    session.flush()
-    return tx
+            state.increments[account.id] = state.increments.get(account.id, 0) + leg.amount_cents
+    return tx_id
 
 
 def cached_balances(session: Session, *conditions) -> list:

@@ -46,10 +46,10 @@ def redeem_earnings(user_id: int, amount) -> Payout:
     destination = connected_account_id(user_id) if stripe_gateway.is_configured() else None
     with money_session() as session:
         accounts = lock_accounts(session, [earnings_code(user_id), SYSTEM_PAYOUTS])
-        tx = post(session, "payout", f"payout:{secrets.token_hex(16)}",
-                  [Leg(accounts[earnings_code(user_id)], -amount_cents), Leg(accounts[SYSTEM_PAYOUTS], amount_cents)],
-                  memo="Withdrawal of earnings")
-        payout = Payout(user_id=user_id, amount_cents=amount_cents, transaction_id=tx.id,
+        tx_id = post(session, "payout", f"payout:{secrets.token_hex(16)}",
+                     [Leg(accounts[earnings_code(user_id)], -amount_cents), Leg(accounts[SYSTEM_PAYOUTS], amount_cents)],
+                     memo="Withdrawal of earnings")
+        payout = Payout(user_id=user_id, amount_cents=amount_cents, transaction_id=tx_id,
                         status="sending" if destination else "pending",
                         destination="stripe" if destination else "manual", stripe_account_id=destination)
         session.add(payout)
@@ -88,11 +88,11 @@ def _reverse(payout_id: int, status: str, *, reason: str | None = None, decided_
             if payout.status not in ("pending", "sending"):
                 raise Conflict("That payout is already decided.", code="already_decided")
             accounts = lock_accounts(session, [earnings_code(payout.user_id), SYSTEM_PAYOUTS])
-            tx = post(session, "payout_reversal", f"payout_reversal:{payout.id}",
-                      [Leg(accounts[earnings_code(payout.user_id)], payout.amount_cents),
-                       Leg(accounts[SYSTEM_PAYOUTS], -payout.amount_cents)],
-                      memo=f"Payout #{payout.id} {status}: money back to earnings")
-            payout.status, payout.reversal_transaction_id = status, tx.id
+            tx_id = post(session, "payout_reversal", f"payout_reversal:{payout.id}",
+                         [Leg(accounts[earnings_code(payout.user_id)], payout.amount_cents),
+                          Leg(accounts[SYSTEM_PAYOUTS], -payout.amount_cents)],
+                         memo=f"Payout #{payout.id} {status}: money back to earnings")
+            payout.status, payout.reversal_transaction_id = status, tx_id
             payout.failure_reason, payout.decided_by, payout.decided_at = reason, decided_by, utcnow()
     except AlreadyApplied:
         pass

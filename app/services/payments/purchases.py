@@ -3,7 +3,8 @@
 A purchase spends the buyer's credit first, then earnings; the creator's earnings get the
 price less the platform fee (PLATFORM_FEE_BPS basis points, rounded down, to the platform
 account). The purchase row, the ledger transaction and the entitlement are written in one
-transaction under the buyer's and creator's account locks, so a double click buys once.
+transaction under the buyer's account locks (the creator's earnings only receive, through a
+balance shard), so a double click buys once.
 
 A refund reverses each leg of the purchase: what came from the buyer's credit goes back to
 credit, what came from earnings goes back to earnings, the creator gives back their share and
@@ -17,7 +18,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.models.base import utcnow
+from app.models.base import UTCDateTime, utcnow
 from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
@@ -31,6 +32,7 @@ from app.services.payments.ledger import (
     credit_code,
     earnings_code,
     lock_accounts,
+    money_connection,
     money_session,
     post,
     read_session,
@@ -51,68 +53,88 @@ def fee_for(price_cents: int) -> int:
     return price_cents * bps // 10_000
 
 
-def _load_item(session, item_id: int) -> Item:
-    item = session.get(Item, item_id)
-    if item is None or item.status != "published" or item.deleted_at is not None:
-        raise NotFound("There is no such item.")
-    return item
+ITEMS = Item.__table__
+PURCHASES = Purchase.__table__
+ENTITLEMENTS = Entitlement.__table__
+
+# The item as the purchase sees it: published and not deleted, or nothing.
+SALE_ITEM = sa.select(ITEMS.c.creator_id, ITEMS.c.title, ITEMS.c.pricing, ITEMS.c.price_cents).where(
+    ITEMS.c.id == sa.bindparam("item_id"), ITEMS.c.status == "published", ITEMS.c.deleted_at.is_(None)
+)
+
+INSERT_PURCHASE = sa.insert(PURCHASES).returning(PURCHASES.c.id)
+SET_TRANSACTION = sa.update(PURCHASES).where(PURCHASES.c.id == sa.bindparam("purchase_id")).values(
+    transaction_id=sa.bindparam("transaction_id")
+)
 
 
 @retry_on_deadlock
 def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None = None) -> PurchaseResult:
     """Buy a one_time item. 404 unknown or hidden; 403 own item; 409 already_owned or
-    price_changed (when `expected_price_cents` differs); 402 insufficient_funds."""
+    price_changed (when `expected_price_cents` differs); 402 insufficient_funds.
+
+    One transaction of nine statements and COMMIT (SQLAlchemy Core: the ledger's hot path):
+    the item; the buyer's accounts locked (and the seller's earnings and the fee account
+    read); the purchase row; the entitlement; the ledger transaction and its entries; the
+    purchase's transaction id; the buyer's balance; the seller's balance shard. The block
+    check reads the social bind between the item and the lock, with no lock held."""
     if expected_price_cents is not None and (
         isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
         or expected_price_cents < 0
     ):
         raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
                       fields={"expected_price_cents": "Whole cents only."})
-    with money_session() as session:
-        item = _load_item(session, item_id)
-        if blocked_between(buyer_id, item.creator_id):
+    with money_connection() as connection:
+        item = connection.execute(SALE_ITEM, {"item_id": item_id}).first()
+        if item is None or blocked_between(buyer_id, item.creator_id):
             raise NotFound("There is no such item.")
         if item.creator_id == buyer_id:
             raise NotAllowed("You cannot buy your own item.", code="own_item")
-        if item.pricing != "one_time":
-            raise Conflict("This item is not sold on its own.", code="not_for_sale")
-        accounts = lock_accounts(session, [credit_code(buyer_id), earnings_code(buyer_id), SYSTEM_FEES],
-                                 credit_only=[earnings_code(item.creator_id)])
         price = int(item.price_cents)
-        if expected_price_cents is not None and expected_price_cents != price:
-            raise Conflict("The price changed since you saw it. Look again before buying.", code="price_changed")
-        if _owns(session, buyer_id, item_id):
-            raise Conflict("You already own this item.", code="already_owned")
         if item.pricing != "one_time" or price <= 0:
             raise Conflict("This item is not sold on its own.", code="not_for_sale")
-        credit, earnings = accounts[credit_code(buyer_id)], accounts[earnings_code(buyer_id)]
-        from_credit = min(price, credit.balance_cents)
-        from_earnings = price - from_credit
+        if expected_price_cents is not None and expected_price_cents != price:
+            raise Conflict("The price changed since you saw it. Look again before buying.", code="price_changed")
+        credit, earnings, seller = credit_code(buyer_id), earnings_code(buyer_id), earnings_code(item.creator_id)
+        accounts = lock_accounts(connection, [credit, earnings, SYSTEM_FEES], credit_only=[seller])
+        # Credit first, then earnings; the seller gets the price less the platform fee.
+        from_credit = min(price, accounts[credit].balance_cents)
         fee = fee_for(price)
-        purchase = Purchase(buyer_id=buyer_id, item_id=item_id, creator_id=item.creator_id, price_cents=price,
-                            fee_cents=fee, from_credit_cents=from_credit, from_earnings_cents=from_earnings,
-                            transaction_id=None)
-        session.add(purchase)
-        session.flush()
-        session.add(Entitlement(user_id=buyer_id, item_id=item_id, source="purchase", purchase_id=purchase.id))
-        tx = post(session, "purchase", f"purchase:{purchase.id}", [
-            Leg(credit, -from_credit), Leg(earnings, -from_earnings),
-            Leg(accounts[earnings_code(item.creator_id)], price - fee), Leg(accounts[SYSTEM_FEES], fee),
+        row = {"buyer_id": buyer_id, "item_id": item_id, "creator_id": item.creator_id, "price_cents": price,
+               "fee_cents": fee, "from_credit_cents": from_credit, "from_earnings_cents": price - from_credit,
+               "status": "paid", "created_at": utcnow()}
+        purchase_id = connection.scalar(INSERT_PURCHASE, row)
+        # The buyer's locks serialize their purchases, and the unique index of active
+        # entitlements refuses a second one: a double click buys once.
+        if not _entitle(connection, buyer_id, item_id, purchase_id):
+            raise Conflict("You already own this item.", code="already_owned")
+        tx_id = post(connection, "purchase", f"purchase:{purchase_id}", [
+            Leg(accounts[credit], -from_credit), Leg(accounts[earnings], -(price - from_credit)),
+            Leg(accounts[seller], price - fee), Leg(accounts[SYSTEM_FEES], fee),
         ], memo=f"Bought “{item.title[:200]}”", check_key=False)
-        purchase.transaction_id = tx.id
-        session.flush()
-        balance = {"credit_cents": credit.balance_cents, "earnings_cents": earnings.balance_cents,
-                   "total_cents": credit.balance_cents + earnings.balance_cents}
-    notify(purchase.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
-           text=f"bought “{item.title[:120]}” for {dollars(purchase.price_cents)}", url=f"/items/{item_id}")
+        connection.execute(SET_TRANSACTION, {"purchase_id": purchase_id, "transaction_id": tx_id})
+        credit_left, earnings_left = accounts[credit].balance_cents, accounts[earnings].balance_cents
+    purchase = Purchase(id=purchase_id, transaction_id=tx_id, **row)
+    notify(item.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
+           text=f"bought “{item.title[:120]}” for {dollars(price)}", url=f"/items/{item_id}")
+    balance = {"credit_cents": credit_left, "earnings_cents": earnings_left, "total_cents": credit_left + earnings_left}
     return PurchaseResult(purchase, balance)
 
 
-def _owns(session, user_id: int, item_id: int) -> bool:
-    return session.scalar(
-        sa.select(Entitlement.id).where(Entitlement.user_id == user_id, Entitlement.item_id == item_id,
-                                        Entitlement.revoked_at.is_(None)).limit(1)
-    ) is not None
+# SQL text: SQLAlchemy does not cache its compiled ON CONFLICT constructs. The conflict
+# target is the unique index of active entitlements (uq_entitlements_active).
+ENTITLE = sa.text(
+    "INSERT INTO entitlements (user_id, item_id, source, purchase_id, created_at) "
+    "VALUES (:user_id, :item_id, 'purchase', :purchase_id, :created_at) "
+    "ON CONFLICT (user_id, item_id) WHERE revoked_at IS NULL DO NOTHING "
+    "RETURNING id"
+).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
+
+
+def _entitle(connection: sa.Connection, user_id: int, item_id: int, purchase_id: int) -> bool:
+    """Give the entitlement of a purchase; False when the user already has an active one."""
+    row = {"user_id": user_id, "item_id": item_id, "purchase_id": purchase_id, "created_at": utcnow()}
+    return connection.scalar(ENTITLE, row) is not None
 
 
 def record_download(user_id: int, item_id: int) -> None:
@@ -149,7 +171,7 @@ def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = F
             if has_downloaded(session, purchase.buyer_id, purchase.item_id):
                 raise Conflict("Downloaded content cannot be refunded by the buyer.", code="already_downloaded")
         try:
-            tx = post(session, "refund", f"refund:{purchase.id}", [
+            tx_id = post(session, "refund", f"refund:{purchase.id}", [
                 Leg(accounts[credit_code(purchase.buyer_id)], purchase.from_credit_cents),
                 Leg(accounts[earnings_code(purchase.buyer_id)], purchase.from_earnings_cents),
                 Leg(accounts[earnings_code(purchase.creator_id)], -(purchase.price_cents - purchase.fee_cents)),
@@ -165,7 +187,7 @@ def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = F
                                code="refund_not_covered") from None
             raise
         purchase.status, purchase.refunded_at = "refunded", utcnow()
-        purchase.refund_transaction_id, purchase.refunded_by = tx.id, actor_id
+        purchase.refund_transaction_id, purchase.refunded_by = tx_id, actor_id
         for entitlement in session.scalars(sa.select(Entitlement).where(
             Entitlement.purchase_id == purchase.id, Entitlement.revoked_at.is_(None)
         )):

@@ -74,11 +74,11 @@ def apply_checkout_session(checkout: dict) -> bool:
                 log.warning("checkout session %s names another user than its top-up: ignored", session_id)
                 return False
             accounts = lock_accounts(session, [credit_code(user_id), SYSTEM_STRIPE])
-            tx = post(session, "topup", f"topup:{session_id}",
-                      [Leg(accounts[credit_code(user_id)], amount), Leg(accounts[SYSTEM_STRIPE], -amount)],
-                      memo="Top-up through Stripe")
+            tx_id = post(session, "topup", f"topup:{session_id}",
+                         [Leg(accounts[credit_code(user_id)], amount), Leg(accounts[SYSTEM_STRIPE], -amount)],
+                         memo="Top-up through Stripe")
             if topup is not None:
-                topup.status, topup.transaction_id, topup.credited_at = "credited", tx.id, utcnow()
+                topup.status, topup.transaction_id, topup.credited_at = "credited", tx_id, utcnow()
     except AlreadyApplied:
         return False
     return True

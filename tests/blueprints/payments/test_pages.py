@@ -246,10 +246,10 @@ def test_admin_sends_again_a_payout_left_sending(client, user, stripe_fake):
         from app.services.payments.ledger import SYSTEM_PAYOUTS, Leg, earnings_code, lock_accounts, post
 
         accounts = lock_accounts(session, [earnings_code(user.id), SYSTEM_PAYOUTS])
-        tx = post(session, "payout", "payout:crashed", [Leg(accounts[earnings_code(user.id)], -1500),
+        tx_id = post(session, "payout", "payout:crashed", [Leg(accounts[earnings_code(user.id)], -1500),
                                                           Leg(accounts[SYSTEM_PAYOUTS], 1500)])
         row = Payout(user_id=user.id, amount_cents=1500, status="sending", destination="stripe",
-                     stripe_account_id=payout.stripe_account_id, transaction_id=tx.id)
+                     stripe_account_id=payout.stripe_account_id, transaction_id=tx_id)
         session.add(row)
     admin = UserFactory(is_admin=True)
     sign_in(client, admin)

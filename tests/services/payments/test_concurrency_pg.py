@@ -105,3 +105,24 @@ def test_each_webhook_event_three_times_shuffled_and_concurrent_credits_once(app
     assert applied <= 5
     assert {u.id: get_balance(u.id)["credit_cents"] for u in users} == expected
     verify_passes(app)
+
+
+def test_a_creator_spends_earnings_while_their_sales_keep_arriving(app):
+    """Sales go to balance shards without the creator's lock; the creator's own purchases lock
+    the account and fold the shards. Both at once: nothing lost, every debit covered."""
+    creator, other = UserFactory(), UserFactory()
+    fund(creator, earnings=10 * 500)  # their own purchases are covered whatever the timing
+    buyers = UserFactory.create_batch(20)
+    for buyer in buyers:
+        fund(buyer, credit=3 * 300)
+    sold = [make_item(creator, price_cents=300, title=f"Sold {n}") for n in range(3)]
+    bought = [make_item(other, price_cents=500, title=f"Bought {n}") for n in range(10)]
+    creator_id = creator.id
+    calls = [lambda b=b.id, i=i.id: purchases.purchase_item(b, i) for b in buyers for i in sold]
+    calls += [lambda i=i.id: purchases.purchase_item(creator_id, i) for i in bought]
+    random.shuffle(calls)
+    outcomes = race(app, calls)
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
+    assert get_balance(creator.id)["earnings_cents"] == 10 * 500 - 10 * 500 + 60 * (300 - 30)
+    assert get_balance(other.id)["earnings_cents"] == 10 * 450
+    verify_passes(app)

@@ -173,3 +173,37 @@ def test_refund_not_covered_when_creator_withdrew(user, creator):
         purchases.refund_purchase(creator.id, purchase.id)
     assert err.value.code == "refund_not_covered"
     ok()
+
+
+def shard_rows(account_code):
+    from app.models.ledger import LedgerAccount, LedgerBalanceShard
+
+    with read_session() as session:
+        account = session.scalar(sa.select(LedgerAccount).where(LedgerAccount.code == account_code))
+        shards = session.scalars(sa.select(LedgerBalanceShard.balance_cents)
+                                 .where(LedgerBalanceShard.account_id == account.id)).all()
+        return account.balance_cents, list(shards)
+
+
+def test_sales_land_in_shards_and_a_debit_folds_them_back(user, creator):
+    from app.services.payments.ledger import earnings_code
+
+    other = UserFactory()
+    sold = [make_item(creator, price_cents=1000, title=f"Thing {n}").id for n in range(3)]
+    wanted, too_dear = make_item(other, price_cents=2500).id, make_item(other, price_cents=201, title="Too dear").id
+    fund(user, credit=3000)
+    for item_id in sold:
+        purchases.purchase_item(user.id, item_id)
+    row, shards = shard_rows(earnings_code(creator.id))
+    assert row == 0 and sum(shards) == 3 * 900 and shards  # the account row itself was never touched
+    assert get_balance(creator.id) == {"credit_cents": 0, "earnings_cents": 2700, "total_cents": 2700}
+    ok()
+    # The creator spends their earnings: the shards fold into the account under its lock.
+    result = purchases.purchase_item(creator.id, wanted)
+    assert result.balance == {"credit_cents": 0, "earnings_cents": 200, "total_cents": 200}
+    assert result.purchase.from_earnings_cents == 2500
+    assert shard_rows(earnings_code(creator.id)) == (200, [])
+    with pytest.raises(InsufficientFunds):  # the whole balance was checked, and it is short now
+        purchases.purchase_item(creator.id, too_dear)
+    assert get_balance(creator.id)["earnings_cents"] == 200
+    ok()

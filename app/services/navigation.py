@@ -4,6 +4,7 @@ one statement (scalar subqueries); otherwise one query each, as their services r
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ class NavSummary:
     balance: dict | None = None
 
 
-def _kind_total(user_id: int, kind: str):
+def _kind_total(user_id, kind: str):
     """A user's cached balance of one kind: the accounts' own balance plus their shards."""
     shards = (sa.select(sa.func.coalesce(sa.func.sum(LedgerBalanceShard.balance_cents), 0))
               .where(LedgerBalanceShard.account_id == LedgerAccount.id)
@@ -33,14 +34,18 @@ def _kind_total(user_id: int, kind: str):
             .where(LedgerAccount.user_id == user_id, LedgerAccount.kind == kind).scalar_subquery())
 
 
+@functools.cache
+def _joined_statement():
+    """Built once with a bound user id: every signed-in page runs it."""
+    uid = sa.bindparam("uid", type_=sa.Integer)
+    unread = sa.select(sa.func.count()).select_from(Notification).where(unread_condition(uid)).scalar_subquery()
+    has_accounts = sa.exists().where(LedgerAccount.user_id == uid)
+    return sa.select(unread, _kind_total(uid, "credit"), _kind_total(uid, "earnings"), has_accounts)
+
+
 def _joined(user_id: int) -> NavSummary | None:
-    unread = (sa.select(sa.func.count()).select_from(Notification)
-              .where(unread_condition(user_id)).scalar_subquery())
-    has_accounts = sa.exists().where(LedgerAccount.user_id == user_id)
-    row = db.session.execute(
-        sa.select(unread, _kind_total(user_id, "credit"), _kind_total(user_id, "earnings"), has_accounts),
-        bind_arguments={"mapper": sa.inspect(Notification)},
-    ).one()
+    row = db.session.execute(_joined_statement(), {"uid": user_id},
+                             bind_arguments={"mapper": sa.inspect(Notification)}).one()
     if not row[3]:
         return None  # no ledger account yet: the balance service grants the sign-up credit
     credit, earnings = int(row[1]), int(row[2])

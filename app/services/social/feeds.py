@@ -6,15 +6,17 @@ one query: posts, likes and authors joined, suspended authors left out in SQL.""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
+from app.models.base import UTCDateTime
 from app.models.social import Block, Follow, Like, Mute, Post
 from app.services.accounts.visibility import suspended_user_ids
-from app.services.social.cursors import clean_limit, keyset, split_page
+from app.services.social.cursors import clean_limit, decode_cursor, keyset, split_page
 from app.services.social.people import users_by_id, viewer_id
 from app.services.stores import same_database
 
@@ -90,7 +92,7 @@ def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: boo
     uid = viewer.id
     followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid)
     if same_database("social", "users", dialect="postgresql"):
-        return _home_feed_joined(uid, followed, cursor, limit, with_counts)
+        return _home_feed_joined(uid, cursor, limit, with_counts)
     if db.session.get_bind(mapper=sa.inspect(Post)).dialect.name == "postgresql":
         followed = followed.where(*_hidden_authors(Follow.followee_id, uid))
         query = sa.select(Post).where(Post.id.in_(_newest_per_author(uid, followed, cursor, clean_limit(limit))))
@@ -99,18 +101,18 @@ def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: boo
     return _run(_hidden(query, uid, mutes=True), uid, cursor, limit, with_counts)
 
 
-def _home_feed_joined(uid: int, followed, cursor: str | None, limit, with_counts: bool) -> Page:
+def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) -> Page:
     """The home feed in one statement: `users` and `social` share the database, so the
     authors are joined and suspended ones left out before the page is cut (a followed
-    suspended author never shortens a page)."""
+    suspended author never shortens a page). The statement is built once per shape with
+    bound parameters (its SQL and cache key are then reused)."""
     limit = clean_limit(limit)
-    suspended = sa.exists().where(User.id == Follow.followee_id, User.suspended_at.is_not(None))
-    followed = followed.where(*_hidden_authors(Follow.followee_id, uid), ~suspended)
-    ids = _newest_per_author(uid, followed, cursor, limit)
-    columns = [Post, User, _liked_column(uid), *(_count_columns() if with_counts else [])]
-    query = keyset(sa.select(*columns).join(User, User.id == Post.author_id).where(Post.id.in_(ids)),
-                   Post.created_at, Post.id, None, limit)
-    rows, next_cursor = split_page(list(db.session.execute(query)), limit,
+    position = decode_cursor(cursor)
+    params = {"uid": uid, "page_rows": limit + 1}
+    if position is not None:
+        params["cursor_when"], params["cursor_id"] = position
+    query = _joined_statement(position is not None, with_counts)
+    rows, next_cursor = split_page(db.session.execute(query, params).all(), limit,
                                    lambda row: (row[0].created_at, row[0].id))
     entries = [
         Entry(post=row[0], author=row[1], liked=bool(row[2]),
@@ -118,6 +120,26 @@ def _home_feed_joined(uid: int, followed, cursor: str | None, limit, with_counts
         for row in rows
     ]
     return Page(entries, next_cursor)
+
+
+@functools.cache
+def _joined_statement(after_cursor: bool, with_counts: bool):
+    uid = sa.bindparam("uid", type_=sa.Integer)
+    page_rows = sa.bindparam("page_rows", type_=sa.Integer)
+    suspended = sa.exists().where(User.id == Follow.followee_id, User.suspended_at.is_not(None))
+    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid,
+                                                   *_hidden_authors(Follow.followee_id, uid), ~suspended)
+    authors = sa.union_all(followed, sa.select(uid)).subquery("authors")
+    newest = sa.select(Post.id, Post.created_at).where(Post.author_id == authors.c[0])
+    if after_cursor:
+        newest = newest.where(sa.tuple_(Post.created_at, Post.id) < sa.tuple_(
+            sa.bindparam("cursor_when", type_=UTCDateTime()), sa.bindparam("cursor_id", type_=sa.Integer)))
+    newest = newest.order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows).lateral("newest")
+    ids = (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
+           .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(page_rows))
+    columns = [Post, User, _liked_column(uid), *(_count_columns() if with_counts else [])]
+    return (sa.select(*columns).join(User, User.id == Post.author_id).where(Post.id.in_(ids))
+            .order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))
 
 
 def _newest_per_author(uid: int, followed, cursor: str | None, limit: int):

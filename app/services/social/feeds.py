@@ -90,9 +90,9 @@ def _run(query, uid, cursor, limit, with_counts: bool) -> Page:
 def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: bool = False) -> Page:
     """My posts and those of the people I follow, minus muted and blocked authors."""
     uid = viewer.id
-    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid)
     if same_database("social", "users", dialect="postgresql"):
         return _home_feed_joined(uid, cursor, limit, with_counts)
+    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid)
     if db.session.get_bind(mapper=sa.inspect(Post)).dialect.name == "postgresql":
         followed = followed.where(*_hidden_authors(Follow.followee_id, uid))
         query = sa.select(Post).where(Post.id.in_(_newest_per_author(uid, followed, cursor, clean_limit(limit))))

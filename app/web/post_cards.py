@@ -67,7 +67,7 @@ def card_cache(app=None) -> CardCache:
     app = app or current_app._get_current_object()
     cache = app.extensions.get(_EXTENSION)
     if cache is None:
-        cache = app.extensions[_EXTENSION] = CardCache(app.config.get("POST_CARD_CACHE_SIZE", CACHE_SIZE))
+        cache = app.extensions[_EXTENSION] = CardCache()
     return cache
 
 

@@ -101,6 +101,38 @@ def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: boo
     return _run(_hidden(query, uid, mutes=True), uid, cursor, limit, with_counts)
 
 
+class FeedPost:
+    """A post of a joined home feed page, read as plain columns (no ORM identity map or
+    instance state for 20-100 rows a page): what the cards and the API read of a `Post`."""
+
+    __slots__ = ("id", "author_id", "body", "content_warning", "images", "like_count", "comment_count",
+                 "created_at")
+    columns = tuple(Post.__table__.c[name] for name in __slots__)
+
+    def __init__(self, values):
+        (self.id, self.author_id, self.body, self.content_warning, self.images, self.like_count,
+         self.comment_count, self.created_at) = values
+
+
+class FeedAuthor:
+    """The author of a post of a joined home feed page: what cards and the API read of a `User`."""
+
+    __slots__ = ("id", "username", "display_name", "bio", "avatar_key", "banner_key", "created_at")
+    columns = tuple(User.__table__.c[name] for name in __slots__)
+
+    def __init__(self, values):
+        (self.id, self.username, self.display_name, self.bio, self.avatar_key, self.banner_key,
+         self.created_at) = values
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
+_POST_END = len(FeedPost.columns)
+_AUTHOR_END = _POST_END + len(FeedAuthor.columns)
+
+
 def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) -> Page:
     """The home feed in one statement: `users` and `social` share the database, so the
     authors are joined and suspended ones left out before the page is cut (a followed
@@ -112,11 +144,12 @@ def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) ->
     if position is not None:
         params["cursor_when"], params["cursor_id"] = position
     query = _joined_statement(position is not None, with_counts)
-    rows, next_cursor = split_page(db.session.execute(query, params).all(), limit,
-                                   lambda row: (row[0].created_at, row[0].id))
+    rows = db.session.execute(query, params, bind_arguments={"mapper": sa.inspect(Post)}).all()
+    rows, next_cursor = split_page(rows, limit, lambda row: (row[7], row[0]))
     entries = [
-        Entry(post=row[0], author=row[1], liked=bool(row[2]),
-              counts={"followers": row[3], "following": row[4]} if with_counts else None)
+        Entry(post=FeedPost(row[:_POST_END]), author=FeedAuthor(row[_POST_END:_AUTHOR_END]),
+              liked=bool(row[_AUTHOR_END]),
+              counts={"followers": row[_AUTHOR_END + 1], "following": row[_AUTHOR_END + 2]} if with_counts else None)
         for row in rows
     ]
     return Page(entries, next_cursor)
@@ -137,9 +170,10 @@ def _joined_statement(after_cursor: bool, with_counts: bool):
     newest = newest.order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows).lateral("newest")
     ids = (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
            .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(page_rows))
-    columns = [Post, User, _liked_column(uid), *(_count_columns() if with_counts else [])]
-    return (sa.select(*columns).join(User, User.id == Post.author_id).where(Post.id.in_(ids))
-            .order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))
+    columns = [*FeedPost.columns, *FeedAuthor.columns, _liked_column(uid),
+               *(_count_columns() if with_counts else [])]
+    return (sa.select(*columns).select_from(Post).join(User, User.id == Post.author_id)
+            .where(Post.id.in_(ids)).order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))
 
 
 def _newest_per_author(uid: int, followed, cursor: str | None, limit: int):

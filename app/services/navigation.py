@@ -44,8 +44,9 @@ def _joined_statement():
 
 
 def _joined(user_id: int) -> NavSummary | None:
-    row = db.session.execute(_joined_statement(), {"uid": user_id},
-                             bind_arguments={"mapper": sa.inspect(Notification)}).one()
+    # A Core statement on the request's connection: no ORM execution machinery needed.
+    connection = db.session.connection(bind_arguments={"mapper": sa.inspect(Notification)})
+    row = connection.execute(_joined_statement(), {"uid": user_id}).one()
     if not row[3]:
         return None  # no ledger account yet: the balance service grants the sign-up credit
     credit, earnings = int(row[1]), int(row[2])

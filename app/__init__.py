@@ -131,10 +131,13 @@ def _register_request_hooks(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
+    from app.services.navigation import nav_summary
     from app.services.payments.amounts import dollars
     from app.web.htmx import wants_partial
+    from app.web.post_cards import like_button, post_cards
 
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, post_cards=post_cards,
+                                 post_like_button=like_button, nav_summary=nav_summary)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -6,8 +6,14 @@ Seeds (or reuses) 10,000 users and 200,000 posts, counts the SQL queries of a fe
 several page sizes, serves the app with gunicorn (gevent worker), drives 50 concurrent
 clients with wrk against the home feed and against a bare route of the same app, and
 prints requests per second, p50/p95/p99 and the feed/bare ratio.
+
+The routes take turns in BENCH_ROUNDS rounds (bare, home, API, bare, ...), BENCH_SECONDS per
+route in all, so load from other work on a shared machine falls on all of them alike. The
+script also reads the CPU time the gunicorn worker and the database's server processes
+spent per request (Linux /proc): unlike requests per second, that does not move with
+other work on the machine.
 Options by environment: BENCH_USERS, BENCH_POSTS, BENCH_FOLLOWS, BENCH_SECONDS,
-BENCH_CONNECTIONS, BENCH_PORT, BENCH_WORKERS."""
+BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_PORT, BENCH_WORKERS."""
 
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ USERS = int(os.environ.get("BENCH_USERS", "10000"))
 POSTS = int(os.environ.get("BENCH_POSTS", "200000"))
 FOLLOWS = int(os.environ.get("BENCH_FOLLOWS", "50"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "4")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
 PORT = int(os.environ.get("BENCH_PORT", "5077"))
 WORKERS = os.environ.get("BENCH_WORKERS", "1")
@@ -176,16 +183,69 @@ def serve():
     raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
 
 
-def wrk(url: str, cookie: str, seconds: int) -> dict:
+def wrk(url: str, cookie: str, seconds: float) -> dict:
     script = INSTANCE / "report.lua"
     script.write_text(WRK_SCRIPT)
-    cmd = ["wrk", "-t", str(min(2, CONNECTIONS)), "-c", str(CONNECTIONS), "-d", f"{seconds}s", "-s", str(script),
-           "-H", f"Cookie: dreamdot_session={cookie}", url]
+    cmd = ["wrk", "-t", str(min(2, CONNECTIONS)), "-c", str(CONNECTIONS), "-d", f"{max(1, round(seconds))}s",
+           "-s", str(script), "-H", f"Cookie: dreamdot_session={cookie}", url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
     data = json.loads(line[len("RESULT "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     return data
+
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids) -> dict[int, float]:
+    """User + system CPU time of each of these processes that could be read (Linux /proc)."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+        except (OSError, IndexError, ValueError):
+            continue
+    return seconds
+
+
+def cpu_spent(before: dict, after: dict) -> float | None:
+    """CPU time spent between two readings by the processes seen in both."""
+    common = before.keys() & after.keys()
+    return sum(after[pid] - before[pid] for pid in common) if common else None
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def database_pids() -> list[int]:
+    """The server processes of the benchmark's database (connections of the app's pools)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(DB_URL)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(
+                sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid()")).scalars())
+    finally:
+        engine.dispose()
+
+
+def combine(runs: list[dict]) -> dict:
+    """Rounds of one route: requests and time summed; latency percentiles of the rounds
+    averaged (p99 also as the worst round)."""
+    total = {key: sum(run[key] for run in runs) for key in ("requests", "duration_us", "errors", "non2xx")}
+    total["rps"] = total["requests"] / (total["duration_us"] / 1e6)
+    for key in ("p50", "p95", "p99"):
+        total[key] = sum(run[key] for run in runs) / len(runs)
+    total["p99_worst"] = max(run["p99"] for run in runs)
+    return total
 
 
 def main() -> None:
@@ -196,6 +256,9 @@ def main() -> None:
     for label, n in counts.items():
         print(f"  {label:24} {n}")
     server = serve()
+    routes = {"bare": "/bench/bare", "home feed": "/home", "api feed": "/api/posts/feed"}
+    runs = {name: [] for name in routes}
+    cpu = {name: {"worker": 0.0, "database": 0.0} for name in routes}
     try:
         base = f"http://127.0.0.1:{PORT}"
         check = urllib.request.Request(f"{base}/home", headers={"Cookie": f"dreamdot_session={cookie}"})
@@ -203,19 +266,39 @@ def main() -> None:
         assert 'id="home-feed"' in body and body.count('class="card post"') == 20, "not the signed-in feed"
         wrk(f"{base}/bench/bare", cookie, 3)  # warm up
         wrk(f"{base}/home", cookie, 3)
-        bare = wrk(f"{base}/bench/bare", cookie, SECONDS)
-        feed = wrk(f"{base}/home", cookie, SECONDS)
-        api = wrk(f"{base}/api/posts/feed", cookie, SECONDS)
+        wrk(f"{base}/api/posts/feed", cookie, 2)
+        workers = worker_pids(server.pid)
+        for _ in range(ROUNDS):
+            for name, path in routes.items():
+                backends = database_pids()
+                before = cpu_seconds(workers), cpu_seconds(backends)
+                runs[name].append(wrk(f"{base}{path}", cookie, SECONDS / ROUNDS))
+                after = cpu_seconds(workers), cpu_seconds(backends)
+                for key, start, end in (("worker", before[0], after[0]), ("database", before[1], after[1])):
+                    spent = cpu_spent(start, end)
+                    cpu[name][key] = None if spent is None or cpu[name][key] is None else cpu[name][key] + spent
     finally:
         server.terminate()
         server.wait(10)
-    print(f"\n{CONNECTIONS} concurrent clients, {SECONDS} s each, gunicorn gevent x{WORKERS}, PostgreSQL")
-    print(f"{'route':14} {'rps':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8}")
-    for name, r in (("bare", bare), ("home feed", feed), ("api feed", api)):
-        print(f"{name:14} {r['rps']:8.0f} {r['p50'] / 1000:8.1f} {r['p95'] / 1000:8.1f} "
-              f"{r['p99'] / 1000:8.1f} {r['errors']:7d} {r['non2xx']:8d}")
+    results = {name: combine(route_runs) for name, route_runs in runs.items()}
+    print(f"\n{CONNECTIONS} concurrent clients, {SECONDS} s per route in {ROUNDS} alternating rounds, "
+          f"gunicorn gevent x{WORKERS}, PostgreSQL")
+    print(f"{'route':11} {'rps':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'worst p99':>9} {'errors':>6} "
+          f"{'non-2xx':>7} {'worker CPU ms/req':>17} {'PG CPU ms/req':>13}")
+    for name, r in results.items():
+        worker, database = (cpu[name][key] for key in ("worker", "database"))
+        def per(value, requests=r["requests"]):
+            return f"{value * 1000 / requests:.2f}" if value is not None and requests else "n/a"
+
+        print(f"{name:11} {r['rps']:7.0f} {r['p50'] / 1000:7.1f} {r['p95'] / 1000:7.1f} {r['p99'] / 1000:7.1f} "
+              f"{r['p99_worst'] / 1000:9.1f} {r['errors']:6d} {r['non2xx']:7d} {per(worker):>17} {per(database):>13}")
+    bare, feed, api = results["bare"], results["home feed"], results["api feed"]
     print(f"feed / bare: {feed['rps'] / bare['rps']:.0%} of the bare route's requests per second "
           f"(JSON feed: {api['rps'] / bare['rps']:.0%})")
+    if cpu["bare"]["worker"] and cpu["home feed"]["worker"]:
+        ratio = (cpu["bare"]["worker"] / bare["requests"]) / (cpu["home feed"]["worker"] / feed["requests"])
+        print(f"worker CPU per request, bare / feed: {ratio:.0%} (the requests/s ratio an idle core would give "
+              f"if the worker's CPU were the only limit)")
 
 
 if __name__ == "__main__":

@@ -103,12 +103,12 @@ def _visible(user_id: int):
     return sa.and_(Notification.user_id == user_id, ~blocked.exists())
 
 
+def unread_condition(user_id: int):
+    return sa.and_(_visible(user_id), Notification.read_at.is_(None))
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(_visible(user_id), Notification.read_at.is_(None))
-    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(unread_condition(user_id)))
 
 
 @dataclass

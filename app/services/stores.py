@@ -103,6 +103,23 @@ def postgres_engine_options(config) -> dict:
     return options
 
 
+def same_database(*binds: str, dialect: str | None = None) -> bool:
+    """Whether these binds are one database (same URL), so one statement may read the
+    tables of several of them; optionally only for one dialect. Read once per app."""
+    from flask import current_app
+
+    from app.extensions import db
+
+    app = current_app._get_current_object()
+    known = app.extensions.setdefault("dreamdot.same_database", {})
+    key = (binds, dialect)
+    if key not in known:
+        engines = [db.engines[bind] for bind in binds]
+        urls = {engine.url.render_as_string(hide_password=False) for engine in engines}
+        known[key] = len(urls) == 1 and (dialect is None or engines[0].dialect.name == dialect)
+    return known[key]
+
+
 def configure_engines(app, db) -> None:
     with app.app_context():
         for engine in db.engines.values():

@@ -1,4 +1,4 @@
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.blueprints.payments import bp
@@ -176,17 +176,3 @@ def refund(purchase_id: int):
                 raise
             flash(exc.message, "error")
     return redirect_to(url_for("payments.show"))
-
-
-@bp.app_context_processor
-def balance_in_navigation():
-    def nav_balance():
-        if not current_user.is_authenticated:
-            return None
-        try:
-            return get_balance(current_user.id)
-        except Exception:  # noqa: BLE001 - the navigation never breaks a page
-            current_app.logger.exception("balance for navigation")
-            return None
-
-    return {"nav_balance": nav_balance}

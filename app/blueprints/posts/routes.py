@@ -11,7 +11,7 @@ from app.services.social import comments, feeds, likes, posts
 from app.services.social.people import get_visible_user
 from app.web.auth import login_required, safe_next
 from app.web.context import current_origin, current_viewer_key
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, blank_form_html
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
@@ -25,7 +25,10 @@ def _feed(page_template: str, page, **context):
 @login_required
 def home():
     page = feeds.home_feed(current_user, cursor=request.args.get("cursor"))
-    return _feed("posts/home.html", page, form=PostForm(), more_url=url_for("posts.home"))
+    if wants_partial():  # the next page of cards: no form
+        return _feed("posts/home.html", page, more_url=url_for("posts.home"))
+    return _feed("posts/home.html", page, post_form=blank_form_html("posts/_post_form.html", PostForm),
+                 more_url=url_for("posts.home"))
 
 
 @bp.get("/explore")

@@ -7,6 +7,7 @@ suspension) ends them on the server, not just in one client.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -97,21 +98,28 @@ def issue_token(user: User, *, origin: Origin = NO_ORIGIN) -> str:
     return _serializer().dumps({"sid": auth.id, "uid": user.id})
 
 
-def user_for_session(user_id: int, session_id: str, *, kind: str = "web") -> User | None:
-    """The active user behind a live session row, or None."""
-    now = utcnow()
-    row = db.session.execute(
+@functools.cache
+def _session_statement():
+    """Built once (every signed-in request runs it): its SQL and cache key are reused."""
+    return (
         sa.select(User, AuthSession)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
-            AuthSession.id == session_id,
-            AuthSession.kind == kind,
-            User.id == user_id,
+            AuthSession.id == sa.bindparam("sid", type_=AuthSession.id.type),
+            AuthSession.kind == sa.bindparam("kind", type_=AuthSession.kind.type),
+            User.id == sa.bindparam("uid", type_=User.id.type),
             AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
+            AuthSession.expires_at > sa.bindparam("now", type_=AuthSession.expires_at.type),
             User.suspended_at.is_(None),
         )
-    ).first()
+    )
+
+
+def user_for_session(user_id: int, session_id: str, *, kind: str = "web") -> User | None:
+    """The active user behind a live session row, or None."""
+    now = utcnow()
+    row = db.session.execute(_session_statement(),
+                             {"sid": session_id, "kind": kind, "uid": user_id, "now": now}).first()
     if row is None:
         return None
     user, auth = row

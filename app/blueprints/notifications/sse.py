@@ -31,6 +31,9 @@ from app.services.broker import broker, user_channel
 from app.web.auth import login_required
 
 REPLAY_LIMIT = 100
+# The last frame of a stream whose sign-in ended: the page's `sse-close="signed_out"` closes
+# its EventSource on it, so the browser neither reports an error nor reconnects.
+SIGNED_OUT = "event: signed_out\ndata: \n\n"
 log = logging.getLogger("dreamdot.events")
 
 
@@ -187,6 +190,7 @@ class EventStream:
             while (now := time.monotonic()) < ends:
                 if now >= check_at:
                     if not self._still_signed_in():
+                        yield SIGNED_OUT
                         return
                     check_at = time.monotonic() + self.auth_every / 2
                 wait = min(last_write + self.heartbeat - now, ends - now, check_at - now)
@@ -198,6 +202,7 @@ class EventStream:
                 if event is None:
                     continue
                 if self._signs_me_out(event):
+                    yield SIGNED_OUT
                     return
                 chunks = self._chunks(event)
                 if chunks:

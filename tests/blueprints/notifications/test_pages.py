@@ -140,7 +140,7 @@ def test_nav_badge_shows_the_unread_count_and_connects_the_stream(auth_client, a
     html = auth_client.get("/").get_data(as_text=True)
     assert '<li id="nav-notifications" sse-swap="badge">' in html
     assert 'class="badge"' not in html
-    assert 'hx-ext="sse" sse-connect="/events"' in html
+    assert 'hx-ext="sse" sse-connect="/events" sse-close="signed_out"' in html
     notify(auth_client.user, ada, n=3)
     html = auth_client.get("/").get_data(as_text=True)
     assert '<span class="badge" id="notifications-badge">3</span>' in html

@@ -260,7 +260,10 @@ def test_signing_out_ends_that_sessions_streams_at_once_and_no_others(app, serve
     token = opened(server(bearer(app, bea)))
     response = phone.post("/signout", data={"csrf_token": csrf_token(phone, "/")})
     assert response.status_code == 303
-    assert on_phone.wait_closed(timeout=1)  # without waiting for the periodic re-check
+    # Told first (the page's sse-close="signed_out" closes its EventSource, no error, no
+    # reconnect), then ended, without waiting for the periodic re-check.
+    assert on_phone.wait_for("signed_out", timeout=1) is not None
+    assert on_phone.wait_closed(timeout=1)
     like_notification(bea, ada)
     assert on_laptop.wait_for("notification", timeout=1) is not None
     assert token.wait_for("notification", timeout=1) is not None
@@ -295,6 +298,7 @@ def test_a_session_ended_without_a_broadcast_stops_within_the_check_period(app, 
     db.session.execute(sa.update(AuthSession).where(AuthSession.user_id == bea.id)
                        .values(expires_at=sa.func.current_timestamp()))
     db.session.commit()
+    assert stream.wait_for("signed_out", timeout=2) is not None
     assert stream.wait_closed(timeout=2)
     assert time.monotonic() - started < 1.5
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import secrets
 import threading
 import time
@@ -22,6 +23,7 @@ from app.services import accounts, chat
 from app.services.broker import broker
 from app.services.chat import presence
 from app.services.chat.events import chat_channel, frame
+from app.services.chat.messages import SenderState
 from app.services.errors import ServiceError
 
 log = logging.getLogger("dreamdot.chat.ws")
@@ -102,6 +104,7 @@ class ChatConnection:
         self.closed = threading.Event()
         self.bucket = TokenBucket(cfg["CHAT_RATE_PER_SECOND"], cfg["CHAT_RATE_BURST"])
         self.heartbeat_every = cfg["CHAT_HEARTBEAT_SECONDS"]
+        self.sender_state = SenderState()
         self.handlers = {
             "send_message": self.on_send_message,
             "typing": lambda data: chat.relay_typing(self.user_id, data),
@@ -125,6 +128,7 @@ class ChatConnection:
         finally:
             self.closed.set()
             subscription.close()
+            wake(subscription)
             self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
             db.session.remove()
 
@@ -140,8 +144,12 @@ class ChatConnection:
         db.session.remove()
 
     def forward(self, subscription) -> None:
-        while not self.closed.is_set():
-            event = subscription.get(timeout=1.0)
+        """Events of the user's channel to the socket. Blocks without a timeout (an idle
+        connection costs no wake-ups); closing the connection wakes it with None."""
+        while True:
+            event = subscription.get()
+            if self.closed.is_set():
+                return
             if event is None:
                 continue
             try:
@@ -191,9 +199,9 @@ class ChatConnection:
             db.session.remove()
 
     def on_send_message(self, data: dict) -> None:
-        message, _created = chat.send_message(self.user_id, data)
-        self.send(frame("message_ack", {"client_msg_id": message.client_msg_id, "message_id": str(message.id),
-                                        "conversation_id": message.conversation_id, "status": "stored"}))
+        message, _created = chat.send_message(self.user_id, data, self.sender_state)
+        self.send(frame("message_ack", {"client_msg_id": message["client_msg_id"], "message_id": message["id"],
+                                        "conversation_id": message["conversation_id"], "status": "stored"}))
 
     def contacts(self) -> set[int]:
         return presence.contacts_in(chat.list_conversations(self.user_id), self.user_id)
@@ -203,6 +211,14 @@ class ChatConnection:
             return action()
         except Exception:  # noqa: BLE001 - presence is best effort; the TTL corrects it
             log.warning("presence update failed for user %s", self.user_id, exc_info=True)
+
+
+def wake(subscription) -> None:
+    """Unblock a forwarder waiting on this subscription (it then sees `closed`)."""
+    try:
+        subscription.queue.put_nowait(None)
+    except queue.Full:
+        pass  # not waiting: it has events to take first
 
 
 def parse_frame(raw) -> tuple[str | None, dict]:

@@ -1,4 +1,11 @@
-"""gunicorn settings for bench/chat.py: one gevent worker, no access log."""
+"""gunicorn settings for bench/chat.py: one gevent worker, no access log.
+
+With BENCH_STORAGE_TIMING=<file>, the worker times every call into mongomock (the
+in-process MongoDB stand-in) and writes `<seconds inside> <calls>` to that file twice a
+second, so the benchmark can say how much of the worker's time storage takes."""
+
+import os
+import time
 
 worker_class = "gevent"
 workers = 1
@@ -7,3 +14,48 @@ timeout = 120
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+TIMED = {"Collection": ("find_one", "insert_one", "find_one_and_update", "update_one", "update_many",
+                        "count_documents", "delete_one", "delete_many", "distinct"),
+         "Cursor": ("__next__", "__getitem__", "count", "distinct")}
+
+
+def time_storage(path: str) -> None:
+    import gevent
+    import mongomock.collection
+
+    totals = {"seconds": 0.0, "calls": 0, "depth": 0}
+
+    def timed(method):
+        def wrapper(*args, **kwargs):
+            if totals["depth"]:  # a call inside a timed call is already counted
+                return method(*args, **kwargs)
+            totals["depth"] += 1
+            started = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                totals["depth"] -= 1
+                totals["seconds"] += time.perf_counter() - started
+                totals["calls"] += 1
+        return wrapper
+
+    for class_name, methods in TIMED.items():
+        cls = getattr(mongomock.collection, class_name)
+        for name in methods:
+            if hasattr(cls, name):
+                setattr(cls, name, timed(getattr(cls, name)))
+
+    def report():
+        while True:
+            with open(path + ".tmp", "w") as out:
+                out.write(f"{totals['seconds']} {totals['calls']}\n")
+            os.replace(path + ".tmp", path)
+            gevent.sleep(0.5)
+
+    gevent.spawn(report)
+
+
+def post_worker_init(worker):
+    if os.environ.get("BENCH_STORAGE_TIMING"):
+        time_storage(os.environ["BENCH_STORAGE_TIMING"])

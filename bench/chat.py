@@ -320,7 +320,9 @@ def main() -> None:
             chat = run_chat(args, instance)
     if args.only != "chat":
         echo = run_echo(args)
-    print(f"\nconnections={args.connections} rate={args.rate}/s duration={args.duration}s (one gevent worker)")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nconnections={args.connections} rate={args.rate}/s duration={args.duration}s (one gevent worker; "
+          f"{os.cpu_count()} cores, load average {load})")
     print(f"{'':22}{'chat relay':>14}{'bare echo':>14}")
     rows = [("connections held", "held", "{:.0f}"), ("messages sent", "sent", "{:.0f}"),
             ("messages received", "received", "{:.0f}"), ("messages/s", "rate", "{:.0f}"),

@@ -124,6 +124,11 @@ def test_a_block_stops_a_connection_that_already_sent_messages(make_peer):
     assert alice.expect("error", client_msg_id="after-block")["code"] == "blocked"
     assert bob.quiet("message", client_msg_id="after-block")
     assert Message.objects(client_msg_id="after-block").count() == 0
+    # A resend of what was stored before the block is acknowledged as stored, not relayed again.
+    first = alice.expect("message_ack", client_msg_id="before-block")
+    alice.send_direct(conversation_id, bob.id, "before", client_msg_id="before-block")
+    assert alice.expect("message_ack", client_msg_id="before-block")["message_id"] == first["message_id"]
+    assert bob.quiet("message", client_msg_id="before-block")
 
 
 def test_a_stored_message_is_the_document_the_model_describes(make_peer):
@@ -137,5 +142,10 @@ def test_a_stored_message_is_the_document_the_model_describes(make_peer):
     stored = Message.objects.get(client_msg_id="shape-2")
     assert set(raw) == {"_id", *stored.to_mongo()}
     assert (stored.seq, stored.sender_id, stored.epoch, stored.blob_ids) == (2, alice.id, 0, [])
+    # A duplicate draws a seq it never uses: the next message still comes after.
+    alice.send_direct(conversation_id, bob.id, "hello 2", client_msg_id="shape-2")
+    alice.send_direct(conversation_id, bob.id, "hello 3", client_msg_id="shape-3")
+    assert bob.expect("message", client_msg_id="shape-3")["seq"] > 2
+    assert [m.client_msg_id for m in Message.objects.order_by("seq")] == ["shape-1", "shape-2", "shape-3"]
     assert stored.sender_key == b64(bytes(alice.secret.public_key))
     assert stored.recipient_key == b64(bytes(bob.key_of(bob.id, cached=True)))

@@ -16,7 +16,7 @@ from app.services.chat.encoding import MAC_BYTES, NONCE_BYTES, decode_b64, encod
 from app.services.chat.events import publish_to_users
 from app.services.chat.keys import public_keys_of
 from app.services.chat.policies import can_send_direct
-from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.errors import Conflict, Invalid, NotAllowed, NotFound, ServiceError
 from app.services.social.blocks import is_blocked_between
 
 MAX_CLIENT_MSG_ID = 64
@@ -57,7 +57,10 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
     when new, relay it to every member. Returns (the serialized message, created).
 
     The hot path talks to the collections through pymongo (the same documents and unique
-    indexes as the `Message` and `Conversation` mongoengine classes)."""
+    indexes as the `Message` and `Conversation` mongoengine classes). A message is stored
+    once per (conversation, sender, client_msg_id) by the unique index: the insert is tried
+    first and a duplicate answered with the stored message, so a new message costs no
+    look-up; a duplicate leaves a gap in `seq`, which orders messages and is never counted."""
     state = state or SenderState()
     conversation_id = data.get("conversation_id")
     members = state.direct.get(conversation_id) if isinstance(conversation_id, str) else None
@@ -74,17 +77,22 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
                       fields={"client_msg_id": "Required."})
     messages = Message._get_collection()
     identity = {"conversation_id": conversation_id, "sender_id": sender_id, "client_msg_id": client_msg_id}
-    existing = messages.find_one(identity)
-    if existing:
-        return _serialize_raw(existing), False
-    nonce = decode_b64(data.get("nonce"), "nonce", length=NONCE_BYTES)
-    ciphertext = decode_b64(data.get("ciphertext"), "ciphertext", min_bytes=MAC_BYTES,
-                            max_bytes=current_app.config["CHAT_MAX_CIPHERTEXT_BYTES"])
-    if conversation is None or conversation.kind == "direct":
-        keys = _check_direct_sender(members, sender_id, data.get("epoch"))
-    else:
-        keys = _check_group_sender(conversation, data.get("epoch"))
-    blob_ids = _own_blobs(sender_id, data.get("blob_ids"))
+    try:
+        nonce = decode_b64(data.get("nonce"), "nonce", length=NONCE_BYTES)
+        ciphertext = decode_b64(data.get("ciphertext"), "ciphertext", min_bytes=MAC_BYTES,
+                                max_bytes=current_app.config["CHAT_MAX_CIPHERTEXT_BYTES"])
+        if conversation is None or conversation.kind == "direct":
+            keys = _check_direct_sender(members, sender_id, data.get("epoch"))
+        else:
+            keys = _check_group_sender(conversation, data.get("epoch"))
+        blob_ids = _own_blobs(sender_id, data.get("blob_ids"))
+    except ServiceError:
+        # A resend of a message stored before (say, before a block or a key change) is
+        # acknowledged as it was; only new messages must pass today's checks.
+        existing = messages.find_one(identity)
+        if existing:
+            return _serialize_raw(existing), False
+        raise
     now = utcnow()
     counter = Conversation._get_collection().find_one_and_update(
         {"_id": ObjectId(conversation_id)}, {"$inc": {"last_seq": 1}, "$set": {"last_message_at": now}},
@@ -95,7 +103,7 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
                 "ciphertext": encode_b64(ciphertext), "epoch": epoch, **keys, "blob_ids": blob_ids, "created_at": now}
     try:
         messages.insert_one(document)
-    except DuplicateKeyError:
+    except DuplicateKeyError:  # stored before: the unique index says so (the seq drawn stays unused)
         return _serialize_raw(messages.find_one(identity)), False
     if blob_ids:
         MediaBlob.objects(id__in=blob_ids).update(add_to_set__conversation_ids=conversation_id)

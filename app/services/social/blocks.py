@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.social import Block
 
-
 # Built once: the chat relay asks this for every message it stores.
 _BLOCKED_BETWEEN = sa.select(sa.literal(1)).select_from(Block).where(
     sa.or_(

@@ -17,7 +17,7 @@ from app.services.chat.events import publish_to_users
 from app.services.chat.keys import public_keys_of
 from app.services.chat.policies import can_send_direct
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound, ServiceError
-from app.services.social.blocks import is_blocked_between
+from app.services.social.blocks import is_blocked_between, is_blocked_between_committed
 
 MAX_CLIENT_MSG_ID = 64
 MAX_BLOBS_PER_MESSAGE = 10
@@ -137,7 +137,7 @@ def _serialize_raw(document: dict) -> dict:
 
 def _check_direct_sender(members: tuple[int, ...], sender_id: int, epoch) -> dict:
     other = next(m for m in members if m != sender_id)
-    if not can_send_direct(sender_id, other, blocked=is_blocked_between(sender_id, other)):
+    if not can_send_direct(sender_id, other, blocked=is_blocked_between_committed(sender_id, other)):
         raise NotAllowed("You cannot message this person.", code="blocked")
     if epoch not in (None, 0):
         raise Invalid("1-on-1 messages have epoch 0.", code="validation_failed", fields={"epoch": "Use 0."})

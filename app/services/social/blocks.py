@@ -23,6 +23,16 @@ def is_blocked_between(a_id: int | None, b_id: int | None) -> bool:
     return bool(db.session.scalar(_BLOCKED_BETWEEN, {"a": a_id, "b": b_id}))
 
 
+def is_blocked_between_committed(a_id: int | None, b_id: int | None) -> bool:
+    """is_blocked_between on a pooled connection of its own, without an ORM session: for
+    callers with no transaction of their own (the chat relay, once per message), which
+    must see every committed block and have nothing uncommitted to see."""
+    if not a_id or not b_id or a_id == b_id:
+        return False
+    with db.engines[Block.__bind_key__].connect() as connection:
+        return bool(connection.execute(_BLOCKED_BETWEEN, {"a": a_id, "b": b_id}).scalar())
+
+
 def blocked_user_ids(user_id: int | None) -> set[int]:
     """Everyone `user_id` blocked or was blocked by."""
     if not user_id:

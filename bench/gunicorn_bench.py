@@ -1,7 +1,7 @@
 """gunicorn settings for bench/chat.py: one gevent worker, no access log.
 
 With BENCH_STORAGE_TIMING=<file>, the worker times every call into mongomock (the
-in-process MongoDB stand-in) and writes `<seconds inside> <calls>` to that file twice a
+in-process MongoDB stand-in) and writes `<seconds inside> <calls> <chat messages inserted>` to that file twice a
 second, so the benchmark can say how much of the worker's CPU time storage takes (CPU time,
 not wall time: other processes on the machine do not inflate it)."""
 
@@ -25,10 +25,12 @@ def time_storage(path: str) -> None:
     import gevent
     import mongomock.collection
 
-    totals = {"seconds": 0.0, "calls": 0, "depth": 0}
+    totals = {"seconds": 0.0, "calls": 0, "depth": 0, "stored": 0}
 
     def timed(method):
         def wrapper(*args, **kwargs):
+            if method.__name__ == "insert_one" and args[0].name == "chat_messages":
+                totals["stored"] += 1
             if totals["depth"]:  # a call inside a timed call is already counted
                 return method(*args, **kwargs)
             totals["depth"] += 1
@@ -50,7 +52,7 @@ def time_storage(path: str) -> None:
     def report():
         while True:
             with open(path + ".tmp", "w") as out:
-                out.write(f"{totals['seconds']} {totals['calls']}\n")
+                out.write(f"{totals['seconds']} {totals['calls']} {totals['stored']}\n")
             os.replace(path + ".tmp", path)
             gevent.sleep(0.5)
 

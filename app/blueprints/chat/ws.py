@@ -16,6 +16,7 @@ import time
 
 from flask import current_app, g, jsonify, request
 from flask_login import current_user
+from simple_websocket import ConnectionClosed
 
 from app.blueprints.chat import bp
 from app.extensions import db, sock
@@ -191,6 +192,8 @@ class ChatConnection:
             if exc.fields:
                 extra["fields"] = exc.fields
             self.error(exc.code, exc.message, **extra)
+        except ConnectionClosed:
+            raise  # the client left while its frame was handled: nothing to log
         except Exception:  # noqa: BLE001 - one bad frame must not end the connection
             log.exception("chat frame %s failed", event)
             db.session.rollback()

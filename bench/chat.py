@@ -105,14 +105,14 @@ def worker_cpu_seconds(master: subprocess.Popen) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def storage_seconds(instance: str) -> tuple[float, int, int]:
-    """CPU seconds the worker spent inside mongomock so far, its calls and the messages it
-    inserted (gunicorn_bench.py)."""
+def storage_seconds(instance: str) -> tuple[float, int, int, int, float]:
+    """Seconds the worker spent inside mongomock so far, its calls, the messages it inserted,
+    its full garbage collections and the longest of them (gunicorn_bench.py)."""
     try:
-        seconds, calls, stored = Path(f"{instance}/storage-timing").read_text().split()
+        seconds, calls, stored, collections, longest = Path(f"{instance}/storage-timing").read_text().split()
     except (OSError, ValueError):
-        return float("nan"), 0, 0
-    return float(seconds), int(calls), int(stored)
+        return float("nan"), 0, 0, 0, float("nan")
+    return float(seconds), int(calls), int(stored), int(collections), float(longest)
 
 
 def own_cpu_seconds() -> float:
@@ -246,7 +246,8 @@ def run_chat(args, instance: str) -> dict:
                 "worker_cpu": 100 * cpu_worker / wall, "client_cpu": 100 * cpu_client / wall,
                 "stored": stored, "cpu_ms_per_msg": 1000 * cpu_worker / per,
                 "storage_ms_per_msg": 1000 * (storage_after[0] - storage[0]) / per,
-                "storage_calls_per_msg": (storage_after[1] - storage[1]) / per}
+                "storage_calls_per_msg": (storage_after[1] - storage[1]) / per,
+                "gc_full": storage_after[3] - storage[3], "gc_longest_ms": 1000 * storage_after[4]}
     finally:
         stop(server)
 
@@ -342,7 +343,7 @@ def main() -> None:
     MONGODB_URI, STORAGE_CLOCK = args.mongodb_uri, args.storage_clock
     raise_ulimit()
     empty = dict.fromkeys(("held", "sent", "received", "rate", "p50", "p99", "rss_idle_kb", "per_conn_kb", "worker_cpu",
-                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "rss_before_kb", "rss_busy_kb", "storage_ms_per_msg", "stored",
+                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "rss_before_kb", "rss_busy_kb", "storage_ms_per_msg", "stored", "gc_full", "gc_longest_ms",
                            "storage_calls_per_msg"), float("nan"))
     chat = echo = empty
     if args.only != "echo":
@@ -367,6 +368,8 @@ def main() -> None:
     print(f"chat: {chat['stored']:.0f} messages stored while sending; per stored message: worker CPU "
           f"{chat['cpu_ms_per_msg']:.2f} ms; {chat['storage_calls_per_msg']:.1f} mongomock calls"
           + (f" taking {chat['storage_ms_per_msg']:.2f} ms (wall)" if STORAGE_CLOCK else ""))
+    print(f"chat: {chat['gc_full']:.0f} full garbage collections in the worker while sending; longest since "
+          f"start {chat['gc_longest_ms']:.0f} ms")
     print(f"chat: connecting took {chat['connect_seconds']:.1f}s, greeting (after the handshakes) "
           f"{chat['greet_seconds']:.1f}s more; worker RSS before connections "
           f"{chat['rss_before_kb'] / 1024:.0f} MB, under load {chat['rss_busy_kb'] / 1024:.0f} MB")

@@ -2,11 +2,13 @@
 
 With BENCH_STORAGE_TIMING=<file>, the worker counts its calls into mongomock (the
 in-process MongoDB stand-in) and the chat messages it inserts, and writes
-`<seconds inside> <calls> <messages inserted>` to that file twice a second. The seconds are
+`<seconds inside> <calls> <messages inserted> <full garbage collections> <longest of
+them, s>` to that file twice a second. The seconds are
 measured only with BENCH_STORAGE_CLOCK=1 (else 0): wall time inside the calls, which
 includes the worker's time preempted by other processes; a CPU clock would be exact but
 costs a system call per reading, more than many mongomock calls themselves."""
 
+import gc
 import os
 import time
 
@@ -52,10 +54,24 @@ def time_storage(path: str) -> None:
             if hasattr(cls, name):
                 setattr(cls, name, timed(getattr(cls, name)))
 
+    pauses = {"started": 0.0, "count": 0, "longest": 0.0}
+
+    def garbage_collection(phase, info):
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            pauses["started"] = time.perf_counter()
+        else:
+            pauses["count"] += 1
+            pauses["longest"] = max(pauses["longest"], time.perf_counter() - pauses["started"])
+
+    gc.callbacks.append(garbage_collection)
+
     def report():
         while True:
             with open(path + ".tmp", "w") as out:
-                out.write(f"{totals['seconds']} {totals['calls']} {totals['stored']}\n")
+                out.write(f"{totals['seconds']} {totals['calls']} {totals['stored']} "
+                          f"{pauses['count']} {pauses['longest']}\n")
             os.replace(path + ".tmp", path)
             gevent.sleep(0.5)
 

@@ -214,7 +214,9 @@ def run_chat(args, instance: str) -> dict:
         note(f"websockets connected in {connect_seconds:.1f}s; waiting for the worker to finish greeting them")
         greet_seconds = wait_until_quiet(server, 600)
         note(f"worker quiet after {greet_seconds:.1f}s more; idling {args.idle:.0f}s")
+        idle_cpu = worker_cpu_seconds(server)
         time.sleep(args.idle)
+        idle_cpu = 100 * (worker_cpu_seconds(server) - idle_cpu) / max(args.idle, 0.001)
         rss_idle = worker_rss_kb(server)
         held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
         note(f"{held} websockets held after idling")
@@ -239,7 +241,7 @@ def run_chat(args, instance: str) -> dict:
             if c.ws:
                 c.ws.shutdown()  # no closing handshake: a saturated worker would answer late
         gevent.killall(readers, timeout=2)
-        return {"held": held, "connect_seconds": connect_seconds, "greet_seconds": greet_seconds, "sent": sent, "received": len(latencies),
+        return {"held": held, "connect_seconds": connect_seconds, "greet_seconds": greet_seconds, "idle_cpu": idle_cpu, "sent": sent, "received": len(latencies),
                 "rate": len(latencies) / args.duration, "p50": percentile(latencies, 0.5),
                 "p99": percentile(latencies, 0.99), "rss_before_kb": rss_before, "rss_idle_kb": rss_idle,
                 "rss_busy_kb": rss_busy, "per_conn_kb": (rss_idle - rss_before) / max(held, 1),
@@ -343,7 +345,7 @@ def main() -> None:
     MONGODB_URI, STORAGE_CLOCK = args.mongodb_uri, args.storage_clock
     raise_ulimit()
     empty = dict.fromkeys(("held", "sent", "received", "rate", "p50", "p99", "rss_idle_kb", "per_conn_kb", "worker_cpu",
-                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "rss_before_kb", "rss_busy_kb", "storage_ms_per_msg", "stored", "gc_full", "gc_longest_ms",
+                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "idle_cpu", "rss_before_kb", "rss_busy_kb", "storage_ms_per_msg", "stored", "gc_full", "gc_longest_ms",
                            "storage_calls_per_msg"), float("nan"))
     chat = echo = empty
     if args.only != "echo":
@@ -370,6 +372,7 @@ def main() -> None:
           + (f" taking {chat['storage_ms_per_msg']:.2f} ms (wall)" if STORAGE_CLOCK else ""))
     print(f"chat: {chat['gc_full']:.0f} full garbage collections in the worker while sending; longest since "
           f"start {chat['gc_longest_ms']:.0f} ms")
+    print(f"chat: worker CPU while the connections idled: {chat['idle_cpu']:.1f} %")
     print(f"chat: connecting took {chat['connect_seconds']:.1f}s, greeting (after the handshakes) "
           f"{chat['greet_seconds']:.1f}s more; worker RSS before connections "
           f"{chat['rss_before_kb'] / 1024:.0f} MB, under load {chat['rss_busy_kb'] / 1024:.0f} MB")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from app.documents.chat import Message
 from app.extensions import db
 from app.models.social import Block
@@ -149,3 +152,23 @@ def test_a_stored_message_is_the_document_the_model_describes(make_peer):
     assert [m.client_msg_id for m in Message.objects.order_by("seq")] == ["shape-1", "shape-2", "shape-3"]
     assert stored.sender_key == b64(bytes(alice.secret.public_key))
     assert stored.recipient_key == b64(bytes(bob.key_of(bob.id, cached=True)))
+
+
+def test_a_closed_connection_leaves_no_forwarder_and_no_subscription(app, make_peer):
+    """The forwarder waits on its queue without polling; closing wakes it to end."""
+    from app.services.broker import broker
+
+    def forwarders():
+        return [t for t in threading.enumerate() if t.name.startswith("chat-forward-")]
+
+    alice = make_peer()
+    deadline = time.monotonic() + 5
+    while not forwarders() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(forwarders()) == 1
+    alice.close()
+    deadline = time.monotonic() + 5
+    while (forwarders() or broker().hub.subscriber_count()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert forwarders() == []
+    assert broker().hub.subscriber_count() == 0

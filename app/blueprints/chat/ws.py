@@ -121,7 +121,8 @@ class ChatConnection:
 
     def run(self) -> None:
         subscription = broker().subscribe([chat_channel(self.user_id)])
-        forwarder = threading.Thread(target=self.forward, args=(subscription,), daemon=True)
+        forwarder = threading.Thread(target=self.forward, args=(subscription,), daemon=True,
+                                     name=f"chat-forward-{self.id}")
         forwarder.start()
         try:
             self.greet()

@@ -45,10 +45,12 @@ def raise_ulimit() -> None:
 
 
 MONGODB_URI = ""
+STORAGE_CLOCK = False
 
 
 def bench_env(instance: str) -> dict:
-    extra = {"MONGODB_URI": MONGODB_URI} if MONGODB_URI else {}
+    extra = {"MONGODB_URI": MONGODB_URI} if MONGODB_URI else {"BENCH_STORAGE_TIMING": f"{instance}/storage-timing",
+                                                               "BENCH_STORAGE_CLOCK": "1" if STORAGE_CLOCK else "0"}
     return {**os.environ, **extra, "APP_ENV": "development", "INSTANCE_PATH": instance,
             "SECRET_KEY": "bench-secret-key-not-for-production", "RATELIMIT_ENABLED": "false",
             "LOG_LEVEL": "WARNING", "CHAT_RATE_PER_SECOND": "100", "CHAT_RATE_BURST": "200",
@@ -95,6 +97,49 @@ def worker_rss_kb(master: subprocess.Popen) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def worker_cpu_seconds(master: subprocess.Popen) -> float:
+    """User + system CPU time of the (one) worker so far."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    fields = Path(f"/proc/{children[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def storage_seconds(instance: str) -> tuple[float, int, int, int, float]:
+    """Seconds the worker spent inside mongomock so far, its calls, the messages it inserted,
+    its full garbage collections and the longest of them (gunicorn_bench.py)."""
+    try:
+        seconds, calls, stored, collections, longest = Path(f"{instance}/storage-timing").read_text().split()
+    except (OSError, ValueError):
+        return float("nan"), 0, 0, 0, float("nan")
+    return float(seconds), int(calls), int(stored), int(collections), float(longest)
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wait_until_quiet(master: subprocess.Popen, limit: float) -> float:
+    """Seconds until the worker's CPU use falls under 20 % over a second (it greets each new
+    connection after the handshake), at most `limit`."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        before = worker_cpu_seconds(master)
+        time.sleep(1)
+        if worker_cpu_seconds(master) - before < 0.2:
+            break
+    return time.perf_counter() - started
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -167,28 +212,47 @@ def run_chat(args, instance: str) -> dict:
             pool.spawn(connect_and_read, client)
         pool.join()
         connect_seconds = time.perf_counter() - started
-        note(f"websockets connected in {connect_seconds:.1f}s; idling {args.idle:.0f}s")
+        note(f"websockets connected in {connect_seconds:.1f}s; waiting for the worker to finish greeting them")
+        greet_seconds = wait_until_quiet(server, 600)
+        note(f"worker quiet after {greet_seconds:.1f}s more; idling {args.idle:.0f}s")
+        idle_cpu = worker_cpu_seconds(server)
         time.sleep(args.idle)
+        idle_cpu = 100 * (worker_cpu_seconds(server) - idle_cpu) / max(args.idle, 0.001)
         rss_idle = worker_rss_kb(server)
         held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
         note(f"{held} websockets held after idling")
         recording[0] = True
         note("sending")
+        cpu_worker, cpu_client, wall = worker_cpu_seconds(server), own_cpu_seconds(), time.perf_counter()
+        storage = storage_seconds(instance)
         sent = send_at_rate(clients, args.rate, args.duration)
         time.sleep(2)
         recording[0] = False
+        time.sleep(0.6)  # the worker writes its storage timing twice a second
+        storage_after = storage_seconds(instance)
+        wall = time.perf_counter() - wall
+        cpu_worker = worker_cpu_seconds(server) - cpu_worker
+        cpu_client = own_cpu_seconds() - cpu_client
         rss_busy = worker_rss_kb(server)
+        # Per message figures divide by the messages the worker stored in the window (with
+        # mongomock; else those relayed): a saturated worker stores more than it delivers.
+        stored = storage_after[2] - storage[2] if not MONGODB_URI else len(latencies)
+        per = max(stored, 1)
         for c in clients:
             if c.ws:
-                c.ws.close()
+                c.ws.shutdown()  # no closing handshake: a saturated worker would answer late
         gevent.killall(readers, timeout=2)
-        return {"held": held, "connect_seconds": connect_seconds, "sent": sent, "received": len(latencies),
+        return {"held": held, "connect_seconds": connect_seconds, "greet_seconds": greet_seconds, "idle_cpu": idle_cpu, "sent": sent, "received": len(latencies),
                 "rate": len(latencies) / args.duration, "p50": percentile(latencies, 0.5),
                 "p99": percentile(latencies, 0.99), "rss_before_kb": rss_before, "rss_idle_kb": rss_idle,
-                "rss_busy_kb": rss_busy, "per_conn_kb": (rss_idle - rss_before) / max(held, 1)}
+                "rss_busy_kb": rss_busy, "per_conn_kb": (rss_idle - rss_before) / max(held, 1),
+                "worker_cpu": 100 * cpu_worker / wall, "client_cpu": 100 * cpu_client / wall,
+                "stored": stored, "cpu_ms_per_msg": 1000 * cpu_worker / per,
+                "storage_ms_per_msg": 1000 * (storage_after[0] - storage[0]) / per,
+                "storage_calls_per_msg": (storage_after[1] - storage[1]) / per,
+                "gc_full": storage_after[3] - storage[3], "gc_longest_ms": 1000 * storage_after[4]}
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
 
 def send_at_rate(clients, rate: int, duration: float) -> int:
@@ -242,6 +306,7 @@ def run_echo(args) -> dict:
         pool.join()
         time.sleep(args.idle)
         rss_idle = worker_rss_kb(server)
+        cpu_worker, cpu_client = worker_cpu_seconds(server), own_cpu_seconds()
         start_t, count, interval = time.perf_counter(), 0, 1.0 / args.rate
         while time.perf_counter() - start_t < args.duration:
             delay = start_t + count * interval - time.perf_counter()
@@ -250,15 +315,19 @@ def run_echo(args) -> dict:
             random.choice(sockets).send(f"{time.perf_counter():.6f}")
             count += 1
         time.sleep(2)
+        wall = time.perf_counter() - start_t
+        cpu_worker = worker_cpu_seconds(server) - cpu_worker
+        cpu_client = own_cpu_seconds() - cpu_client
         for ws in sockets:
-            ws.close()
+            ws.shutdown()
         gevent.killall(readers, timeout=2)
         return {"held": len(sockets), "sent": count, "received": len(latencies), "rate": len(latencies) / args.duration,
                 "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
-                "per_conn_kb": (rss_idle - rss_before) / max(len(sockets), 1), "rss_idle_kb": rss_idle}
+                "per_conn_kb": (rss_idle - rss_before) / max(len(sockets), 1), "rss_idle_kb": rss_idle,
+                "worker_cpu": 100 * cpu_worker / wall, "client_cpu": 100 * cpu_client / wall,
+                "cpu_ms_per_msg": 1000 * cpu_worker / max(len(latencies), 1)}
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
 
 
 def main() -> None:
@@ -268,10 +337,13 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--idle", type=float, default=30.0, help="seconds to hold the idle connections")
+    parser.add_argument("--storage-clock", action="store_true",
+                        help="time the worker's calls into mongomock (wall time inside them; see gunicorn_bench.py)")
+    parser.add_argument("--only", choices=("chat", "echo"), help="run one side only")
     parser.add_argument("--mongodb-uri", default="", help="a MongoDB server, or `fake` for the tests' fake server (default: mongomock in the worker)")
     args = parser.parse_args()
-    global MONGODB_URI
-    MONGODB_URI = args.mongodb_uri
+    global MONGODB_URI, STORAGE_CLOCK
+    MONGODB_URI, STORAGE_CLOCK = args.mongodb_uri, args.storage_clock
     if MONGODB_URI == "fake":  # the tests' wire-protocol MongoDB (tests/fakes/mongo_server.py)
         from tests.fakes.mongo_server import MongoServer
 
@@ -279,20 +351,37 @@ def main() -> None:
         atexit.register(fake.stop)
         MONGODB_URI = fake.uri("dreamdot_bench")
     raise_ulimit()
-    with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance:
-        chat = run_chat(args, instance)
-    echo = run_echo(args)
-    print(f"\nconnections={args.connections} rate={args.rate}/s duration={args.duration}s (one gevent worker)")
+    empty = dict.fromkeys(("held", "sent", "received", "rate", "p50", "p99", "rss_idle_kb", "per_conn_kb", "worker_cpu",
+                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "idle_cpu", "rss_before_kb", "rss_busy_kb", "storage_ms_per_msg", "stored", "gc_full", "gc_longest_ms",
+                           "storage_calls_per_msg"), float("nan"))
+    chat = echo = empty
+    if args.only != "echo":
+        with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance:
+            chat = run_chat(args, instance)
+    if args.only != "chat":
+        echo = run_echo(args)
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nconnections={args.connections} rate={args.rate}/s duration={args.duration}s (one gevent worker; "
+          f"{os.cpu_count()} cores, load average {load})")
     print(f"{'':22}{'chat relay':>14}{'bare echo':>14}")
     rows = [("connections held", "held", "{:.0f}"), ("messages sent", "sent", "{:.0f}"),
             ("messages received", "received", "{:.0f}"), ("messages/s", "rate", "{:.0f}"),
             ("p50 latency ms", "p50", "{:.1f}"), ("p99 latency ms", "p99", "{:.1f}"),
-            ("worker RSS idle MB", "rss_idle_kb", "{:.0f}"), ("KB per idle conn", "per_conn_kb", "{:.1f}")]
+            ("worker RSS idle MB", "rss_idle_kb", "{:.0f}"), ("KB per idle conn", "per_conn_kb", "{:.1f}"),
+            ("worker CPU % sending", "worker_cpu", "{:.0f}"), ("worker CPU ms/msg", "cpu_ms_per_msg", "{:.2f}"),
+            ("client CPU % sending", "client_cpu", "{:.0f}")]
     for label, key, fmt in rows:
         value_chat = chat[key] / 1024 if key == "rss_idle_kb" else chat[key]
         value_echo = echo[key] / 1024 if key == "rss_idle_kb" else echo[key]
         print(f"{label:22}{fmt.format(value_chat):>14}{fmt.format(value_echo):>14}")
-    print(f"chat: connecting took {chat['connect_seconds']:.1f}s; worker RSS before connections "
+    print(f"chat: {chat['stored']:.0f} messages stored while sending; per stored message: worker CPU "
+          f"{chat['cpu_ms_per_msg']:.2f} ms; {chat['storage_calls_per_msg']:.1f} mongomock calls"
+          + (f" taking {chat['storage_ms_per_msg']:.2f} ms (wall)" if STORAGE_CLOCK else ""))
+    print(f"chat: {chat['gc_full']:.0f} full garbage collections in the worker while sending; longest since "
+          f"start {chat['gc_longest_ms']:.0f} ms")
+    print(f"chat: worker CPU while the connections idled: {chat['idle_cpu']:.1f} %")
+    print(f"chat: connecting took {chat['connect_seconds']:.1f}s, greeting (after the handshakes) "
+          f"{chat['greet_seconds']:.1f}s more; worker RSS before connections "
           f"{chat['rss_before_kb'] / 1024:.0f} MB, under load {chat['rss_busy_kb'] / 1024:.0f} MB")
 
 

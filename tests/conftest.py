@@ -83,9 +83,21 @@ def _clean(app):
 
     mongo = mongo_db()
     mongo.client.drop_database(mongo.name)
+    _forget_mongo_collections()
     limiter.reset()
     shutil.rmtree(app.config["MEDIA_ROOT"], ignore_errors=True)
     ctx.pop()
+
+
+def _forget_mongo_collections() -> None:
+    """mongoengine makes a document class's indexes once, when it first gets its collection;
+    after a dropped database the next test must have them again (the unique ones above all:
+    code relies on them to store things once)."""
+    from mongoengine.base.common import _document_registry
+
+    for document_class in _document_registry.values():
+        if getattr(document_class, "_collection", None) is not None:
+            document_class._collection = None
 
 
 def _empty_databases(app) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from app.documents.chat import Message
 from app.extensions import db
 from app.models.social import Block
+from tests.chat.peers import b64
 
 
 def test_direct_message_decrypts_on_the_other_side_with_acks(make_peer):
@@ -109,3 +113,62 @@ def test_media_blob_is_readable_by_members_only(make_peer):
     alice.expect("message_ack", client_msg_id="m1")
     assert bob.http.get(f"/api/chat/media/{blob_id}").content == b"\x01" * 100
     assert carol.http.get(f"/api/chat/media/{blob_id}").status_code == 404
+
+
+def test_a_block_stops_a_connection_that_already_sent_messages(make_peer):
+    """The connection remembers a 1-on-1's members, never whether the pair may talk."""
+    alice, bob = make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    alice.send_direct(conversation_id, bob.id, "before", client_msg_id="before-block")
+    bob.expect("message", client_msg_id="before-block")
+    db.session.add(Block(blocker_id=bob.id, blocked_id=alice.id))
+    db.session.commit()
+    alice.send_direct(conversation_id, bob.id, "after", client_msg_id="after-block")
+    assert alice.expect("error", client_msg_id="after-block")["code"] == "blocked"
+    assert bob.quiet("message", client_msg_id="after-block")
+    assert Message.objects(client_msg_id="after-block").count() == 0
+    # A resend of what was stored before the block is acknowledged as stored, not relayed again.
+    first = alice.expect("message_ack", client_msg_id="before-block")
+    alice.send_direct(conversation_id, bob.id, "before", client_msg_id="before-block")
+    assert alice.expect("message_ack", client_msg_id="before-block")["message_id"] == first["message_id"]
+    assert bob.quiet("message", client_msg_id="before-block")
+
+
+def test_a_stored_message_is_the_document_the_model_describes(make_peer):
+    """The relay writes through pymongo: the same fields mongoengine would write."""
+    alice, bob = make_peer(), make_peer()
+    conversation_id = alice.direct_with(bob.id)
+    for n in (1, 2):
+        alice.send_direct(conversation_id, bob.id, f"hello {n}", client_msg_id=f"shape-{n}")
+        bob.expect("message", client_msg_id=f"shape-{n}")
+    raw = Message._get_collection().find_one({"client_msg_id": "shape-2"})
+    stored = Message.objects.get(client_msg_id="shape-2")
+    assert set(raw) == {"_id", *stored.to_mongo()}
+    assert (stored.seq, stored.sender_id, stored.epoch, stored.blob_ids) == (2, alice.id, 0, [])
+    # A duplicate draws a seq it never uses: the next message still comes after.
+    alice.send_direct(conversation_id, bob.id, "hello 2", client_msg_id="shape-2")
+    alice.send_direct(conversation_id, bob.id, "hello 3", client_msg_id="shape-3")
+    assert bob.expect("message", client_msg_id="shape-3")["seq"] > 2
+    assert [m.client_msg_id for m in Message.objects.order_by("seq")] == ["shape-1", "shape-2", "shape-3"]
+    assert stored.sender_key == b64(bytes(alice.secret.public_key))
+    assert stored.recipient_key == b64(bytes(bob.key_of(bob.id, cached=True)))
+
+
+def test_a_closed_connection_leaves_no_forwarder_and_no_subscription(app, make_peer):
+    """The forwarder waits on its queue without polling; closing wakes it to end."""
+    from app.services.broker import broker
+
+    def forwarders():
+        return [t for t in threading.enumerate() if t.name.startswith("chat-forward-")]
+
+    alice = make_peer()
+    deadline = time.monotonic() + 5
+    while not forwarders() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(forwarders()) == 1
+    alice.close()
+    deadline = time.monotonic() + 5
+    while (forwarders() or broker().hub.subscriber_count()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert forwarders() == []
+    assert broker().hub.subscriber_count() == 0

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import secrets
 import threading
 import time
 
 from flask import current_app, g, jsonify, request
 from flask_login import current_user
+from simple_websocket import ConnectionClosed
 
 from app.blueprints.chat import bp
 from app.extensions import db, sock
@@ -22,6 +24,7 @@ from app.services import accounts, chat
 from app.services.broker import broker
 from app.services.chat import presence
 from app.services.chat.events import chat_channel, frame
+from app.services.chat.messages import SenderState
 from app.services.errors import ServiceError
 from app.web.errors import MESSAGES, is_outage
 
@@ -104,6 +107,7 @@ class ChatConnection:
         self.bucket = TokenBucket(cfg["CHAT_RATE_PER_SECOND"], cfg["CHAT_RATE_BURST"])
         self.heartbeat_every = cfg["CHAT_HEARTBEAT_SECONDS"]
         self.came_online = False
+        self.sender_state = SenderState()
         self.handlers = {
             "send_message": self.on_send_message,
             "typing": lambda data: chat.relay_typing(self.user_id, data),
@@ -119,7 +123,8 @@ class ChatConnection:
 
     def run(self) -> None:
         subscription = broker().subscribe([chat_channel(self.user_id)])
-        forwarder = threading.Thread(target=self.forward, args=(subscription,), daemon=True)
+        forwarder = threading.Thread(target=self.forward, args=(subscription,), daemon=True,
+                                     name=f"chat-forward-{self.id}")
         forwarder.start()
         try:
             try:
@@ -136,6 +141,7 @@ class ChatConnection:
         finally:
             self.closed.set()
             subscription.close()
+            wake(subscription)
             if self.came_online:  # not when refused before (a store down at connect)
                 self.safely(lambda: presence.go_offline(self.user_id, self.id, self.contacts()))
             db.session.remove()
@@ -153,8 +159,12 @@ class ChatConnection:
         db.session.remove()
 
     def forward(self, subscription) -> None:
-        while not self.closed.is_set():
-            event = subscription.get(timeout=1.0)
+        """Events of the user's channel to the socket. Blocks without a timeout (an idle
+        connection costs no wake-ups); closing the connection wakes it with None."""
+        while True:
+            event = subscription.get()
+            if self.closed.is_set():
+                return
             if event is None:
                 continue
             try:
@@ -194,6 +204,8 @@ class ChatConnection:
             if exc.fields:
                 extra["fields"] = exc.fields
             self.error(exc.code, exc.message, **extra)
+        except ConnectionClosed:
+            raise  # the client left while its frame was handled: nothing to log
         except Exception as exc:  # noqa: BLE001 - one bad frame must not end the connection
             db.session.rollback()
             if is_outage(exc):  # the frame was not stored or relayed: the client may resend it
@@ -206,9 +218,9 @@ class ChatConnection:
             db.session.remove()
 
     def on_send_message(self, data: dict) -> None:
-        message, _created = chat.send_message(self.user_id, data)
-        self.send(frame("message_ack", {"client_msg_id": message.client_msg_id, "message_id": str(message.id),
-                                        "conversation_id": message.conversation_id, "status": "stored"}))
+        message, _created = chat.send_message(self.user_id, data, self.sender_state)
+        self.send(frame("message_ack", {"client_msg_id": message["client_msg_id"], "message_id": message["id"],
+                                        "conversation_id": message["conversation_id"], "status": "stored"}))
 
     def contacts(self) -> set[int]:
         return presence.contacts_in(chat.list_conversations(self.user_id), self.user_id)
@@ -226,6 +238,14 @@ def frame_ids(event: str, data: dict) -> dict:
     if isinstance(data.get("client_msg_id"), str):
         ids["client_msg_id"] = data["client_msg_id"][:64]
     return ids
+
+
+def wake(subscription) -> None:
+    """Unblock a forwarder waiting on this subscription (it then sees `closed`)."""
+    try:
+        subscription.queue.put_nowait(None)
+    except queue.Full:
+        pass  # not waiting: it has events to take first
 
 
 def parse_frame(raw) -> tuple[str | None, dict]:

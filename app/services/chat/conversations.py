@@ -236,12 +236,12 @@ def rotate_conversation_key(conversation: Conversation, *, removed_id: int | Non
     return conversation
 
 
-def touch_member(conversation: Conversation, user_id: int) -> ChatMember:
-    row = ChatMember.objects(conversation_id=str(conversation.id), user_id=user_id).first()
+def touch_member(conversation_id: str, user_id: int) -> ChatMember:
+    row = ChatMember.objects(conversation_id=conversation_id, user_id=user_id).first()
     if row is None:
-        row = ChatMember(conversation_id=str(conversation.id), user_id=user_id)
+        row = ChatMember(conversation_id=conversation_id, user_id=user_id)
         try:
             row.save()
         except me.NotUniqueError:
-            row = ChatMember.objects(conversation_id=str(conversation.id), user_id=user_id).first()
+            row = ChatMember.objects(conversation_id=conversation_id, user_id=user_id).first()
     return row

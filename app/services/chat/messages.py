@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import mongoengine as me
+from datetime import UTC
+
 from bson import ObjectId
 from flask import current_app
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from app.documents.chat import Conversation, MediaBlob, Message
 from app.models.base import utcnow
@@ -13,8 +16,8 @@ from app.services.chat.encoding import MAC_BYTES, NONCE_BYTES, decode_b64, encod
 from app.services.chat.events import publish_to_users
 from app.services.chat.keys import public_keys_of
 from app.services.chat.policies import can_send_direct
-from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
-from app.services.social.blocks import is_blocked_between
+from app.services.errors import Conflict, Invalid, NotAllowed, NotFound, ServiceError
+from app.services.social.blocks import is_blocked_between, is_blocked_between_committed
 
 MAX_CLIENT_MSG_ID = 64
 MAX_BLOBS_PER_MESSAGE = 10
@@ -37,53 +40,114 @@ def serialize_message(message: Message) -> dict:
     }
 
 
-def send_message(sender_id: int, data: dict) -> tuple[Message, bool]:
+class SenderState:
+    """What one connection has learned that cannot change, so its next messages skip the
+    lookups: the members of a 1-on-1 conversation (fixed when it is made; community
+    conversations change members and are looked up every time) and the conversations
+    where the sender's reading-state row exists (rows are never deleted). Blocks, keys
+    and the stored-once check are read on every message."""
+
+    def __init__(self) -> None:
+        self.direct: dict[str, tuple[int, ...]] = {}
+        self.member_rows: set[str] = set()
+
+
+def send_message(sender_id: int, data: dict, state: SenderState | None = None) -> tuple[dict, bool]:
     """Store a message (or find the one already stored under this client_msg_id) and,
-    when new, relay it to every member. Returns (message, created)."""
-    conversation = get_conversation(data.get("conversation_id"), sender_id)
+    when new, relay it to every member. Returns (the serialized message, created).
+
+    The hot path talks to the collections through pymongo (the same documents and unique
+    indexes as the `Message` and `Conversation` mongoengine classes). A message is stored
+    once per (conversation, sender, client_msg_id) by the unique index: the insert is tried
+    first and a duplicate answered with the stored message, so a new message costs no
+    look-up; a duplicate leaves a gap in `seq`, which orders messages and is never counted."""
+    state = state or SenderState()
+    conversation_id = data.get("conversation_id")
+    members = state.direct.get(conversation_id) if isinstance(conversation_id, str) else None
+    if members is None:
+        conversation = get_conversation(conversation_id, sender_id)
+        conversation_id, members, epoch = str(conversation.id), tuple(conversation.member_ids), conversation.epoch
+        if conversation.kind == "direct":
+            state.direct[conversation_id] = members
+    else:
+        conversation, epoch = None, 0
     client_msg_id = data.get("client_msg_id")
     if not isinstance(client_msg_id, str) or not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
         raise Invalid("client_msg_id is required (up to 64 characters).", code="validation_failed",
                       fields={"client_msg_id": "Required."})
-    existing = Message.objects(conversation_id=str(conversation.id), sender_id=sender_id,
-                               client_msg_id=client_msg_id).first()
-    if existing:
-        return existing, False
-    nonce = decode_b64(data.get("nonce"), "nonce", length=NONCE_BYTES)
-    ciphertext = decode_b64(data.get("ciphertext"), "ciphertext", min_bytes=MAC_BYTES,
-                            max_bytes=current_app.config["CHAT_MAX_CIPHERTEXT_BYTES"])
-    keys = _check_sender(conversation, sender_id, data.get("epoch"))
-    blob_ids = _own_blobs(sender_id, data.get("blob_ids"))
-    seq = Conversation.objects(id=conversation.id).modify(
-        inc__last_seq=1, set__last_message_at=utcnow(), new=True).last_seq
-    message = Message(
-        conversation_id=str(conversation.id), seq=seq, sender_id=sender_id, client_msg_id=client_msg_id,
-        nonce=encode_b64(nonce), ciphertext=encode_b64(ciphertext), epoch=conversation.epoch,
-        blob_ids=blob_ids, **keys,
-    )
+    messages = Message._get_collection()
+    identity = {"conversation_id": conversation_id, "sender_id": sender_id, "client_msg_id": client_msg_id}
     try:
-        message.save()
-    except me.NotUniqueError:
-        return Message.objects(conversation_id=str(conversation.id), sender_id=sender_id,
-                               client_msg_id=client_msg_id).first(), False
+        nonce = decode_b64(data.get("nonce"), "nonce", length=NONCE_BYTES)
+        ciphertext = decode_b64(data.get("ciphertext"), "ciphertext", min_bytes=MAC_BYTES,
+                                max_bytes=current_app.config["CHAT_MAX_CIPHERTEXT_BYTES"])
+        if conversation is None or conversation.kind == "direct":
+            keys = _check_direct_sender(members, sender_id, data.get("epoch"))
+        else:
+            keys = _check_group_sender(conversation, data.get("epoch"))
+        blob_ids = _own_blobs(sender_id, data.get("blob_ids"))
+    except ServiceError:
+        # A resend of a message stored before (say, before a block or a key change) is
+        # acknowledged as it was; only new messages must pass today's checks.
+        existing = messages.find_one(identity)
+        if existing:
+            return _serialize_raw(existing), False
+        raise
+    now = utcnow()
+    counter = Conversation._get_collection().find_one_and_update(
+        {"_id": ObjectId(conversation_id)}, {"$inc": {"last_seq": 1}, "$set": {"last_message_at": now}},
+        projection={"last_seq": True}, return_document=ReturnDocument.AFTER)
+    if counter is None:  # deleted meanwhile
+        raise NotFound("No such conversation.")
+    document = {**identity, "seq": counter["last_seq"], "nonce": encode_b64(nonce),
+                "ciphertext": encode_b64(ciphertext), "epoch": epoch, **keys, "blob_ids": blob_ids, "created_at": now}
+    try:
+        messages.insert_one(document)
+    except DuplicateKeyError:  # stored before: the unique index says so (the seq drawn stays unused)
+        return _serialize_raw(messages.find_one(identity)), False
     if blob_ids:
-        MediaBlob.objects(id__in=blob_ids).update(add_to_set__conversation_ids=str(conversation.id))
-    touch_member(conversation, sender_id)
-    publish_to_users(conversation.member_ids, "message", serialize_message(message))
+        MediaBlob.objects(id__in=blob_ids).update(add_to_set__conversation_ids=conversation_id)
+    if conversation_id not in state.member_rows:
+        touch_member(conversation_id, sender_id)
+        state.member_rows.add(conversation_id)
+    message = _serialize_raw(document)
+    publish_to_users(members, "message", message)
     return message, True
 
 
-def _check_sender(conversation: Conversation, sender_id: int, epoch) -> dict:
-    if conversation.kind == "direct":
-        other = next(m for m in conversation.member_ids if m != sender_id)
-        if not can_send_direct(sender_id, other, blocked=is_blocked_between(sender_id, other)):
-            raise NotAllowed("You cannot message this person.", code="blocked")
-        if epoch not in (None, 0):
-            raise Invalid("1-on-1 messages have epoch 0.", code="validation_failed", fields={"epoch": "Use 0."})
-        keys = public_keys_of([sender_id, other])
-        if sender_id not in keys or other not in keys:
-            raise Conflict("Both people need chat keys first.", code="no_chat_key")
-        return {"sender_key": keys[sender_id], "recipient_key": keys[other]}
+def _serialize_raw(document: dict) -> dict:
+    """serialize_message for a raw document (what pymongo returns or was given)."""
+    created_at = document["created_at"]
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return {
+        "id": str(document["_id"]),
+        "conversation_id": document["conversation_id"],
+        "sender_id": document["sender_id"],
+        "client_msg_id": document["client_msg_id"],
+        "nonce": document["nonce"],
+        "ciphertext": document["ciphertext"],
+        "epoch": document.get("epoch", 0),
+        "created_at": created_at.isoformat(),
+        "seq": document["seq"],
+        "sender_key": document.get("sender_key"),
+        "recipient_key": document.get("recipient_key"),
+    }
+
+
+def _check_direct_sender(members: tuple[int, ...], sender_id: int, epoch) -> dict:
+    other = next(m for m in members if m != sender_id)
+    if not can_send_direct(sender_id, other, blocked=is_blocked_between_committed(sender_id, other)):
+        raise NotAllowed("You cannot message this person.", code="blocked")
+    if epoch not in (None, 0):
+        raise Invalid("1-on-1 messages have epoch 0.", code="validation_failed", fields={"epoch": "Use 0."})
+    keys = public_keys_of([sender_id, other])
+    if sender_id not in keys or other not in keys:
+        raise Conflict("Both people need chat keys first.", code="no_chat_key")
+    return {"sender_key": keys[sender_id], "recipient_key": keys[other]}
+
+
+def _check_group_sender(conversation: Conversation, epoch) -> dict:
     if epoch != conversation.epoch:
         raise Conflict("The conversation moved to a new key epoch.", code="stale_epoch")
     return {}
@@ -131,7 +195,7 @@ def acknowledge_message(user_id: int, data: dict) -> dict:
     if status not in ACK_STATUSES:
         raise Invalid("status is delivered or read.", code="validation_failed", fields={"status": "delivered or read."})
     message = _message_in(conversation, data.get("message_id"))
-    member = touch_member(conversation, user_id)
+    member = touch_member(str(conversation.id), user_id)
     field = "read_seq" if status == "read" else "delivered_seq"
     member.__class__.objects(id=member.id, **{f"{field}__lt": message.seq}).update_one(**{f"set__{field}": message.seq})
     if status == "read":

@@ -7,21 +7,30 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.social import Block
 
+# Built once: the chat relay asks this for every message it stores.
+_BLOCKED_BETWEEN = sa.select(sa.literal(1)).select_from(Block).where(
+    sa.or_(
+        sa.and_(Block.blocker_id == sa.bindparam("a"), Block.blocked_id == sa.bindparam("b")),
+        sa.and_(Block.blocker_id == sa.bindparam("b"), Block.blocked_id == sa.bindparam("a")),
+    )
+).limit(1)
+
 
 def is_blocked_between(a_id: int | None, b_id: int | None) -> bool:
     """True when either user blocked the other."""
     if not a_id or not b_id or a_id == b_id:
         return False
-    return bool(
-        db.session.scalar(
-            sa.select(sa.literal(1)).select_from(Block).where(
-                sa.or_(
-                    sa.and_(Block.blocker_id == a_id, Block.blocked_id == b_id),
-                    sa.and_(Block.blocker_id == b_id, Block.blocked_id == a_id),
-                )
-            ).limit(1)
-        )
-    )
+    return bool(db.session.scalar(_BLOCKED_BETWEEN, {"a": a_id, "b": b_id}))
+
+
+def is_blocked_between_committed(a_id: int | None, b_id: int | None) -> bool:
+    """is_blocked_between on a pooled connection of its own, without an ORM session: for
+    callers with no transaction of their own (the chat relay, once per message), which
+    must see every committed block and have nothing uncommitted to see."""
+    if not a_id or not b_id or a_id == b_id:
+        return False
+    with db.engines[Block.__bind_key__].connect() as connection:
+        return bool(connection.execute(_BLOCKED_BETWEEN, {"a": a_id, "b": b_id}).scalar())
 
 
 def blocked_user_ids(user_id: int | None) -> set[int]:

@@ -119,19 +119,36 @@ def test_healthz_is_503_when_a_store_is_down(app, client, monkeypatch):
     assert response.get_json()["checks"]["mongodb"] == "unavailable"
 
 
-def test_gunicorn_settings_come_from_the_environment(monkeypatch):
+def _gunicorn_conf():
     import importlib.util
     from pathlib import Path
 
-    monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    monkeypatch.setenv("PORT", "8123")
     path = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
     spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_gunicorn_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    monkeypatch.setenv("PORT", "8123")
+    module = _gunicorn_conf()
     assert module.workers == 3
     assert module.bind in ("0.0.0.0:8123", ["0.0.0.0:8123"], ":8123")
     assert "gevent" in module.worker_class
+
+
+def test_each_request_lets_the_other_connections_run_before_the_next():
+    """A keep-alive client whose next request is already waiting must not be served again
+    before the other connections' greenlets get their turn (gevent does not yield when a
+    socket has data): the post_request hook switches to the hub once."""
+    import gevent
+
+    ran = []
+    gevent.spawn(ran.append, "other connection")
+    _gunicorn_conf().post_request(None, None, {}, None)
+    assert ran == ["other connection"]
 
 
 def test_procfile_has_web_and_release():

@@ -65,6 +65,24 @@ def proxied_pg_app(make_app, pg_proxy, tmp_path):
     return make_app(config)
 
 
+def assert_recovered_without_the_lost_purchase(faulty_app, client, item, headers) -> None:
+    """Once the path to PostgreSQL is back: the same app serves again, the purchase tried
+    during the fault is absent (whole, not half-written), the ledger verifies, and buying
+    now works and charges once (a 5,000-cent credit less the 1,000-cent item)."""
+    from app.models.ledger import Purchase
+
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    assert client.get("/healthz").status_code == 200
+    with faulty_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Purchase)) == 0
+        db.session.remove()
+    assert ledger_ok(faulty_app)
+    response = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    assert response.status_code == 201
+    assert response.json["balance"]["total_cents"] == 4000
+    assert ledger_ok(faulty_app)
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_pg_app, pg_proxy):
@@ -90,18 +108,7 @@ def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_p
 
     pg_proxy.restore()
     # No restart: the pool throws away its dead connections (pre-ping) and reconnects.
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
-    assert client.get("/healthz").status_code == 200
-    # The purchase made while the database was cut is absent, whole, not half-written.
-    with proxied_pg_app.app_context():
-        from app.models.ledger import Purchase
-
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Purchase)) == 0
-    assert ledger_ok(proxied_pg_app)
-    response = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
-    assert response.status_code == 201
-    assert response.json["balance"]["total_cents"] == 4000
-    assert ledger_ok(proxied_pg_app)
+    assert_recovered_without_the_lost_purchase(proxied_pg_app, client, item, headers)
 
 
 @pytest.mark.postgres
@@ -189,18 +196,7 @@ def test_postgres_blackholed_answers_503_in_bounded_time_and_recovers(app, black
 
     pg_proxy.restore()
     # No restart: the dropped connections are gone from the pool, new ones are made.
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
-    assert client.get("/healthz").status_code == 200
-    with blackholed_pg_app.app_context():
-        from app.models.ledger import Purchase
-
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Purchase)) == 0
-        db.session.remove()
-    assert ledger_ok(blackholed_pg_app)
-    response = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
-    assert response.status_code == 201
-    assert response.json["balance"]["total_cents"] == 4000
-    assert ledger_ok(blackholed_pg_app)
+    assert_recovered_without_the_lost_purchase(blackholed_pg_app, client, item, headers)
 
 
 @pytest.mark.postgres

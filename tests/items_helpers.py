@@ -38,3 +38,13 @@ def request_context(app):
     """Views build media URLs with url_for: give service tests a request context."""
     with app.test_request_context("/"):
         yield
+
+
+def committed_item(app, creator, **kw):
+    """`new_item` inside a request context, committed: what the page and API tests start from."""
+    from app.extensions import db
+
+    with app.test_request_context("/"):
+        item = new_item(creator, **kw)
+        db.session.commit()
+        return item

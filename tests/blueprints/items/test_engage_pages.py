@@ -4,18 +4,11 @@ from app.extensions import db
 from app.models.items import Collection, CollectionItem, CreatorPlan, Favorite, Review
 from tests.conftest import csrf_token, sign_in
 from tests.factories import EntitlementFactory, UserFactory
-from tests.items_helpers import new_item, request_context
+from tests.items_helpers import committed_item
 
 
 def make(app, creator, **kw):
-    gen = request_context(app)
-    next(gen)
-    try:
-        item = new_item(creator, **kw)
-        db.session.commit()
-        return item
-    finally:
-        gen.close()
+    return committed_item(app, creator, **kw)
 
 
 def test_favorite_without_and_with_htmx(app, auth_client, htmx):

@@ -10,18 +10,11 @@ from app.extensions import db
 from app.models import AuditEvent
 from tests.conftest import HTMX, bearer, csrf_token, sign_in
 from tests.factories import EntitlementFactory, UserFactory
-from tests.items_helpers import new_item, png, request_context, upload
+from tests.items_helpers import committed_item, png, request_context, upload
 
 
 def make(app, creator, **kw):
-    gen = request_context(app)
-    next(gen)
-    try:
-        item = new_item(creator, **kw)
-        db.session.commit()
-        return item
-    finally:
-        gen.close()
+    return committed_item(app, creator, **kw)
 
 
 def content(item) -> ItemContent:

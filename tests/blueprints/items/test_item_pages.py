@@ -7,18 +7,11 @@ from app.extensions import db
 from app.models.items import Item
 from tests.conftest import csrf_token, sign_in
 from tests.factories import EntitlementFactory, UserFactory, make_image
-from tests.items_helpers import new_item, request_context
+from tests.items_helpers import committed_item
 
 
 def make(app, creator, **kw):
-    gen = request_context(app)
-    next(gen)
-    try:
-        item = new_item(creator, **kw)
-        db.session.commit()
-        return item
-    finally:
-        gen.close()
+    return committed_item(app, creator, **kw)
 
 
 def count_items() -> int:

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models.items import Item, Review
 from tests.conftest import bearer
 from tests.factories import EntitlementFactory, SubscriptionFactory, UserFactory, make_image
-from tests.items_helpers import new_item, request_context
+from tests.items_helpers import committed_item
 
 ITEM_KEYS = {"id", "kind", "title", "description", "creator", "pricing", "price_cents", "cover_url",
              "created_at", "rating_avg", "review_count", "owned"}
@@ -16,16 +16,7 @@ ITEM_KEYS = {"id", "kind", "title", "description", "creator", "pricing", "price_
 
 @pytest.fixture
 def make(app):
-    def _make(creator, **kw):
-        gen = request_context(app)
-        next(gen)
-        try:
-            item = new_item(creator, **kw)
-            db.session.commit()
-            return item
-        finally:
-            gen.close()
-    return _make
+    return lambda creator, **kw: committed_item(app, creator, **kw)
 
 
 def test_create_writing_by_json(app, client):

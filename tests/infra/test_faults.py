@@ -65,6 +65,34 @@ def proxied_pg_app(make_app, pg_proxy, tmp_path):
     return make_app(config)
 
 
+def buyer_of_one_item(app, faulty_app):
+    """A buyer with 5,000 cents of credit, a 1,000-cent item to buy, and a client of the app
+    behind the proxy that has just been answered (its pool holds a live connection)."""
+    buyer, seller = UserFactory(), UserFactory()
+    fund(buyer, credit=5000)
+    item = make_item(seller, price_cents=1000)
+    headers = bearer(app, buyer)
+    client = faulty_app.test_client()
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    return client, item, headers
+
+
+def assert_whole_or_absent_then_bought_once(faulty_app, client, item, headers, response) -> None:
+    """After a purchase the fault interrupted: it is there entirely (201) or not at all (503),
+    the ledger verifies, and the client's retry leaves it owning the item, charged once."""
+    from app.models.ledger import Purchase
+
+    with faulty_app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Purchase))
+        db.session.remove()
+    assert count in (0, 1) and (response.status_code == 503 or count == 1)
+    assert ledger_ok(faulty_app)
+    retry = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
+    assert retry.status_code in (201, 409)
+    assert client.get("/api/auth/me", headers=headers).json["balance"]["total_cents"] == 4000
+    assert ledger_ok(faulty_app)
+
+
 def assert_recovered_without_the_lost_purchase(faulty_app, client, item, headers) -> None:
     """Once the path to PostgreSQL is back: the same app serves again, the purchase tried
     during the fault is absent (whole, not half-written), the ledger verifies, and buying
@@ -117,14 +145,7 @@ def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_p
 def test_purchases_cut_mid_transaction_are_whole_or_absent(app, proxied_pg_app, pg_proxy, cut_after):
     """The connection dies at some point inside a purchase (each round trip slowed so the
     cut lands in the middle): the purchase happened entirely or not at all."""
-    from app.models.ledger import Purchase
-
-    buyer, seller = UserFactory(), UserFactory()
-    fund(buyer, credit=5000)
-    item = make_item(seller, price_cents=1000)
-    headers = bearer(app, buyer)
-    client = proxied_pg_app.test_client()
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    client, item, headers = buyer_of_one_item(app, proxied_pg_app)
     pg_proxy.delay(0.02)
     timer = threading.Timer(cut_after, pg_proxy.cut)
     timer.start()
@@ -132,17 +153,7 @@ def test_purchases_cut_mid_transaction_are_whole_or_absent(app, proxied_pg_app, 
     timer.join()
     assert response.status_code in (201, 503), response.status_code
     pg_proxy.restore()
-    with proxied_pg_app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(Purchase))
-        db.session.remove()
-    assert count in (0, 1) and (response.status_code == 503 or count == 1)
-    assert ledger_ok(proxied_pg_app)
-    # The client retries what failed: it ends owning the item once, charged once.
-    retry = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
-    assert retry.status_code in (201, 409)
-    me = client.get("/api/auth/me", headers=headers).json
-    assert me["balance"]["total_cents"] == 4000
-    assert ledger_ok(proxied_pg_app)
+    assert_whole_or_absent_then_bought_once(proxied_pg_app, client, item, headers, response)
 
 
 @pytest.fixture
@@ -207,14 +218,7 @@ def test_purchases_blackholed_mid_transaction_are_whole_or_absent(app, blackhole
     """The path goes silent at some point inside a purchase: the request answers 503 in
     bounded time (or 201 if it finished first), and the purchase is entirely there or not at
     all once the path is back (the server rolls back the transaction whose client is gone)."""
-    from app.models.ledger import Purchase
-
-    buyer, seller = UserFactory(), UserFactory()
-    fund(buyer, credit=5000)
-    item = make_item(seller, price_cents=1000)
-    headers = bearer(app, buyer)
-    client = blackholed_pg_app.test_client()
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    client, item, headers = buyer_of_one_item(app, blackholed_pg_app)
     pg_proxy.delay(0.02)
     timer = threading.Timer(blackhole_after, pg_proxy.blackhole)
     timer.start()
@@ -223,15 +227,7 @@ def test_purchases_blackholed_mid_transaction_are_whole_or_absent(app, blackhole
     assert response.status_code in (201, 503), response.status_code
     assert took < 12, took
     pg_proxy.restore()
-    with blackholed_pg_app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(Purchase))
-        db.session.remove()
-    assert count in (0, 1) and (response.status_code == 503 or count == 1)
-    assert ledger_ok(blackholed_pg_app)
-    retry = client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers)
-    assert retry.status_code in (201, 409)
-    assert client.get("/api/auth/me", headers=headers).json["balance"]["total_cents"] == 4000
-    assert ledger_ok(blackholed_pg_app)
+    assert_whole_or_absent_then_bought_once(blackholed_pg_app, client, item, headers, response)
 
 
 @pytest.mark.postgres

@@ -53,14 +53,31 @@ def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: i
     from app.services.items.seeding import seed_items
     from app.services.social.seed import seed_social
 
+    # Each domain commits its part: at full size a domain takes minutes, and a transaction
+    # left open on another bind meanwhile would be ended by the server's
+    # idle_in_transaction_session_timeout (DB_IDLE_IN_TRANSACTION_TIMEOUT_MS).
     seeded = seed_users(max(users, 1), password)
+    commit_keeping_rows()
     report = {"users": len(seeded)}
     report.update(seed_social(seeded, posts=posts, follows_per_user=follows_per_user, likes=likes,
                               comments=comments))
+    commit_keeping_rows()
     report.update(seed_communities(seeded, count=communities, threads_per=threads, replies_per=replies))
+    commit_keeping_rows()
     report["items"] = seed_items(seeded[: max(creators, 0)], max(items_per_creator, 0))
+    commit_keeping_rows()
     report.update(seed_views(views))
     return report
+
+
+def commit_keeping_rows() -> None:
+    """Commit, keeping the loaded rows usable (the next domain reads the seeded users)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def seed_demo(*, purchases: int = 20, **sizes) -> dict[str, int]:

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models.community import Community
 from app.services.communities import membership, threads
 from app.services.communities.directory import create_community
+from app.services.seed import commit_keeping_rows
 
 TOPICS = [
     ("Ink and Paper", "Traditional illustration: pens, brushes, paper."),
@@ -18,6 +19,7 @@ TOPICS = [
     ("Sample Pack Swap", "Sound designers trading tips and loops."),
     ("Pixel Garden", "Pixel art, palettes and tiny sprites."),
 ]
+MAX_MEMBERS = 200
 
 
 def seed_communities(users: list, *, count: int, threads_per: int, replies_per: int) -> dict[str, int]:
@@ -37,7 +39,10 @@ def seed_communities(users: list, *, count: int, threads_per: int, replies_per: 
         community = create_community(owner, name=f"{name} {i + 1}" if i >= len(TOPICS) else name, slug=slug,
                                      description=description, visibility="private" if i % 3 == 2 else "public")
         others = [u for u in users if u.id != owner.id]
-        members = rng.sample(others, k=min(len(others), rng.randint(1, max(1, len(others) // 2))))
+        # Up to half the users, and at most MAX_MEMBERS: each join goes through the
+        # membership service, one by one.
+        most = min(MAX_MEMBERS, max(1, len(others) // 2))
+        members = rng.sample(others, k=min(len(others), rng.randint(1, most)))
         for user in members:
             membership.join_community(community, user)
             if community.is_private:
@@ -56,5 +61,5 @@ def seed_communities(users: list, *, count: int, threads_per: int, replies_per: 
                 threads.create_reply(community, post, rng.choice(writers), body=f"Reply {r + 1}: going well.")
             posts += 1
         made += 1
-    db.session.flush()
+        commit_keeping_rows()  # one community at a time: no transaction left open for minutes
     return {"communities": made, "threads": posts}

@@ -123,6 +123,9 @@ class Config:
         # The server ends a session left idle inside a transaction this long (milliseconds;
         # 0: never): a client that vanished mid-transaction releases its locks.
         self.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60000)
+        # A pooled connection unused this long is tested (SELECT 1) before it is handed out;
+        # one used more recently is handed out as it is (seconds; 0: test every time).
+        self.DB_PING_AFTER_IDLE_SECONDS = env_float("DB_PING_AFTER_IDLE_SECONDS", 2.0)
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.
@@ -153,6 +156,10 @@ class Config:
         self.REMEMBER_DAYS = env_int("REMEMBER_DAYS", 30)
         # "Remember me" makes the cookie permanent: it lives as long as its server-side row.
         self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.REMEMBER_DAYS)
+        # The cookie is written when something in it changes (sign-in, the CSRF secret), not
+        # re-signed on every response: a "keep me signed in" cookie lasts REMEMBER_DAYS from
+        # sign-in, as its session row does (which alone decides; see accounts.sessions).
+        self.SESSION_REFRESH_EACH_REQUEST = False
         self.SESSION_HOURS = env_int("SESSION_HOURS", 12)
         self.API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session

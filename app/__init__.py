@@ -31,6 +31,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.web.auth import DreamDotSessionInterface
     from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
+    from app.web.links import init_app as init_links
+    from app.web.reads import init_app as init_reads
     from app.web.security import init_security
     from app.web.uploads import init_uploads
 
@@ -51,6 +53,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_converters(app)
     register_error_handlers(app)
     _register_request_hooks(app)
+    init_reads(app)
+    init_links(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)

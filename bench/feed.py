@@ -93,25 +93,30 @@ def prepare():
         # (index-only scans on the feed's author index).
         with db.engines["social"].connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
-        cookie = session_cookie(app)
-        counts = count_queries(app, cookie)
+    cookie = session_cookie(app)  # outside the app context: each request gets its own `g`
+    counts = count_queries(app, cookie)
     return cookie, counts
 
 
+# The browser every client of the run is: the sign-in and the load use the same identity,
+# as one browser's requests do (Flask-Login's session protection compares them).
+USER_AGENT = "DreamDotBench/1.0 (like a browser)"
+
+
 def session_cookie(app) -> str:
-    import sqlalchemy as sa
+    """Sign `demo` in through the sign-in form ("keep me signed in"), from 127.0.0.1 with
+    USER_AGENT: the cookie a real browser holds afterwards."""
+    import re
 
-    from app.extensions import db
-    from app.models import User
-    from app.services import accounts
-
-    user = db.session.scalar(sa.select(User).where(User.username == "demo"))
-    auth = accounts.start_session(user, kind="web", remember=True)
-    db.session.commit()
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = f"{user.id}:{auth.id}"
-        session["_fresh"] = True
+    client.environ_base.update({"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": USER_AGENT})
+    page = client.get("/signin").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/signin", data={"csrf_token": token, "login": "demo",
+                                            "password": "dreamdot-demo-pass", "remember": "y"})
+    if response.status_code not in (302, 303):
+        raise SystemExit(f"signing demo in failed: {response.status_code}")
+    client.get("/home")  # the first page after sign-in stores the session's CSRF secret
     return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
 
 
@@ -146,6 +151,7 @@ def count_queries(app, cookie: str) -> dict:
 
     results = {}
     client = app.test_client()
+    client.environ_base.update({"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": USER_AGENT})
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
     with app.app_context():
         client.get("/home")  # a user's first visit also writes their sign-up grant: count the steady state
@@ -187,7 +193,7 @@ def wrk(url: str, cookie: str, seconds: float) -> dict:
     script = INSTANCE / "report.lua"
     script.write_text(WRK_SCRIPT)
     cmd = ["wrk", "-t", str(min(2, CONNECTIONS)), "-c", str(CONNECTIONS), "-d", f"{max(1, round(seconds))}s",
-           "-s", str(script), "-H", f"Cookie: dreamdot_session={cookie}", url]
+           "-s", str(script), "-H", f"Cookie: dreamdot_session={cookie}", "-H", f"User-Agent: {USER_AGENT}", url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
     data = json.loads(line[len("RESULT "):])
@@ -261,7 +267,8 @@ def main() -> None:
     cpu = {name: {"worker": 0.0, "database": 0.0} for name in routes}
     try:
         base = f"http://127.0.0.1:{PORT}"
-        check = urllib.request.Request(f"{base}/home", headers={"Cookie": f"dreamdot_session={cookie}"})
+        check = urllib.request.Request(f"{base}/home", headers={"Cookie": f"dreamdot_session={cookie}",
+                                                                  "User-Agent": USER_AGENT})
         body = urllib.request.urlopen(check, timeout=10).read().decode()
         assert 'id="home-feed"' in body and body.count('class="card post"') == 20, "not the signed-in feed"
         wrk(f"{base}/bench/bare", cookie, 3)  # warm up

@@ -34,24 +34,41 @@ def _kind_total(user_id, kind: str):
             .where(LedgerAccount.user_id == user_id, LedgerAccount.kind == kind).scalar_subquery())
 
 
+def summary_columns(uid) -> list:
+    """The navigation of user `uid` (a bound parameter) as four scalar columns of one
+    statement: unread count, credit, earnings, whether the user has ledger accounts. Only
+    where the `social` and `items` binds are one database (`can_join`)."""
+    unread = sa.select(sa.func.count()).select_from(Notification).where(unread_condition(uid)).scalar_subquery()
+    has_accounts = sa.exists().where(LedgerAccount.user_id == uid)
+    return [unread, _kind_total(uid, "credit"), _kind_total(uid, "earnings"), has_accounts]
+
+
+def summary_from(values) -> NavSummary | None:
+    """The NavSummary of `summary_columns`' values; None when the user has no ledger account
+    yet (then the balance service, which grants the sign-up credit, is asked)."""
+    unread, credit, earnings, has_accounts = values
+    if not has_accounts:
+        return None
+    credit, earnings = int(credit), int(earnings)
+    return NavSummary(int(unread), {"credit_cents": credit, "earnings_cents": earnings,
+                                    "total_cents": credit + earnings})
+
+
+def can_join(*also: str) -> bool:
+    """Whether the navigation can be read in one statement with tables of the `also` binds."""
+    return same_database("social", "items", *also, dialect="postgresql")
+
+
 @functools.cache
 def _joined_statement():
     """Built once with a bound user id: every signed-in page runs it."""
-    uid = sa.bindparam("uid", type_=sa.Integer)
-    unread = sa.select(sa.func.count()).select_from(Notification).where(unread_condition(uid)).scalar_subquery()
-    has_accounts = sa.exists().where(LedgerAccount.user_id == uid)
-    return sa.select(unread, _kind_total(uid, "credit"), _kind_total(uid, "earnings"), has_accounts)
+    return sa.select(*summary_columns(sa.bindparam("uid", type_=sa.Integer)))
 
 
 def _joined(user_id: int) -> NavSummary | None:
     # A Core statement on the request's connection: no ORM execution machinery needed.
     connection = db.session.connection(bind_arguments={"mapper": sa.inspect(Notification)})
-    row = connection.execute(_joined_statement(), {"uid": user_id}).one()
-    if not row[3]:
-        return None  # no ledger account yet: the balance service grants the sign-up credit
-    credit, earnings = int(row[1]), int(row[2])
-    return NavSummary(int(row[0]), {"credit_cents": credit, "earnings_cents": earnings,
-                                    "total_cents": credit + earnings})
+    return summary_from(connection.execute(_joined_statement(), {"uid": user_id}).one())
 
 
 def _balance(user_id: int) -> dict | None:
@@ -67,7 +84,10 @@ def _balance(user_id: int) -> dict | None:
 def nav_summary(user) -> NavSummary:
     if user is None or not user.is_authenticated:
         return NavSummary()
-    if same_database("social", "items", dialect="postgresql"):
+    prefetched = getattr(user, "prefetched_nav", None)  # read with the user (app/web/reads.py)
+    if prefetched is not None:
+        return prefetched
+    if can_join():
         try:
             found = _joined(user.id)
         except Exception:  # noqa: BLE001 - the navigation never breaks a page

@@ -10,7 +10,8 @@ So psycopg2 is given a wait callback (its "green" mode, as psycogreen does): eve
 connection's socket has a deadline, DB_CONNECT_TIMEOUT while connecting and
 DB_SOCKET_TIMEOUT afterwards. Past it, the socket is shut down: psycopg2 then reports the
 connection lost (OperationalError), SQLAlchemy drops it from the pool, the request answers
-503, and the next request connects afresh (pool_pre_ping), so the app recovers by itself
+503, and the next request connects afresh (the pool replaces the connections older than
+the failure), so the app recovers by itself
 when the path comes back. In a gevent-patched process the callback waits as psycogreen's
 does (gevent's wait_read/wait_write, cooperative), elsewhere with `poll`: one callback for
 gevent workers, threads and the CLI alike.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import mongoengine
 import sqlalchemy as sa
@@ -71,11 +72,11 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
 
 def postgres_engine_options(config) -> dict:
-    """Pool and timeout settings for PostgreSQL engines. `pool_pre_ping` tests a pooled
-    connection before handing it out, so after the server (or the network) comes back the
-    app recovers by itself instead of failing once per dead pooled connection."""
+    """Pool and timeout settings for PostgreSQL engines. A pooled connection idle for a
+    while is tested before it is handed out (`install_idle_ping`), so after the server (or
+    the network) comes back the app recovers by itself instead of failing once per dead
+    pooled connection."""
     options = {
-        "pool_pre_ping": True,
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
         "pool_timeout": config["DB_POOL_TIMEOUT"],
@@ -122,13 +123,83 @@ def same_database(*binds: str, dialect: str | None = None) -> bool:
 
 def configure_engines(app, db) -> None:
     with app.app_context():
-        for engine in db.engines.values():
+        for engine in set(db.engines.values()):
             if engine.dialect.name == "sqlite":
                 configure_sqlite(engine)
             elif engine.dialect.name == "postgresql":
                 from app.services import pg_wait
 
                 pg_wait.install()
+                install_idle_ping(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+
+
+_USED_AT = "dreamdot.used_at"
+
+
+def install_idle_ping(engine: sa.Engine, after_seconds: float) -> None:
+    """Hand out a pooled connection without a round trip when it was in use a moment ago
+    and nothing has arrived on it since; test it (SELECT 1) otherwise. A dead one is
+    replaced by a new connection, the request never sees it.
+
+    SQLAlchemy's `pool_pre_ping` tests every checkout: a round trip on every request. Here
+    a connection idle for `after_seconds` or more is tested as before; a busier one only
+    has its socket looked at, without waiting (one `poll` system call): a connection the
+    server closed or reset since its last use (a restart, a failover, a terminated
+    backend) has its end-of-file or error waiting there, and is tested and replaced. What
+    this cannot see within `after_seconds` is a path that went silent (packets dropped):
+    the request's first statement then meets the socket deadline of `pg_wait`, answers 503,
+    and SQLAlchemy replaces every connection older than that failure. A new connection is
+    tested at its first checkout (it may have been made while the server was going away)."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        if record is not None and record.info is not None:
+            record.info[_USED_AT] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        used_at = record.info.get(_USED_AT)
+        if used_at is not None and time.monotonic() - used_at < after_seconds \
+                and not _something_arrived(dbapi_connection):
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if not engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:
+            # The pool discards this connection and hands out a new one instead.
+            raise sa.exc.DisconnectionError("the pooled connection was dead")
+        record.info[_USED_AT] = time.monotonic()
+
+
+def _poll():
+    """The operating system's `select.poll`, also where gevent has patched `select` (a
+    zero-timeout poll never blocks, so it needs no cooperative version)."""
+    try:
+        from gevent import monkey
+
+        return monkey.get_original("select", "poll")
+    except (ImportError, AttributeError):  # pragma: no cover - gevent is a dependency
+        import select
+
+        return select.poll
+
+
+_POLL = _poll()
+_ARRIVED = 0x001 | 0x008 | 0x010 | 0x020  # POLLIN, POLLERR, POLLHUP, POLLNVAL
+
+
+def _something_arrived(dbapi_connection) -> bool:
+    """Whether an idle connection's socket has anything waiting: end-of-file, an error, or
+    a message the server sent on its own. On a healthy idle connection there is nothing."""
+    try:
+        poller = _POLL()
+        poller.register(dbapi_connection.fileno(), _ARRIVED)
+        return bool(poller.poll(0))
+    except (OSError, ValueError):
+        return True
 
 
 def store_modes(app) -> dict[str, str]:

@@ -22,7 +22,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from app.services.social.policies import can_delete_post
+from app.services.social.policies import is_post_author
 from app.services.social.text import render_text
 
 CACHE_SIZE = 5000
@@ -78,6 +78,7 @@ def _version(post, author) -> tuple:
 
 
 def _head(entry) -> tuple[Markup, str]:
+    """The cached shared part of a card and its post's path, escaped for an attribute."""
     post, author = entry.post, entry.author
     version = _version(post, author)
     cache = card_cache()
@@ -87,8 +88,9 @@ def _head(entry) -> tuple[Markup, str]:
     post_path = url_for("posts.show", post_id=post.id)
     macro = current_app.jinja_env.get_template("posts/_macros.html").module.post_card_head
     head = Markup(macro(entry, post_path, render_text(post.body)))  # noqa: S704 - a template's output
-    cache.put(post.id, (version, head, post_path))
-    return head, post_path
+    path = str(escape(post_path))
+    cache.put(post.id, (version, head, path))
+    return head, path
 
 
 def _plural(count: int, word: str) -> str:
@@ -100,18 +102,25 @@ def like_button(post_id: int, liked: bool, like_count: int, back: str, post_path
     """The like form of a post (the feed cards and the HTMX like response)."""
     if signed_in is None:
         signed_in = current_user.is_authenticated
-    action = post_path + ("/unlike" if liked else "/like")
+    return Markup(_like_form(  # noqa: S704 - every value is escaped or ours
+        int(post_id), liked, int(like_count), str(escape(back)), str(escape(post_path)), signed_in,
+        str(escape(csrf or generate_csrf()))))
+
+
+def _like_form(post_id: int, liked: bool, like_count: int, back: str, path: str, signed_in: bool, csrf: str) -> str:
+    """The like form's HTML from values already escaped (`back`, `path`, `csrf`) or ints."""
+    action = path + ("/unlike" if liked else "/like")
     button = ""
     if signed_in:
         button = (f'    <button type="submit" class="like-button{" liked" if liked else ""}" '
                   f'aria-pressed="{"true" if liked else "false"}">{"Liked" if liked else "Like"}</button>\n')
-    return Markup(  # noqa: S704 - every value is escaped or ours
-        f'<form id="like-{int(post_id)}" class="inline like-form" method="post" action="{escape(action)}"\n'
-        f'      hx-post="{escape(action)}" hx-target="this" hx-swap="outerHTML">\n'
-        f'  <input type="hidden" name="csrf_token" value="{escape(csrf or generate_csrf())}">\n'
-        f'  <input type="hidden" name="next" value="{escape(back)}">\n'
+    return (
+        f'<form id="like-{post_id}" class="inline like-form" method="post" action="{action}"\n'
+        f'      hx-post="{action}" hx-target="this" hx-swap="outerHTML">\n'
+        f'  <input type="hidden" name="csrf_token" value="{csrf}">\n'
+        f'  <input type="hidden" name="next" value="{back}">\n'
         f'{button}'
-        f'  <span class="like-count">{_plural(int(like_count), "like")}</span>\n'
+        f'  <span class="like-count">{_plural(like_count, "like")}</span>\n'
         f'</form>\n'
     )
 
@@ -122,25 +131,28 @@ def post_card(entry, back: str) -> Markup:
 
 
 def post_cards(entries, back: str) -> Markup:
-    """The cards of a feed page, the per-request values computed once."""
+    """The cards of a feed page. What is the same on every card (the viewer, the CSRF token,
+    the page to return to) is computed and escaped once; each card is its cached shared
+    part and a footer of plain string formatting."""
     if not entries:
         return Markup("")
     viewer = current_user._get_current_object()
     signed_in = viewer.is_authenticated
-    csrf = generate_csrf()
+    viewer_id = viewer.id if signed_in else None
+    csrf = str(escape(generate_csrf()))
+    back = str(escape(back))
     parts = []
     for entry in entries:
         post = entry.post
-        head, post_path = _head(entry)
+        head, path = _head(entry)
         parts.append(head)
         parts.append("    ")
-        parts.append(like_button(post.id, entry.liked, post.like_count, back, post_path,
-                                 signed_in=signed_in, csrf=csrf))
-        parts.append(f'\n    <a href="{escape(post_path)}#comments">{_plural(int(post.comment_count), "comment")}</a>\n')
-        if can_delete_post(viewer, post):
+        parts.append(_like_form(int(post.id), entry.liked, int(post.like_count), back, path, signed_in, csrf))
+        parts.append(f'\n    <a href="{path}#comments">{_plural(int(post.comment_count), "comment")}</a>\n')
+        if is_post_author(viewer_id, post):
             parts.append(
-                f'      <form method="post" action="{escape(post_path)}/delete" class="inline">\n'
-                f'        <input type="hidden" name="csrf_token" value="{escape(csrf)}">\n'
+                f'      <form method="post" action="{path}/delete" class="inline">\n'
+                f'        <input type="hidden" name="csrf_token" value="{csrf}">\n'
                 '        <button type="submit" class="link danger-link">Delete post</button>\n'
                 '        <span class="hint">(removes it, its comments and likes for good)</span>\n'
                 '      </form>\n'

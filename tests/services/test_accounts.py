@@ -143,6 +143,28 @@ def test_session_row_is_refused_once_revoked_expired_or_suspended(user):
     assert accounts.user_for_session(user.id, other.id) is None
 
 
+def test_a_session_in_use_is_touched_at_most_every_five_minutes(user):
+    from datetime import timedelta
+
+    from app.models import AuthSession
+
+    auth = accounts.start_session(user)
+    db.session.commit()
+    stale = utcnow() - timedelta(minutes=6)
+    recent = utcnow() - timedelta(minutes=2)
+
+    def last_seen():
+        return db.session.scalar(sa.select(AuthSession.last_seen_at).where(AuthSession.id == auth.id)
+                                 .execution_options(populate_existing=True))
+
+    db.session.execute(sa.update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=recent))
+    assert accounts.user_for_session(user.id, auth.id).auth_session_id == auth.id
+    assert last_seen() == recent
+    db.session.execute(sa.update(AuthSession).where(AuthSession.id == auth.id).values(last_seen_at=stale))
+    accounts.user_for_session(user.id, auth.id)
+    assert last_seen() > recent
+
+
 def test_token_is_signed_and_names_a_live_session(user):
     token = accounts.issue_token(user)
     assert accounts.user_for_token(token) == user

@@ -10,6 +10,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
+from app.web.reads import read_only
 from app.web.uploads import upload_or_none
 
 
@@ -38,6 +39,7 @@ def create():
 
 
 @api_bp.get("/feed")
+@read_only
 @login_required
 def feed():
     args = request.args
@@ -46,6 +48,7 @@ def feed():
 
 
 @api_bp.get("/explore")
+@read_only
 def explore():
     args = request.args
     return page_json(feeds.explore_feed(current_user, cursor=args.get("cursor"), limit=args.get("limit"),

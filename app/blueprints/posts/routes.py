@@ -14,6 +14,7 @@ from app.web.context import current_origin, current_viewer_key
 from app.web.forms import apply_errors, blank_form_html
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
+from app.web.reads import read_only
 from app.web.uploads import upload_or_none
 
 
@@ -22,6 +23,7 @@ def _feed(page_template: str, page, **context):
 
 
 @bp.get("/home")
+@read_only
 @login_required
 def home():
     page = feeds.home_feed(current_user, cursor=request.args.get("cursor"))
@@ -32,12 +34,14 @@ def home():
 
 
 @bp.get("/explore")
+@read_only
 def explore():
     page = feeds.explore_feed(current_user, cursor=request.args.get("cursor"))
     return _feed("posts/explore.html", page, more_url=url_for("posts.explore"))
 
 
 @bp.get("/u/<username>/posts")
+@read_only
 def profile_posts(username: str):
     from app.services import accounts
 

@@ -99,10 +99,16 @@ def issue_token(user: User, *, origin: Origin = NO_ORIGIN) -> str:
 
 
 @functools.cache
-def _session_statement():
-    """Built once (every signed-in request runs it): its SQL and cache key are reused."""
+def _session_statement(with_nav: bool = False):
+    """Built once (every signed-in request runs it): its SQL and cache key are reused. With
+    `with_nav`, the navigation's four columns follow the user and the session."""
+    from app.services.navigation import summary_columns
+
+    extra = summary_columns(sa.bindparam("uid", type_=User.id.type)) if with_nav else []
+    # The user as an entity (the request's `current_user`); of the session row only what is
+    # read here, as plain columns.
     return (
-        sa.select(User, AuthSession)
+        sa.select(User, AuthSession.id, AuthSession.last_seen_at, *extra)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.id == sa.bindparam("sid", type_=AuthSession.id.type),
@@ -115,18 +121,28 @@ def _session_statement():
     )
 
 
-def user_for_session(user_id: int, session_id: str, *, kind: str = "web") -> User | None:
-    """The active user behind a live session row, or None."""
+def user_for_session(user_id: int, session_id: str, *, kind: str = "web", with_nav: bool = False) -> User | None:
+    """The active user behind a live session row, or None. `with_nav` (only where
+    `navigation.can_join("users")`) also reads the navigation's badge and balance in the
+    same statement, kept on the user as `prefetched_nav` for this request."""
     now = utcnow()
-    row = db.session.execute(_session_statement(),
+    row = db.session.execute(_session_statement(with_nav),
                              {"sid": session_id, "kind": kind, "uid": user_id, "now": now}).first()
     if row is None:
         return None
-    user, auth = row
-    if now - auth.last_seen_at > TOUCH_EVERY:
-        auth.last_seen_at = now
-    user.auth_session_id = auth.id
+    user, auth_id, last_seen_at = row[0], row[1], row[2]
+    if with_nav:
+        from app.services.navigation import summary_from
+
+        user.prefetched_nav = summary_from(row[3:])
+    if now - last_seen_at > TOUCH_EVERY:
+        db.session.execute(_TOUCH, {"sid": auth_id, "now": now})
+    user.auth_session_id = auth_id
     return user
+
+
+_TOUCH = sa.update(AuthSession).where(AuthSession.id == sa.bindparam("sid")).values(
+    last_seen_at=sa.bindparam("now"))
 
 
 def user_for_token(token: str) -> User | None:

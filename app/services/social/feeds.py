@@ -144,7 +144,9 @@ def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) ->
     if position is not None:
         params["cursor_when"], params["cursor_id"] = position
     query = _joined_statement(position is not None, with_counts)
-    rows = db.session.execute(query, params, bind_arguments={"mapper": sa.inspect(Post)}).all()
+    # Core on the request's connection: plain columns need none of the ORM's execution.
+    connection = db.session.connection(bind_arguments={"mapper": sa.inspect(Post)})
+    rows = connection.execute(query, params).all()
     rows, next_cursor = split_page(rows, limit, lambda row: (row[7], row[0]))
     entries = [
         Entry(post=FeedPost(row[:_POST_END]), author=FeedAuthor(row[_POST_END:_AUTHOR_END]),

@@ -15,7 +15,12 @@ def can_view_post(viewer, post, blocked: set[int] | frozenset = frozenset()) -> 
 
 
 def can_delete_post(user, post) -> bool:
-    return _id(user) is not None and post.author_id == _id(user)
+    return is_post_author(_id(user), post)
+
+
+def is_post_author(user_id: int | None, post) -> bool:
+    """`can_delete_post` for a viewer id already known (None: signed out)."""
+    return user_id is not None and post.author_id == user_id
 
 
 def can_delete_comment(user, comment, post) -> bool:

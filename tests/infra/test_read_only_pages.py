@@ -1,0 +1,130 @@
+"""Read-only pages (app/web/reads.py): on PostgreSQL the feeds read in autocommit, with the
+navigation read in the signed-in user's statement; everything else keeps its transaction,
+and a connection back in the pool is transactional again."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.services.notifications import notify
+from tests.conftest import is_postgres, sign_in
+from tests.factories import PostFactory, UserFactory, follow
+from tests.factories.payments import fund
+
+
+@pytest.fixture
+def on_postgres(app):
+    if not is_postgres(app):
+        pytest.skip("autocommit reads are a PostgreSQL path: TEST_DATABASE_URL is not set")
+    return app
+
+
+class Recorder:
+    """Each statement the app runs, with whether its connection was in autocommit."""
+
+    def __init__(self):
+        self.seen: list[tuple[str, bool]] = []
+
+    def __call__(self, conn, cursor, statement, *args):
+        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+            self.seen.append((statement, bool(conn.connection.dbapi_connection.autocommit)))
+
+    def __enter__(self):
+        # Tests share the app context's session with the requests: end its transaction, as
+        # every request of a running app starts with a new session.
+        db.session.commit()
+        self.engines = set(db.engines.values())
+        for engine in self.engines:
+            sa.event.listen(engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        for engine in self.engines:
+            sa.event.remove(engine, "before_cursor_execute", self)
+
+
+def signed_in(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def badge(html: str) -> str:
+    return re.search(r'<li id="nav-notifications"[^>]*>(.*?)</li>', html, re.S).group(1)
+
+
+@pytest.mark.postgres
+def test_home_reads_in_autocommit_two_statements(on_postgres):
+    me, author = UserFactory(), UserFactory()
+    follow(me, author)
+    PostFactory(author_id=author.id)
+    db.session.commit()
+    client = signed_in(on_postgres, me)
+    assert client.get("/home").status_code == 200  # the first visit grants the sign-up credit
+    with Recorder() as recorder:
+        response = client.get("/home")
+    assert response.status_code == 200
+    assert len(recorder.seen) == 2, recorder.seen  # the user with the navigation; the feed
+    assert all(autocommit for _, autocommit in recorder.seen), recorder.seen
+
+
+@pytest.mark.postgres
+def test_other_pages_and_writes_keep_their_transaction(on_postgres):
+    me, author = UserFactory(), UserFactory()
+    post = PostFactory(author_id=author.id)
+    db.session.commit()
+    client = signed_in(on_postgres, me)
+    client.get("/home")
+    for _ in range(3):  # the pooled connections the feed used are transactional again
+        with Recorder() as recorder:
+            assert client.get("/notifications").status_code == 200
+        assert recorder.seen and not any(autocommit for _, autocommit in recorder.seen), recorder.seen
+        with Recorder() as recorder:
+            client.get("/home")
+            response = client.post(f"/posts/{post.id}/like", headers={"HX-Request": "true"},
+                                   data={"csrf_token": csrf_of(client)})
+        assert response.status_code == 200
+        writes = [autocommit for statement, autocommit in recorder.seen if not statement.startswith("SELECT")]
+        assert writes and not any(writes), recorder.seen
+        client.post(f"/posts/{post.id}/unlike", headers={"HX-Request": "true"}, data={"csrf_token": csrf_of(client)})
+
+
+def csrf_of(client) -> str:
+    html = client.get("/notifications").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_prefetched_navigation_shows_the_current_badge_and_balance(app):
+    """The same page on every store: the badge and balance are today's, read with the user
+    (PostgreSQL) or on their own (SQLite)."""
+    me, fan = UserFactory(), UserFactory()
+    db.session.commit()
+    client = signed_in(app, me)
+    client.get("/home")
+    fund(me, credit=1234)
+    notify(me.id, "follow", actor_id=fan.id, text="followed you")
+    notify(me.id, "follow", actor_id=UserFactory().id, text="followed you")
+    db.session.commit()
+    html = client.get("/home").get_data(as_text=True)
+    assert "2" in badge(html)
+    assert "$50,012.34" in html
+    client.post("/notifications/read", data={"csrf_token": csrf_of(client)})
+    assert "2" not in badge(client.get("/home").get_data(as_text=True))
+
+
+@pytest.mark.postgres
+def test_htmx_next_page_reads_no_navigation(on_postgres):
+    me, author = UserFactory(), UserFactory()
+    follow(me, author)
+    for _ in range(25):
+        PostFactory(author_id=author.id)
+    db.session.commit()
+    client = signed_in(on_postgres, me)
+    html = client.get("/home").get_data(as_text=True)
+    more = re.search(r'href="(/home\?cursor=[^"]+)"', html).group(1).replace("&amp;", "&")
+    with Recorder() as recorder:
+        response = client.get(more, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "nav-notifications" not in response.get_data(as_text=True)
+    assert len(recorder.seen) == 2 and "notifications" not in recorder.seen[0][0], recorder.seen

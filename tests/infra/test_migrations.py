@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.models.ledger_functions import PURCHASE_FUNCTION
 from config import BINDS, TestingConfig, normalize_db_url
 
 # Alembic cannot compare the expression index of PostgreSQL full-text search; it says so.
@@ -50,6 +51,23 @@ def schema_diff(bind: str) -> list:
         return compare_metadata(context, db.metadatas[bind])
 
 
+def purchase_function_source() -> str | None:
+    """The body of the items bind's purchase function as the database holds it (None when
+    there is none, as on SQLite)."""
+    engine = db.engines["items"]
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        return connection.scalar(sa.text("SELECT prosrc FROM pg_proc WHERE proname = 'dd_purchase_item'"))
+
+
+def expected_purchase_function_source() -> str | None:
+    """What `db.create_all()` makes: the migrations must make the same function."""
+    if db.engines["items"].dialect.name != "postgresql":
+        return None
+    return PURCHASE_FUNCTION.split("$fn$")[1]
+
+
 def check_round_trip(app) -> None:
     with app.app_context():
         upgrade()
@@ -58,7 +76,9 @@ def check_round_trip(app) -> None:
             expected = set(db.metadatas[bind].tables) | {f"alembic_version_{bind}"}
             assert expected <= tables[bind], f"{bind}: missing {expected - tables[bind]}"
             assert schema_diff(bind) == [], f"{bind}: models and migrations differ"
+        assert purchase_function_source() == expected_purchase_function_source()
         downgrade(revision="base")
+        assert purchase_function_source() is None
         for bind, names in table_names(app).items():
             assert names <= {f"alembic_version_{b}" for b in BINDS}, f"{bind} left {names}"
         db.session.remove()

@@ -20,8 +20,8 @@ depends_on = None
 
 PURCHASE_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION dd_purchase_item(
-    p_buyer_id integer, p_item_id integer, p_expected_price bigint, p_fee_bps bigint,
-    p_created_at timestamp, p_shard integer, p_blocked integer[],
+    p_buyer_id bigint, p_item_id bigint, p_expected_price bigint, p_fee_bps bigint,
+    p_created_at timestamp, p_shard integer, p_blocked bigint[],
     OUT o_purchase_id integer, OUT o_transaction_id integer, OUT o_creator_id integer,
     OUT o_title text, OUT o_price bigint, OUT o_fee bigint, OUT o_from_credit bigint,
     OUT o_credit_left bigint, OUT o_earnings_left bigint)
@@ -182,7 +182,7 @@ $fn$
 """
 
 DROP_PURCHASE_FUNCTION = (
-    "DROP FUNCTION IF EXISTS dd_purchase_item(integer, integer, bigint, bigint, timestamp, integer, integer[])"
+    "DROP FUNCTION IF EXISTS dd_purchase_item(bigint, bigint, bigint, bigint, timestamp, integer, bigint[])"
 )
 
 

@@ -122,7 +122,7 @@ def _balance(credit_left: int, earnings_left: int) -> dict:
 PURCHASE_CALL = sa.text(
     "SELECT o_purchase_id, o_transaction_id, o_creator_id, o_title, o_price, o_fee, o_from_credit, "
     "o_credit_left, o_earnings_left FROM dd_purchase_item(:buyer_id, :item_id, :expected_price, :fee_bps, "
-    ":created_at, :shard, CAST(:blocked AS integer[]))"
+    ":created_at, :shard, CAST(:blocked AS bigint[]))"
 ).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
 
 

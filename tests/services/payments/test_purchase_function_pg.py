@@ -206,7 +206,8 @@ def test_refusals_write_nothing(app):
     assert before["ledger_balance_shards"]
     cases = [(dear.id, None, "insufficient_funds"), (owned.id, None, "already_owned"),
              (dear.id, 9_999, "price_changed"), (hidden.id, None, "not_found"), (free.id, None, "not_for_sale"),
-             (own.id, None, "own_item"), (blocked_item.id, None, "not_found"), (999_999, None, "not_found")]
+             (own.id, None, "own_item"), (blocked_item.id, None, "not_found"), (999_999, None, "not_found"),
+             (2**40, None, "not_found")]
     for item_id, expected, code in cases:
         with pytest.raises(ServiceError) as err:
             purchases.purchase_item(buyer.id, item_id, expected)

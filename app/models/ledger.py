@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.models import ledger_functions
 from app.models.base import ItemsModel, UTCDateTime, utcnow
 
 USER_KINDS = ("credit", "earnings")
@@ -89,6 +90,10 @@ class Purchase(ItemsModel):
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refunded_by: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# On PostgreSQL a purchase is one call of a function (app/models/ledger_functions.py).
+ledger_functions.install(Purchase.__table__)
 
 
 class Payout(ItemsModel):

@@ -33,27 +33,32 @@ def has_muted(user_id: int, other_id: int) -> bool:
     return db.session.get(Mute, (user_id, other_id)) is not None
 
 
-def _silenced_query() -> sa.Select:
-    """Whether a block stands between :user_id and :actor_id (either way), or :user_id muted
-    :actor_id: the two rules of `notify` in one query."""
-    user_id, actor_id = sa.bindparam("user_id"), sa.bindparam("actor_id")
+def _silenced_condition(user_id, actor_id):
+    """Whether a block stands between `user_id` and `actor_id` (either way), or `user_id`
+    muted `actor_id`: the two rules of `notify`, as one SQL condition."""
     blocked = sa.select(Block.blocker_id).where(sa.or_(
         sa.and_(Block.blocker_id == user_id, Block.blocked_id == actor_id),
         sa.and_(Block.blocker_id == actor_id, Block.blocked_id == user_id),
     )).exists()
     muted = sa.select(Mute.muter_id).where(Mute.muter_id == user_id, Mute.muted_id == actor_id).exists()
-    return sa.select(sa.or_(blocked, muted))
+    return sa.or_(blocked, muted)
 
 
-_SILENCED = _silenced_query()
+_TABLE = Notification.__table__
+_INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
+_COLUMNS = ("user_id", "kind", "actor_id", "target_type", "target_id", "text", "url", "created_at")
 
 
-_INSERT = sa.insert(Notification.__table__).returning(Notification.__table__.c.id)
+def _insert_unless_silenced() -> sa.Insert:
+    """INSERT ... SELECT the row's values WHERE no block or mute silences the actor,
+    RETURNING id: the rules and the row in one statement (no row, no id, when silenced).
+    PostgreSQL gives the SELECT list's untyped values the types of the INSERT's columns."""
+    values = {name: sa.bindparam(name, type_=_TABLE.c[name].type) for name in _COLUMNS}
+    select = sa.select(*values.values()).where(~_silenced_condition(values["user_id"], values["actor_id"]))
+    return sa.insert(_TABLE).from_select(list(_COLUMNS), select).returning(_TABLE.c.id)
 
 
-def _silenced(user_id: int, actor_id: int) -> bool:
-    params = {"user_id": user_id, "actor_id": actor_id}
-    return bool(db.session.scalar(_SILENCED, params, bind_arguments={"mapper": Block}))
+_INSERT_UNLESS_SILENCED = _insert_unless_silenced()
 
 
 def notify(
@@ -68,9 +73,8 @@ def notify(
 ) -> Notification | None:
     """Store a notification for `user_id` and announce it after commit; None when a rule
     says it must not be made."""
-    if actor_id is not None:
-        if actor_id == user_id or _silenced(user_id, actor_id):
-            return None
+    if actor_id is not None and actor_id == user_id:
+        return None
     row = {
         "user_id": user_id,
         "kind": kind,
@@ -80,12 +84,15 @@ def notify(
         "text": text[:300],
         "url": url,
         "created_at": utcnow(),
-        "read_at": None,
     }
-    # One INSERT in the request's transaction (committed or rolled back with it), without
-    # the unit of work's flush: every sale, like, follow... makes one of these.
-    row_id = db.session.execute(_INSERT, row, bind_arguments={"mapper": Notification}).scalar_one()
-    notification = Notification(id=row_id, **row)
+    # One statement in the request's transaction (committed or rolled back with it), without
+    # the unit of work's flush: every sale, like, follow... makes one of these. With an
+    # actor, the block and mute rules are the statement's WHERE.
+    statement = _INSERT if actor_id is None else _INSERT_UNLESS_SILENCED
+    row_id = db.session.execute(statement, row, bind_arguments={"mapper": Notification}).scalar()
+    if row_id is None:
+        return None
+    notification = Notification(id=row_id, read_at=None, **row)
     publish_after_commit(
         db.session, user_channel(user_id), {"type": "notification", "id": notification.id, "kind": kind}
     )

@@ -15,6 +15,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.models.ledger_functions import PURCHASE_FUNCTION
 from config import BINDS, TestingConfig, normalize_db_url
 
 # Alembic cannot compare the expression index of PostgreSQL full-text search; it says so.
@@ -50,6 +51,29 @@ def schema_diff(bind: str) -> list:
         return compare_metadata(context, db.metadatas[bind])
 
 
+def purchase_functions() -> list:
+    """The items bind's purchase functions as the database holds them: (arguments, body) of
+    each (none on SQLite)."""
+    engine = db.engines["items"]
+    if engine.dialect.name != "postgresql":
+        return []
+    with engine.connect() as connection:
+        return connection.execute(sa.text(
+            "SELECT pg_get_function_identity_arguments(oid), prosrc FROM pg_proc WHERE proname = 'dd_purchase_item'"
+        )).all()
+
+
+def check_purchase_function() -> None:
+    """The migrations made the function `db.create_all()` makes: running the models' DDL
+    over it changes nothing (a different signature would add a second function)."""
+    migrated = purchase_functions()
+    if db.engines["items"].dialect.name != "postgresql":
+        return
+    with db.engines["items"].begin() as connection:
+        connection.execute(sa.DDL(PURCHASE_FUNCTION))
+    assert len(migrated) == 1 and purchase_functions() == migrated
+
+
 def check_round_trip(app) -> None:
     with app.app_context():
         upgrade()
@@ -58,7 +82,9 @@ def check_round_trip(app) -> None:
             expected = set(db.metadatas[bind].tables) | {f"alembic_version_{bind}"}
             assert expected <= tables[bind], f"{bind}: missing {expected - tables[bind]}"
             assert schema_diff(bind) == [], f"{bind}: models and migrations differ"
+        check_purchase_function()
         downgrade(revision="base")
+        assert purchase_functions() == []
         for bind, names in table_names(app).items():
             assert names <= {f"alembic_version_{b}" for b in BINDS}, f"{bind} left {names}"
         db.session.remove()

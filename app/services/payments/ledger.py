@@ -147,17 +147,56 @@ def read_session() -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def autocommit_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A pooled connection whose statements each commit on their own (PostgreSQL; a plain
+    connection elsewhere): no BEGIN and COMMIT round trips around a single statement.
+
+    It sets psycopg2's own `autocommit` flag on the connection and clears it before the
+    connection goes back to the pool, rather than SQLAlchemy's AUTOCOMMIT isolation level:
+    that one goes through psycopg2's `set_isolation_level`, which sends a SET on the way in
+    and another on the way out, and leaves the connection with an explicit isolation level,
+    after which every pre-ping of it sends one more SET. The flag alone sends nothing."""
+    with engine.connect() as connection:
+        if engine.dialect.name != "postgresql":
+            yield connection
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.autocommit = True
+        try:
+            yield connection
+        finally:
+            if not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
+
+
 def blocked_between(a_id: int, b_id: int) -> bool:
     """The block rule of `social.blocks.is_blocked_between`, read on a short connection of
     its own and closed before any ledger lock is taken: a money transaction never holds a
     connection to another bind while it waits for a lock."""
     if not a_id or not b_id or a_id == b_id:
         return False
-    engine = db.engines["social"]
-    # One read: on PostgreSQL in autocommit, so no BEGIN and ROLLBACK round trips around it.
-    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
-    with engine.connect().execution_options(**options) as connection:
+    with autocommit_connection(db.engines["social"]) as connection:
         return connection.scalar(_block_query(), {"a": a_id, "b": b_id}) is not None
+
+
+def users_blocked_with(user_id: int) -> list[int]:
+    """The users a block stands between `user_id` and (either way), read like
+    `blocked_between` on a short connection of the social bind: what the PostgreSQL purchase
+    function is given, before it takes any lock, in place of the check of one pair."""
+    with autocommit_connection(db.engines["social"]) as connection:
+        return list(connection.scalars(_blocked_with_query(), {"user_id": user_id}))
+
+
+@functools.cache
+def _blocked_with_query() -> sa.CompoundSelect:
+    from app.models.social import Block
+
+    user_id = sa.bindparam("user_id")
+    return sa.union_all(
+        sa.select(Block.blocked_id).where(Block.blocker_id == user_id),
+        sa.select(Block.blocker_id).where(Block.blocked_id == user_id),
+    )
 
 
 @functools.cache

@@ -12,6 +12,7 @@ the platform its fee; the entitlement is revoked in the same transaction."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,22 +22,27 @@ from flask import current_app
 from app.models.base import UTCDateTime, utcnow
 from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
-from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.models.ledger_functions import REFUSED_SQLSTATE
+from app.services.errors import Conflict, InsufficientFunds, Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.payments.amounts import dollars
 from app.services.payments.ledger import (
+    BALANCE_SHARDS,
     SYSTEM_FEES,
     AlreadyApplied,
     Leg,
+    autocommit_connection,
     blocked_between,
     credit_code,
     earnings_code,
+    items_engine,
     lock_accounts,
     money_connection,
     money_session,
     post,
     read_session,
     retry_on_deadlock,
+    users_blocked_with,
 )
 
 BUYER_REFUND_WINDOW = timedelta(hours=48)
@@ -68,33 +74,93 @@ SET_TRANSACTION = sa.update(PURCHASES).where(PURCHASES.c.id == sa.bindparam("pur
 )
 
 
+# What a refused purchase answers, by refusal code: the same on both paths.
+REFUSALS = {
+    "not_found": lambda: NotFound("There is no such item."),
+    "own_item": lambda: NotAllowed("You cannot buy your own item.", code="own_item"),
+    "not_for_sale": lambda: Conflict("This item is not sold on its own.", code="not_for_sale"),
+    "price_changed": lambda: Conflict("The price changed since you saw it. Look again before buying.",
+                                      code="price_changed"),
+    "already_owned": lambda: Conflict("You already own this item.", code="already_owned"),
+    "insufficient_funds": lambda: InsufficientFunds("Not enough funds for that."),
+}
+
+
 @retry_on_deadlock
 def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None = None) -> PurchaseResult:
     """Buy a one_time item. 404 unknown or hidden; 403 own item; 409 already_owned or
     price_changed (when `expected_price_cents` differs); 402 insufficient_funds.
 
-    One transaction of nine statements and COMMIT (SQLAlchemy Core: the ledger's hot path):
-    the item; the buyer's accounts locked (and the seller's earnings and the fee account
-    read); the purchase row; the entitlement; the ledger transaction and its entries; the
-    purchase's transaction id; the buyer's balance; the seller's balance shard. The block
-    check reads the social bind between the item and the lock, with no lock held."""
+    On PostgreSQL: the users a block stands between the buyer and are read from the social
+    bind (one autocommit statement, no lock held), then the whole purchase is one call of
+    `dd_purchase_item` in autocommit (app/models/ledger_functions.py): one round trip, one
+    transaction. Elsewhere (SQLite): one transaction of nine statements and COMMIT
+    (SQLAlchemy Core): the item; the buyer's accounts locked (and the seller's earnings and
+    the fee account read); the purchase row; the entitlement; the ledger transaction and its
+    entries; the purchase's transaction id; the buyer's balance; the seller's balance shard;
+    the block check reads the social bind between the item and the lock. Both paths then
+    store the creator's sale notification on the request's session."""
     if expected_price_cents is not None and (
         isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
         or expected_price_cents < 0
     ):
         raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
                       fields={"expected_price_cents": "Whole cents only."})
+    if items_engine().dialect.name == "postgresql":
+        purchase, title, balance = _purchase_in_function(buyer_id, item_id, expected_price_cents)
+    else:
+        purchase, title, balance = _purchase_in_python(buyer_id, item_id, expected_price_cents)
+    notify(purchase.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
+           text=f"bought “{title[:120]}” for {dollars(purchase.price_cents)}", url=f"/items/{item_id}")
+    return PurchaseResult(purchase, balance)
+
+
+def _balance(credit_left: int, earnings_left: int) -> dict:
+    return {"credit_cents": credit_left, "earnings_cents": earnings_left, "total_cents": credit_left + earnings_left}
+
+
+PURCHASE_CALL = sa.text(
+    "SELECT o_purchase_id, o_transaction_id, o_creator_id, o_title, o_price, o_fee, o_from_credit, "
+    "o_credit_left, o_earnings_left FROM dd_purchase_item(:buyer_id, :item_id, :expected_price, :fee_bps, "
+    ":created_at, :shard, CAST(:blocked AS bigint[]))"
+).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
+
+
+def _purchase_in_function(buyer_id: int, item_id: int, expected_price_cents: int | None):
+    """The PostgreSQL path: one call of `dd_purchase_item` in autocommit. A refusal raises
+    SQLSTATE DDREF in the function, so its transaction rolls back whole."""
+    blocked = users_blocked_with(buyer_id)
+    created_at = utcnow()
+    params = {"buyer_id": buyer_id, "item_id": item_id, "expected_price": expected_price_cents,
+              "fee_bps": int(current_app.config["PLATFORM_FEE_BPS"]), "created_at": created_at,
+              "shard": random.randrange(BALANCE_SHARDS), "blocked": blocked}
+    try:
+        with autocommit_connection(items_engine()) as connection:
+            row = connection.execute(PURCHASE_CALL, params).one()
+    except sa.exc.DBAPIError as exc:
+        if getattr(exc.orig, "pgcode", None) != REFUSED_SQLSTATE:
+            raise
+        raise REFUSALS[exc.orig.diag.message_primary]() from None
+    (purchase_id, tx_id, creator_id, title, price, fee, from_credit, credit_left, earnings_left) = row
+    purchase = Purchase(id=purchase_id, transaction_id=tx_id, buyer_id=buyer_id, item_id=item_id,
+                        creator_id=creator_id, price_cents=price, fee_cents=fee, from_credit_cents=from_credit,
+                        from_earnings_cents=price - from_credit, status="paid", created_at=created_at)
+    return purchase, title, _balance(credit_left, earnings_left)
+
+
+def _purchase_in_python(buyer_id: int, item_id: int, expected_price_cents: int | None):
+    """The SQLite path (and the model of `dd_purchase_item`): one money transaction."""
     with money_connection() as connection:
         item = connection.execute(SALE_ITEM, {"item_id": item_id}).first()
         if item is None or blocked_between(buyer_id, item.creator_id):
-            raise NotFound("There is no such item.")
+            raise REFUSALS["not_found"]()
         if item.creator_id == buyer_id:
-            raise NotAllowed("You cannot buy your own item.", code="own_item")
+            raise REFUSALS["own_item"]()
         price = int(item.price_cents)
         if item.pricing != "one_time" or price <= 0:
-            raise Conflict("This item is not sold on its own.", code="not_for_sale")
+            raise REFUSALS["not_for_sale"]()
         if expected_price_cents is not None and expected_price_cents != price:
-            raise Conflict("The price changed since you saw it. Look again before buying.", code="price_changed")
+            raise REFUSALS["price_changed"]()
         credit, earnings, seller = credit_code(buyer_id), earnings_code(buyer_id), earnings_code(item.creator_id)
         accounts = lock_accounts(connection, [credit, earnings, SYSTEM_FEES], credit_only=[seller])
         # Credit first, then earnings; the seller gets the price less the platform fee.
@@ -107,18 +173,14 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
         # The buyer's locks serialize their purchases, and the unique index of active
         # entitlements refuses a second one: a double click buys once.
         if not _entitle(connection, buyer_id, item_id, purchase_id):
-            raise Conflict("You already own this item.", code="already_owned")
+            raise REFUSALS["already_owned"]()
         tx_id = post(connection, "purchase", f"purchase:{purchase_id}", [
             Leg(accounts[credit], -from_credit), Leg(accounts[earnings], -(price - from_credit)),
             Leg(accounts[seller], price - fee), Leg(accounts[SYSTEM_FEES], fee),
         ], memo=f"Bought “{item.title[:200]}”", check_key=False)
         connection.execute(SET_TRANSACTION, {"purchase_id": purchase_id, "transaction_id": tx_id})
         credit_left, earnings_left = accounts[credit].balance_cents, accounts[earnings].balance_cents
-    purchase = Purchase(id=purchase_id, transaction_id=tx_id, **row)
-    notify(item.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
-           text=f"bought “{item.title[:120]}” for {dollars(price)}", url=f"/items/{item_id}")
-    balance = {"credit_cents": credit_left, "earnings_cents": earnings_left, "total_cents": credit_left + earnings_left}
-    return PurchaseResult(purchase, balance)
+    return Purchase(id=purchase_id, transaction_id=tx_id, **row), item.title, _balance(credit_left, earnings_left)
 
 
 # SQL text: SQLAlchemy does not cache its compiled ON CONFLICT constructs. The conflict
@@ -180,8 +242,6 @@ def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = F
         except AlreadyApplied:
             raise Conflict("That purchase is already refunded.", code="already_refunded") from None
         except Exception as exc:
-            from app.services.errors import InsufficientFunds
-
             if isinstance(exc, InsufficientFunds):
                 raise Conflict("The creator's earnings no longer cover this refund.",
                                code="refund_not_covered") from None

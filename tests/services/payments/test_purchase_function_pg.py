@@ -1,0 +1,268 @@
+"""The PostgreSQL purchase (`dd_purchase_item`, one call in autocommit) against the Python
+path it replaces there: the same scenario run through both must leave the same rows, the
+same balances and the same answers, and every refusal must write nothing."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.items import Entitlement
+from app.models.ledger import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction, Purchase
+from app.models.social import Notification
+from app.services.errors import ServiceError
+from app.services.payments import purchases
+from app.services.payments.ledger import read_session, verify_ledger
+from tests.factories import UserFactory, block, fund, make_item
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
+]
+
+LEDGER_TABLES = (Purchase, Entitlement, LedgerTransaction, LedgerEntry, LedgerAccount, LedgerBalanceShard)
+
+
+@pytest.fixture
+def python_path(monkeypatch):
+    """Make `purchase_item` take the Python path (the SQLite one) on PostgreSQL too."""
+
+    def use(enabled: bool):
+        if enabled:
+            monkeypatch.setattr(purchases, "_purchase_in_function", purchases._purchase_in_python)
+        else:
+            monkeypatch.undo()
+
+    return use
+
+
+def ledger_rows() -> dict:
+    """Every row of the ledger's tables, as plain tuples (what "nothing written" compares)."""
+    with read_session() as session:
+        return {model.__tablename__: sorted(tuple(row) for row in session.execute(sa.select(model.__table__)))
+                for model in LEDGER_TABLES}
+
+
+def attempt(buyer_id: int, item_id: int, expected: int | None = None):
+    """A purchase's answer: what it returned, or the refusal (class, code, status)."""
+    try:
+        result = purchases.purchase_item(buyer_id, item_id, expected)
+    except ServiceError as exc:
+        return ("refused", type(exc).__name__, exc.code, exc.status, exc.message)
+    finally:
+        db.session.commit()  # the request's unit of work: the sale notification
+    p = result.purchase
+    return ("bought", p.price_cents, p.fee_cents, p.from_credit_cents, p.from_earnings_cents, p.status,
+            result.balance)
+
+
+def scenario() -> tuple[list, dict]:
+    """One world (a buyer, two creators, a newcomer with no accounts) and every rule of a
+    purchase; returns the answers and the world's final state, with ids replaced by names."""
+    buyer, first, second, newcomer = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    roles = {buyer.id: "buyer", first.id: "first", second.id: "second", newcomer.id: "newcomer"}
+    fund(buyer, credit=600, earnings=1000)
+    fund(second, credit=5000)
+    items = {
+        "dear": make_item(first, price_cents=1000, title="Dear"),
+        "cheap": make_item(first, price_cents=5, title="Cheap “quoted” — long " + "x" * 90),  # fee rounds to 0
+        "buyers": make_item(buyer, price_cents=700, title="The buyer's own"),
+        "too_dear": make_item(first, price_cents=2000, title="Too dear"),
+        "exact": make_item(first, price_cents=1225, title="Exact"),
+        "draft": make_item(first, status="draft", title="Draft"),
+        "subscription": make_item(first, pricing="subscription", price_cents=0, title="Subscription"),
+        "deleted": make_item(first, title="Deleted"),
+        "blocked": make_item(second, price_cents=100, title="Across a block"),
+    }
+    items["deleted"].deleted_at = utcnow()
+    db.session.commit()
+    names = {item.id: name for name, item in items.items()}
+    ids = {name: item.id for name, item in items.items()}
+    answers = [
+        attempt(buyer.id, ids["dear"], 1000),  # 600 from credit, 400 from earnings
+        attempt(buyer.id, ids["dear"]),  # already owned
+        attempt(buyer.id, ids["cheap"]),  # from earnings, no fee leg
+        attempt(second.id, ids["buyers"]),  # the buyer's earnings get a shard
+        attempt(buyer.id, ids["too_dear"]),  # 595 + the 630 shard is short: refused, the shard stays
+        attempt(buyer.id, ids["exact"], 1200),  # price changed
+        attempt(buyer.id, ids["exact"], 1225),  # the shard folds in: exactly enough
+        attempt(buyer.id, ids["dear"]),  # already owned wins over insufficient funds
+        attempt(buyer.id, ids["buyers"]),  # own item
+        attempt(buyer.id, ids["draft"]),
+        attempt(buyer.id, ids["subscription"]),
+        attempt(buyer.id, ids["deleted"]),
+        attempt(buyer.id, 10_000_000),  # no such item
+        attempt(newcomer.id, ids["dear"]),  # no accounts at all: refused, none are made
+    ]
+    block(second, buyer)
+    answers.append(attempt(buyer.id, ids["blocked"]))
+    return answers, world_state(roles, names)
+
+
+def world_state(roles: dict, names: dict) -> dict:
+    def role(user_id):
+        return roles.get(user_id, "system" if user_id is None else "stranger")
+
+    second = timedelta(seconds=1)
+    with read_session() as session:
+        accounts = {a.id: a for a in session.scalars(sa.select(LedgerAccount))}
+        mine = {i: a for i, a in accounts.items() if a.user_id in roles}
+        shards = {}
+        for shard in session.scalars(sa.select(LedgerBalanceShard)):
+            shards.setdefault(shard.account_id, []).append(shard.balance_cents)
+        balances = {(role(a.user_id), a.kind): (a.balance_cents, sum(shards.get(i, []))) for i, a in mine.items()}
+        purchase_rows = session.scalars(sa.select(Purchase).where(Purchase.buyer_id.in_(roles)).order_by(Purchase.id)).all()
+        tx_ids = [p.transaction_id for p in purchase_rows]
+        entries = {}
+        for entry in session.scalars(sa.select(LedgerEntry).where(LedgerEntry.transaction_id.in_(tx_ids))
+                                     .order_by(LedgerEntry.id)):
+            account = accounts[entry.account_id]
+            entries.setdefault(entry.transaction_id, []).append((role(account.user_id), account.kind,
+                                                                 entry.amount_cents))
+        txs = {t.id: t for t in session.scalars(sa.select(LedgerTransaction).where(LedgerTransaction.id.in_(tx_ids)))}
+        bought = [(role(p.buyer_id), names[p.item_id], role(p.creator_id), p.price_cents, p.fee_cents,
+                   p.from_credit_cents, p.from_earnings_cents, p.status, txs[p.transaction_id].kind,
+                   txs[p.transaction_id].idempotency_key == f"purchase:{p.id}", txs[p.transaction_id].memo,
+                   entries[p.transaction_id], abs(txs[p.transaction_id].created_at - p.created_at) < second)
+                  for p in purchase_rows]
+        purchase_index = {p.id: n for n, p in enumerate(purchase_rows)}
+        entitled = [(role(e.user_id), names[e.item_id], e.source, purchase_index[e.purchase_id], e.revoked_at)
+                    for e in session.scalars(sa.select(Entitlement).where(Entitlement.user_id.in_(roles))
+                                             .order_by(Entitlement.id))]
+        problems = verify_ledger(session)
+    db.session.rollback()
+    notices = [(role(n.user_id), n.kind, role(n.actor_id), n.target_type, names.get(int(n.target_id)), n.text, n.url
+                .replace(str(int(n.target_id)), names.get(int(n.target_id), "?")))
+               for n in db.session.scalars(sa.select(Notification).where(Notification.user_id.in_(roles))
+                                           .order_by(Notification.id))]
+    return {"balances": balances, "purchases": bought, "entitlements": entitled, "notifications": notices,
+            "problems": problems}
+
+
+def test_the_function_and_the_python_path_give_the_same_answers_and_rows(python_path):
+    python_path(True)
+    expected_answers, expected_state = scenario()
+    python_path(False)
+    answers, state = scenario()
+    assert answers == expected_answers
+    assert state == expected_state
+    # And what the scenario says, so both paths agreeing on something wrong fails too.
+    assert [a[0] if a[0] == "bought" else a[2] for a in answers] == [
+        "bought", "already_owned", "bought", "bought", "insufficient_funds", "price_changed", "bought",
+        "already_owned", "own_item", "not_found", "not_for_sale", "not_found", "not_found", "insufficient_funds",
+        "not_found",
+    ]
+    assert {a[1] for a in answers if a[0] == "refused" and a[2] == "not_found"} == {"NotFound"}
+    assert state["balances"][("buyer", "credit")] == (0, 0)
+    assert state["balances"][("buyer", "earnings")] == (0, 0)  # folded, then spent to the cent
+    assert ("newcomer", "credit") not in state["balances"]
+    assert state["problems"] == []
+    cheap = state["purchases"][1]
+    assert cheap[4] == 0 and [leg[:2] for leg in cheap[11]] == [("buyer", "earnings"), ("first", "earnings")]
+
+
+@pytest.mark.parametrize("fee_bps", [0, 10_000])
+def test_fee_extremes_agree(app, python_path, fee_bps, monkeypatch):
+    """No fee at all, or all of the price as fee (the seller's leg is zero: no entry, no shard)."""
+    monkeypatch.setitem(app.config, "PLATFORM_FEE_BPS", fee_bps)
+    results = []
+    for use_python in (True, False):
+        python_path(use_python)
+        if not use_python:  # undo() also restored the fee
+            monkeypatch.setitem(app.config, "PLATFORM_FEE_BPS", fee_bps)
+        buyer, creator = UserFactory(), UserFactory()
+        fund(buyer, credit=1000)
+        item = make_item(creator, price_cents=999)
+        answer = attempt(buyer.id, item.id)
+        results.append((answer, world_state({buyer.id: "buyer", creator.id: "creator"}, {item.id: "item"})))
+    assert results[0] == results[1]
+    (answer, state) = results[1]
+    assert answer[2] == 999 * fee_bps // 10_000
+    seller = state["balances"].get(("creator", "earnings"))
+    assert seller == ((0, 999) if fee_bps == 0 else (0, 0))  # no leg: the account exists, no shard
+
+
+def test_refusals_write_nothing(app):
+    """Each refusal, including those found after the locks (already owned, not enough funds,
+    with the buyer's shards folded in memory), leaves every ledger row as it was."""
+    buyer, creator, other = UserFactory(), UserFactory(), UserFactory()
+    fund(buyer, credit=100)
+    fund(other, credit=5000)
+    owned = make_item(creator, price_cents=50)
+    purchases.purchase_item(buyer.id, owned.id)
+    purchases.purchase_item(other.id, make_item(buyer, price_cents=300).id)  # a shard for the buyer
+    dear = make_item(creator, price_cents=10_000)
+    hidden = make_item(creator, status="draft")
+    free = make_item(creator, pricing="free", price_cents=0)
+    own = make_item(buyer, price_cents=10)
+    blocked_item = make_item(other, price_cents=10)
+    block(buyer, other)
+    before = ledger_rows()
+    assert before["ledger_balance_shards"]
+    cases = [(dear.id, None, "insufficient_funds"), (owned.id, None, "already_owned"),
+             (dear.id, 9_999, "price_changed"), (hidden.id, None, "not_found"), (free.id, None, "not_for_sale"),
+             (own.id, None, "own_item"), (blocked_item.id, None, "not_found"), (999_999, None, "not_found"),
+             (2**40, None, "not_found")]
+    for item_id, expected, code in cases:
+        with pytest.raises(ServiceError) as err:
+            purchases.purchase_item(buyer.id, item_id, expected)
+        assert err.value.code == code
+        assert ledger_rows() == before, code
+
+
+def test_a_deadlock_is_retried(app, monkeypatch):
+    """A deadlock reported by PostgreSQL inside the function is retried like the Python path's."""
+    buyer, creator = UserFactory(), UserFactory()
+    fund(buyer, credit=1000)
+    item = make_item(creator, price_cents=100)
+    calls = []
+    real = purchases._purchase_in_function
+
+    def deadlocking(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            with purchases.autocommit_connection(db.engines["items"]) as connection:
+                connection.execute(sa.text(
+                    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40P01', MESSAGE = 'deadlock detected'; END $$"))
+        return real(*args)
+
+    monkeypatch.setattr(purchases, "_purchase_in_function", deadlocking)
+    result = purchases.purchase_item(buyer.id, item.id)
+    assert len(calls) == 2 and result.balance["credit_cents"] == 900
+
+
+def test_the_function_is_what_a_purchase_runs_on_postgres(app):
+    """One statement on the items bind per purchase (the call), and it is the function."""
+    buyer, creator = UserFactory(), UserFactory()
+    fund(buyer, credit=1000)
+    buyer_id, item_id = buyer.id, make_item(creator, price_cents=100).id
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = db.engines["items"]
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        purchases.purchase_item(buyer_id, item_id)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 1 and "dd_purchase_item(" in seen[0]
+
+
+def test_autocommit_connections_leave_the_pooled_connection_as_they_found_it(app):
+    """psycopg2's autocommit flag on the way in, cleared on the way out, and never an
+    explicit isolation level (which would cost a SET at every later pre-ping)."""
+    from psycopg2.extensions import STATUS_READY
+
+    with purchases.autocommit_connection(db.engines["items"]) as connection:
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection.autocommit
+        assert connection.scalar(sa.text("SELECT 1")) == 1
+        assert dbapi_connection.status == STATUS_READY  # no transaction was opened
+    assert not dbapi_connection.autocommit and dbapi_connection.isolation_level is None

@@ -131,6 +131,18 @@ def configure_engines(app, db) -> None:
 
                 pg_wait.install()
                 install_idle_ping(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+                install_driver_autocommit_reset(engine)
+
+
+def install_driver_autocommit_reset(engine: sa.Engine) -> None:
+    """A connection put in psycopg2's autocommit for a while (`app.web.reads`,
+    `ledger.autocommit_connection`) goes back to the pool transactional: the flag is
+    cleared on checkin, which sends nothing to the server."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _transactional_again(dbapi_connection, _record):
+        if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
+            dbapi_connection.autocommit = False
 
 
 _USED_AT = "dreamdot.used_at"

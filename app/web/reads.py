@@ -5,7 +5,7 @@ A view marked `@read_only` promises that its GET request writes at most single s
 together. On PostgreSQL its request then reads in autocommit:
 
 - no `BEGIN` before the first statement and no `COMMIT` after the last, two round trips
-  of the page's three fewer (psycopg2 sends each as a query of its own);
+  fewer (psycopg2 sends each as a query of its own);
 - when the `users`, `social` and `items` binds are one database, the navigation's unread
   count and balance are read in the same statement as the signed-in user
   (`accounts.user_for_session`), so the page runs two statements: the user with the
@@ -50,9 +50,12 @@ def _read_in_autocommit() -> None:
         if engine.dialect.name != "postgresql" or engine in seen:
             continue
         seen.add(engine)
-        # The first use of this engine in the request's session: the connection it procures
-        # is in autocommit until it goes back to the pool (which restores the default).
-        db.session.connection(bind_arguments={"bind": engine}, execution_options={"isolation_level": "AUTOCOMMIT"})
+        # The first use of this engine in the request's session: nothing has been sent on
+        # the connection yet. psycopg2's own flag, not SQLAlchemy's AUTOCOMMIT isolation
+        # level, which sends a SET when the connection goes back to the pool; the pool
+        # clears the flag then (`stores.install_driver_autocommit_reset`), sending nothing.
+        connection = db.session.connection(bind_arguments={"bind": engine})
+        connection.connection.dbapi_connection.autocommit = True
 
 
 def init_app(app: Flask) -> None:

@@ -139,9 +139,16 @@ class TcpProxy:
 
 
 def _reset(sock: socket.socket) -> None:
-    """Close with RST rather than FIN, as a dead server's host does."""
+    """Close with RST rather than FIN, as a dead server's host does, at once: the pump
+    thread may be in `select` on this socket, which keeps the kernel's socket alive (and
+    the RST unsent) until it returns, so the connection is also shut down first, which
+    takes effect immediately whoever else holds it."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    except OSError:
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
     _close(sock)

@@ -111,13 +111,21 @@ def _register_request_hooks(app: Flask) -> None:
 
     from app.extensions import db
     from app.services.audit import forget_durable_events, readd_durable_events
+    from app.web.errors import handle_store_unavailable, is_outage
     from app.web.htmx import add_vary
 
     @app.after_request
     def commit_unit_of_work(response):
-        # The one commit of a request: services flush, the edge commits what succeeded.
+        # The one commit of a request: services flush, the edge commits what succeeded. A
+        # store lost at this last step answers 503 like one lost earlier (error handlers do
+        # not see what after_request raises).
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except SQLAlchemyError as exc:
+                if not is_outage(exc):
+                    raise
+                return handle_store_unavailable(exc)
             forget_durable_events(db.session)
         else:
             db.session.rollback()

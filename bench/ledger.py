@@ -5,17 +5,17 @@ shape as `purchases`, in the same run.
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/ledger.py
 
 The database is emptied and recreated. Every purchase is the real service call
-(`purchase_item`), followed by the commit of the request's session that stores the
-creator's sale notification, as a request does. On PostgreSQL a purchase is three
-statements: the buyer's blocks read from the social bind (autocommit), one call of the
-`dd_purchase_item` function on the items bind (autocommit: the item, the buyer's accounts
-locked, the entitlement, balanced entries, the purchase row, the balances, in one
-transaction), and the notification's INSERT in the request's transaction.
+(`purchase_item`), followed by the commit of the request's session, as a request does. With
+every bind on this one database (as deployed) a purchase is one statement: the call of the
+`dd_purchase_item` function on the items bind, in autocommit (the item and the blocks, the
+buyer's accounts locked, the entitlement, balanced entries, the purchase row, the balances
+and the creator's sale notification, in one transaction); the request's commit then has
+nothing to send.
 
 The buyers are threads spread over worker processes (`--processes`, like gunicorn workers),
 each process with a connection pool per bind of `--pool` connections (like DB_POOL_SIZE),
 so a buyer may wait for a connection as a request does. Statements per purchase are counted
-by SQLAlchemy (all binds; not counting BEGIN, COMMIT and the pool's pre-ping)."""
+by SQLAlchemy (all binds; not counting BEGIN, COMMIT and the pool's ping of idle connections)."""
 
 from __future__ import annotations
 

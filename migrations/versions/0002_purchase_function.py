@@ -21,10 +21,10 @@ depends_on = None
 PURCHASE_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION dd_purchase_item(
     p_buyer_id bigint, p_item_id bigint, p_expected_price bigint, p_fee_bps bigint,
-    p_created_at timestamp, p_shard integer, p_blocked bigint[],
+    p_created_at timestamp, p_shard integer, p_blocked bigint[], p_note_url text,
     OUT o_purchase_id integer, OUT o_transaction_id integer, OUT o_creator_id integer,
     OUT o_title text, OUT o_price bigint, OUT o_fee bigint, OUT o_from_credit bigint,
-    OUT o_credit_left bigint, OUT o_earnings_left bigint)
+    OUT o_credit_left bigint, OUT o_earnings_left bigint, OUT o_notification_id integer)
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_pricing text;
@@ -48,8 +48,15 @@ BEGIN
       INTO o_creator_id, o_title, v_pricing, o_price
       FROM items i
      WHERE i.id = p_item_id AND i.status = 'published' AND i.deleted_at IS NULL;
-    -- p_blocked: the users a block stands between the buyer and (read from the social bind).
+    -- p_blocked: the users a block stands between the buyer and (read from the social bind);
+    -- NULL when the social bind is this database: then the blocks are read here.
     IF NOT FOUND OR o_creator_id = ANY (p_blocked) THEN
+        RAISE EXCEPTION USING ERRCODE = 'DDREF', MESSAGE = 'not_found';
+    END IF;
+    IF p_blocked IS NULL AND EXISTS (
+        SELECT 1 FROM blocks b
+         WHERE (b.blocker_id = p_buyer_id AND b.blocked_id = o_creator_id)
+            OR (b.blocker_id = o_creator_id AND b.blocked_id = p_buyer_id)) THEN
         RAISE EXCEPTION USING ERRCODE = 'DDREF', MESSAGE = 'not_found';
     END IF;
     IF o_creator_id = p_buyer_id THEN
@@ -177,12 +184,27 @@ BEGIN
         ON CONFLICT (account_id, shard) DO UPDATE
         SET balance_cents = ledger_balance_shards.balance_cents + excluded.balance_cents;
     END IF;
+
+    -- p_note_url given (the social bind is this database): the creator's sale notification,
+    -- as `notify` writes it, in the same transaction, unless the creator muted the buyer (a
+    -- block has refused the purchase already). The text is `notify`'s, with the price as
+    -- `dollars` writes it.
+    IF p_note_url IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM mutes m WHERE m.muter_id = o_creator_id AND m.muted_id = p_buyer_id) THEN
+        INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, text, url, created_at)
+        VALUES (o_creator_id, 'sale', p_buyer_id, 'item', p_item_id::text,
+                left('bought “' || left(o_title, 120) || '” for $'
+                     || to_char(o_price / 100, 'FM999,999,999,999,999,990') || '.'
+                     || lpad(mod(o_price, 100)::text, 2, '0'), 300),
+                p_note_url, p_created_at)
+        RETURNING id INTO o_notification_id;
+    END IF;
 END
 $fn$
 """
 
 DROP_PURCHASE_FUNCTION = (
-    "DROP FUNCTION IF EXISTS dd_purchase_item(bigint, bigint, bigint, bigint, timestamp, integer, bigint[])"
+    "DROP FUNCTION IF EXISTS dd_purchase_item(bigint, bigint, bigint, bigint, timestamp, integer, bigint[], text)"
 )
 
 

@@ -92,6 +92,23 @@ def test_500_page_and_json_without_traceback(auth_client, monkeypatch, caplog):
     assert "secret internal detail" in caplog.text  # logged for the operators
 
 
+def test_a_store_lost_at_the_requests_commit_answers_503(auth_client, monkeypatch):
+    """The request's one commit runs after the view (after_request), where error handlers do
+    not reach: a database gone at that moment is the same 503 as one gone earlier."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    def gone(*_a, **_k):
+        raise sa.exc.OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(db.session, "commit", gone)
+    response = auth_client.get("/api/auth/me")
+    assert_json(response, 503, "unavailable")
+    assert response.headers["Retry-After"]
+    assert_page(auth_client.get("/"), 503, "briefly unavailable")
+
+
 CSP_REQUIRED = {
     "default-src": "'self'",
     "script-src": "'self'",

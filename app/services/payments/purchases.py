@@ -23,6 +23,7 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
 from app.models.ledger_functions import REFUSED_SQLSTATE
+from app.services.broker import publish, user_channel
 from app.services.errors import Conflict, InsufficientFunds, Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.payments.amounts import dollars
@@ -44,6 +45,7 @@ from app.services.payments.ledger import (
     retry_on_deadlock,
     users_blocked_with,
 )
+from app.services.stores import same_database
 
 BUYER_REFUND_WINDOW = timedelta(hours=48)
 
@@ -107,12 +109,17 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
         raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
                       fields={"expected_price_cents": "Whole cents only."})
     if items_engine().dialect.name == "postgresql":
-        purchase, title, balance = _purchase_in_function(buyer_id, item_id, expected_price_cents)
+        purchase, title, balance, notified = _purchase_in_function(buyer_id, item_id, expected_price_cents)
     else:
-        purchase, title, balance = _purchase_in_python(buyer_id, item_id, expected_price_cents)
-    notify(purchase.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
-           text=f"bought “{title[:120]}” for {dollars(purchase.price_cents)}", url=f"/items/{item_id}")
+        purchase, title, balance, notified = _purchase_in_python(buyer_id, item_id, expected_price_cents)
+    if not notified:
+        notify(purchase.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,
+               text=f"bought “{title[:120]}” for {dollars(purchase.price_cents)}", url=sale_url(item_id))
     return PurchaseResult(purchase, balance)
+
+
+def sale_url(item_id: int) -> str:
+    return f"/items/{item_id}"
 
 
 def _balance(credit_left: int, earnings_left: int) -> dict:
@@ -121,19 +128,27 @@ def _balance(credit_left: int, earnings_left: int) -> dict:
 
 PURCHASE_CALL = sa.text(
     "SELECT o_purchase_id, o_transaction_id, o_creator_id, o_title, o_price, o_fee, o_from_credit, "
-    "o_credit_left, o_earnings_left FROM dd_purchase_item(:buyer_id, :item_id, :expected_price, :fee_bps, "
-    ":created_at, :shard, CAST(:blocked AS bigint[]))"
+    "o_credit_left, o_earnings_left, o_notification_id FROM dd_purchase_item(:buyer_id, :item_id, "
+    ":expected_price, :fee_bps, :created_at, :shard, CAST(:blocked AS bigint[]), CAST(:note_url AS text))"
 ).bindparams(sa.bindparam("created_at", type_=UTCDateTime()))
 
 
 def _purchase_in_function(buyer_id: int, item_id: int, expected_price_cents: int | None):
     """The PostgreSQL path: one call of `dd_purchase_item` in autocommit. A refusal raises
-    SQLSTATE DDREF in the function, so its transaction rolls back whole."""
-    blocked = users_blocked_with(buyer_id)
+    SQLSTATE DDREF in the function, so its transaction rolls back whole.
+
+    Where the `social` bind is the same database (the deployment), the function also reads
+    the blocks itself and writes the creator's sale notification in the purchase's own
+    transaction (then announced at once: it is committed): the purchase is one round trip.
+    Otherwise the blocks are read first from the social bind, and `notify` writes the
+    notification on the request's session."""
+    joined = same_database("social", "items", dialect="postgresql")
     created_at = utcnow()
     params = {"buyer_id": buyer_id, "item_id": item_id, "expected_price": expected_price_cents,
               "fee_bps": int(current_app.config["PLATFORM_FEE_BPS"]), "created_at": created_at,
-              "shard": random.randrange(BALANCE_SHARDS), "blocked": blocked}
+              "shard": random.randrange(BALANCE_SHARDS),
+              "blocked": None if joined else users_blocked_with(buyer_id),
+              "note_url": sale_url(item_id) if joined else None}
     try:
         with autocommit_connection(items_engine()) as connection:
             row = connection.execute(PURCHASE_CALL, params).one()
@@ -141,11 +156,13 @@ def _purchase_in_function(buyer_id: int, item_id: int, expected_price_cents: int
         if getattr(exc.orig, "pgcode", None) != REFUSED_SQLSTATE:
             raise
         raise REFUSALS[exc.orig.diag.message_primary]() from None
-    (purchase_id, tx_id, creator_id, title, price, fee, from_credit, credit_left, earnings_left) = row
+    (purchase_id, tx_id, creator_id, title, price, fee, from_credit, credit_left, earnings_left, note_id) = row
     purchase = Purchase(id=purchase_id, transaction_id=tx_id, buyer_id=buyer_id, item_id=item_id,
                         creator_id=creator_id, price_cents=price, fee_cents=fee, from_credit_cents=from_credit,
                         from_earnings_cents=price - from_credit, status="paid", created_at=created_at)
-    return purchase, title, _balance(credit_left, earnings_left)
+    if note_id is not None:
+        publish(user_channel(creator_id), {"type": "notification", "id": note_id, "kind": "sale"})
+    return purchase, title, _balance(credit_left, earnings_left), joined
 
 
 def _purchase_in_python(buyer_id: int, item_id: int, expected_price_cents: int | None):
@@ -180,7 +197,8 @@ def _purchase_in_python(buyer_id: int, item_id: int, expected_price_cents: int |
         ], memo=f"Bought “{item.title[:200]}”", check_key=False)
         connection.execute(SET_TRANSACTION, {"purchase_id": purchase_id, "transaction_id": tx_id})
         credit_left, earnings_left = accounts[credit].balance_cents, accounts[earnings].balance_cents
-    return Purchase(id=purchase_id, transaction_id=tx_id, **row), item.title, _balance(credit_left, earnings_left)
+    return (Purchase(id=purchase_id, transaction_id=tx_id, **row), item.title, _balance(credit_left, earnings_left),
+            False)
 
 
 # SQL text: SQLAlchemy does not cache its compiled ON CONFLICT constructs. The conflict

@@ -18,7 +18,7 @@ from app.models.social import Notification
 from app.services.errors import ServiceError
 from app.services.payments import purchases
 from app.services.payments.ledger import read_session, verify_ledger
-from tests.factories import UserFactory, block, fund, make_item
+from tests.factories import UserFactory, block, fund, make_item, mute
 
 pytestmark = [
     pytest.mark.postgres,
@@ -67,7 +67,7 @@ def scenario() -> tuple[list, dict]:
     buyer, first, second, newcomer = UserFactory(), UserFactory(), UserFactory(), UserFactory()
     roles = {buyer.id: "buyer", first.id: "first", second.id: "second", newcomer.id: "newcomer"}
     fund(buyer, credit=600, earnings=1000)
-    fund(second, credit=5000)
+    fund(second, credit=205_000)
     items = {
         "dear": make_item(first, price_cents=1000, title="Dear"),
         "cheap": make_item(first, price_cents=5, title="Cheap “quoted” — long " + "x" * 90),  # fee rounds to 0
@@ -78,6 +78,8 @@ def scenario() -> tuple[list, dict]:
         "subscription": make_item(first, pricing="subscription", price_cents=0, title="Subscription"),
         "deleted": make_item(first, title="Deleted"),
         "blocked": make_item(second, price_cents=100, title="Across a block"),
+        "grand": make_item(first, price_cents=123_456, title="Grand"),  # "$1,234.56" in the notification
+        "muted": make_item(first, price_cents=100, title="From a muted buyer"),
     }
     items["deleted"].deleted_at = utcnow()
     db.session.commit()
@@ -99,6 +101,9 @@ def scenario() -> tuple[list, dict]:
         attempt(buyer.id, 10_000_000),  # no such item
         attempt(newcomer.id, ids["dear"]),  # no accounts at all: refused, none are made
     ]
+    answers.append(attempt(second.id, ids["grand"]))
+    mute(first, second)
+    answers.append(attempt(second.id, ids["muted"]))  # bought; the creator is not told
     block(second, buyer)
     answers.append(attempt(buyer.id, ids["blocked"]))
     return answers, world_state(roles, names)
@@ -155,8 +160,11 @@ def test_the_function_and_the_python_path_give_the_same_answers_and_rows(python_
     assert [a[0] if a[0] == "bought" else a[2] for a in answers] == [
         "bought", "already_owned", "bought", "bought", "insufficient_funds", "price_changed", "bought",
         "already_owned", "own_item", "not_found", "not_for_sale", "not_found", "not_found", "insufficient_funds",
-        "not_found",
+        "bought", "bought", "not_found",
     ]
+    sales = [n[5] for n in state["notifications"] if n[1] == "sale"]
+    assert "bought “Grand” for $1,234.56" in sales and "bought “Exact” for $12.25" in sales
+    assert not any("muted buyer" in text for text in sales)
     assert {a[1] for a in answers if a[0] == "refused" and a[2] == "not_found"} == {"NotFound"}
     assert state["balances"][("buyer", "credit")] == (0, 0)
     assert state["balances"][("buyer", "earnings")] == (0, 0)  # folded, then spent to the cent

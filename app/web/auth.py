@@ -39,13 +39,13 @@ def load_user(user_id: str):
 
 
 def _nav_with_user() -> bool:
-    """A read-only page drawn whole (not an HTMX fragment) reads its navigation with the
-    signed-in user, where one statement can (app/web/reads.py)."""
+    """A read-only page drawn whole (not an HTMX fragment, not JSON) reads its navigation
+    with the signed-in user, where one statement can (app/web/reads.py)."""
     from app.services.navigation import can_join
     from app.web.htmx import wants_partial
     from app.web.reads import is_read_only_request
 
-    return is_read_only_request() and not wants_partial() and can_join("users")
+    return is_read_only_request() and not is_api_request() and not wants_partial() and can_join("users")
 
 
 @login_manager.request_loader

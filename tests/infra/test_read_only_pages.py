@@ -128,3 +128,15 @@ def test_htmx_next_page_reads_no_navigation(on_postgres):
         response = client.get(more, headers={"HX-Request": "true"})
     assert response.status_code == 200 and "nav-notifications" not in response.get_data(as_text=True)
     assert len(recorder.seen) == 2 and "notifications" not in recorder.seen[0][0], recorder.seen
+
+
+@pytest.mark.postgres
+def test_the_json_feed_reads_no_navigation(on_postgres):
+    me = UserFactory()
+    db.session.commit()
+    client = signed_in(on_postgres, me)
+    client.get("/api/posts/feed")
+    with Recorder() as recorder:
+        assert client.get("/api/posts/feed").status_code == 200
+    assert len(recorder.seen) == 2 and "notifications" not in recorder.seen[0][0], recorder.seen
+    assert all(autocommit for _, autocommit in recorder.seen), recorder.seen

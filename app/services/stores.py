@@ -134,10 +134,19 @@ def configure_engines(app, db) -> None:
                 install_driver_autocommit_reset(engine)
 
 
+def use_driver_autocommit(connection: sa.Connection) -> None:
+    """Make each statement of this pooled PostgreSQL connection commit on its own, before
+    anything was sent on it: psycopg2's own `autocommit` flag, which sends nothing (SQLAlchemy's
+    AUTOCOMMIT isolation level goes through `set_isolation_level`, which sends a SET on the
+    way in and another on the way back to the pool). The pool clears the flag on checkin
+    (`install_driver_autocommit_reset`). Elsewhere (SQLite) nothing changes."""
+    if connection.dialect.name == "postgresql":
+        connection.connection.dbapi_connection.autocommit = True
+
+
 def install_driver_autocommit_reset(engine: sa.Engine) -> None:
-    """A connection put in psycopg2's autocommit for a while (`app.web.reads`,
-    `ledger.autocommit_connection`) goes back to the pool transactional: the flag is
-    cleared on checkin, which sends nothing to the server."""
+    """A connection put in psycopg2's autocommit (`use_driver_autocommit`) goes back to the
+    pool transactional: the flag is cleared on checkin, which sends nothing to the server."""
 
     @sa.event.listens_for(engine, "checkin")
     def _transactional_again(dbapi_connection, _record):

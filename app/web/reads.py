@@ -41,6 +41,7 @@ def is_read_only_request() -> bool:
 
 def _read_in_autocommit() -> None:
     from app.extensions import db
+    from app.services.stores import use_driver_autocommit
 
     if not is_read_only_request() or db.session().in_transaction():
         return  # (a session that already read something keeps its transaction)
@@ -51,11 +52,8 @@ def _read_in_autocommit() -> None:
             continue
         seen.add(engine)
         # The first use of this engine in the request's session: nothing has been sent on
-        # the connection yet. psycopg2's own flag, not SQLAlchemy's AUTOCOMMIT isolation
-        # level, which sends a SET when the connection goes back to the pool; the pool
-        # clears the flag then (`stores.install_driver_autocommit_reset`), sending nothing.
-        connection = db.session.connection(bind_arguments={"bind": engine})
-        connection.connection.dbapi_connection.autocommit = True
+        # the connection yet.
+        use_driver_autocommit(db.session.connection(bind_arguments={"bind": engine}))
 
 
 def init_app(app: Flask) -> None:

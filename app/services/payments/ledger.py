@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models.ledger import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction
 from app.services.errors import InsufficientFunds, Invalid
+from app.services.stores import use_driver_autocommit
 
 SYSTEM_SIGNUP = "system:signup_grant"
 SYSTEM_STRIPE = "system:stripe"
@@ -150,24 +151,11 @@ def read_session() -> Iterator[Session]:
 @contextmanager
 def autocommit_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A pooled connection whose statements each commit on their own (PostgreSQL; a plain
-    connection elsewhere): no BEGIN and COMMIT round trips around a single statement.
-
-    It sets psycopg2's own `autocommit` flag on the connection and clears it before the
-    connection goes back to the pool, rather than SQLAlchemy's AUTOCOMMIT isolation level:
-    that one goes through psycopg2's `set_isolation_level`, which sends a SET on the way in
-    and another on the way out, and leaves the connection with an explicit isolation level,
-    after which every pre-ping of it sends one more SET. The flag alone sends nothing."""
+    connection elsewhere): no BEGIN and COMMIT round trips around a single statement
+    (`stores.use_driver_autocommit`; the pool makes it transactional again on checkin)."""
     with engine.connect() as connection:
-        if engine.dialect.name != "postgresql":
-            yield connection
-            return
-        dbapi_connection = connection.connection.dbapi_connection
-        dbapi_connection.autocommit = True
-        try:
-            yield connection
-        finally:
-            if not dbapi_connection.closed:
-                dbapi_connection.autocommit = False
+        use_driver_autocommit(connection)
+        yield connection
 
 
 def blocked_between(a_id: int, b_id: int) -> bool:

@@ -126,6 +126,12 @@ class Config:
         # A pooled connection unused this long is tested (SELECT 1) before it is handed out;
         # one used more recently is handed out as it is (seconds; 0: test every time).
         self.DB_PING_AFTER_IDLE_SECONDS = env_float("DB_PING_AFTER_IDLE_SECONDS", 2.0)
+        # Requests of one gevent worker that run the app at the same time; the others wait
+        # their turn, first come first served, at most ADMISSION_WAIT_MS (then they run
+        # anyway). Websockets and streamed bodies hold no slot (app/web/admission.py).
+        # Keep it at or under DB_POOL_SIZE; 0: no limit.
+        self.ADMISSION_SLOTS = env_int("ADMISSION_SLOTS", 4)
+        self.ADMISSION_WAIT_MS = env_int("ADMISSION_WAIT_MS", 500)
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.

@@ -22,6 +22,9 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from app.web.admission import init_app as init_admission
+
+    init_admission(app)
 
     from app import models  # noqa: F401 - registers every table with its bind
     from app.extensions import csrf, db, limiter, login_manager, migrate, sock

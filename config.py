@@ -132,6 +132,10 @@ class Config:
         # Keep it at or under DB_POOL_SIZE; 0: no limit.
         self.ADMISSION_SLOTS = env_int("ADMISSION_SLOTS", 4)
         self.ADMISSION_WAIT_MS = env_int("ADMISSION_WAIT_MS", 500)
+        # The hottest SELECTs (the signed-in user, the home feed) as server-side prepared
+        # statements (app/services/compiled.py). Off behind a pooler that hands one server
+        # connection to many clients per transaction (PgBouncer's transaction mode).
+        self.DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
         self.MONGODB_URI = env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.

@@ -129,7 +129,7 @@ def recording(app):
     seen = []
 
     def listener(conn, cursor, statement, *args):
-        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "EXECUTE"):
             seen.append(statement)
 
     engines = set(db.engines.values())

@@ -128,10 +128,12 @@ def configure_engines(app, db) -> None:
                 configure_sqlite(engine)
             elif engine.dialect.name == "postgresql":
                 from app.services import pg_wait
+                from app.services.compiled import use_prepared_statements
 
                 pg_wait.install()
                 install_idle_ping(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
                 install_driver_autocommit_reset(engine)
+                use_prepared_statements(engine, app.config["DB_PREPARED_STATEMENTS"])
 
 
 def use_driver_autocommit(connection: sa.Connection) -> None:

@@ -143,6 +143,48 @@ def test_session_row_is_refused_once_revoked_expired_or_suspended(user):
     assert accounts.user_for_session(user.id, other.id) is None
 
 
+def _statements_while(fn):
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    engine = db.engines["users"]
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        return fn(), seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_the_session_user_is_built_from_one_statement_and_behaves_as_a_loaded_one(user):
+    auth_id, user_id = accounts.start_session(user).id, user.id
+    db.session.commit()
+    db.session.expunge_all()  # a request's new session: nothing loaded yet
+    loaded, seen = _statements_while(lambda: accounts.user_for_session(user_id, auth_id))
+    assert len(seen) == 1
+    state = sa.inspect(loaded)
+    assert state.persistent and not state.modified and loaded in db.session
+    (_, more) = _statements_while(lambda: (loaded.username, loaded.name, loaded.created_at.tzinfo, loaded.is_admin))
+    assert more == []  # every column came with the statement
+    assert loaded is db.session.get(User, user_id)  # the session's own instance
+    loaded.display_name = "Renamed"
+    db.session.commit()  # a change to it is saved like any other
+    db.session.expunge_all()
+    assert db.session.get(User, user_id).display_name == "Renamed"
+
+
+def test_the_session_user_already_in_the_session_is_that_instance_refreshed(user):
+    auth = accounts.start_session(user)
+    db.session.commit()  # expires the instance's attributes
+    db.session.execute(sa.update(User).where(User.id == user.id).values(display_name="Changed"))
+    found, seen = _statements_while(lambda: accounts.user_for_session(user.id, auth.id))
+    assert found is user
+    (_, more) = _statements_while(lambda: found.display_name)
+    assert more == [] and found.display_name == "Changed"
+
+
 def test_a_session_in_use_is_touched_at_most_every_five_minutes(user):
     from datetime import timedelta
 

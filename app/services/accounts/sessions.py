@@ -15,6 +15,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models import AuthSession, User
@@ -23,6 +26,7 @@ from app.services import NO_ORIGIN, Origin
 from app.services.accounts.passwords import burn_verify, verify_password
 from app.services.audit import record_event
 from app.services.broker import publish_after_commit, user_channel
+from app.services.compiled import CompiledSelect
 from app.services.errors import NotAllowed, Unauthorized
 
 TOKEN_SALT = "dreamdot-api-token"  # noqa: S105 - a signing namespace, not a secret
@@ -98,17 +102,20 @@ def issue_token(user: User, *, origin: Origin = NO_ORIGIN) -> str:
     return _serializer().dumps({"sid": auth.id, "uid": user.id})
 
 
+_USER_COLUMNS = tuple(User.__table__.columns)
+_USER_KEYS = tuple(User.__mapper__.get_property_by_column(column).key for column in _USER_COLUMNS)
+_AFTER_USER = len(_USER_COLUMNS)
+
+
 @functools.cache
-def _session_statement(with_nav: bool = False):
-    """Built once (every signed-in request runs it): its SQL and cache key are reused. With
-    `with_nav`, the navigation's four columns follow the user and the session."""
+def _session_statement(with_nav: bool = False) -> CompiledSelect:
+    """Built and compiled once (every signed-in request runs it): the user's columns, of the
+    session row only what is read here, and with `with_nav` the navigation's four columns."""
     from app.services.navigation import summary_columns
 
     extra = summary_columns(sa.bindparam("uid", type_=User.id.type)) if with_nav else []
-    # The user as an entity (the request's `current_user`); of the session row only what is
-    # read here, as plain columns.
-    return (
-        sa.select(User, AuthSession.id, AuthSession.last_seen_at, *extra)
+    return CompiledSelect(
+        sa.select(*_USER_COLUMNS, AuthSession.id, AuthSession.last_seen_at, *extra)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.id == sa.bindparam("sid", type_=AuthSession.id.type),
@@ -121,20 +128,39 @@ def _session_statement(with_nav: bool = False):
     )
 
 
+def _user_from(values) -> User:
+    """The session's `User` for a row of its columns, as an ORM query would give it: the
+    instance already in the session (its unloaded attributes filled in), or a new one that
+    is persistent and clean, without a second statement."""
+    session = db.session()
+    found = session.identity_map.get(identity_key(User, values[0]))
+    if found is not None:
+        unloaded = sa.inspect(found).unloaded
+        for key, value in zip(_USER_KEYS, values, strict=True):
+            if key in unloaded:
+                set_committed_value(found, key, value)
+        return found
+    user = User(**dict(zip(_USER_KEYS, values, strict=True)))
+    make_transient_to_detached(user)
+    session.add(user)
+    return user
+
+
 def user_for_session(user_id: int, session_id: str, *, kind: str = "web", with_nav: bool = False) -> User | None:
     """The active user behind a live session row, or None. `with_nav` (only where
     `navigation.can_join("users")`) also reads the navigation's badge and balance in the
     same statement, kept on the user as `prefetched_nav` for this request."""
     now = utcnow()
-    row = db.session.execute(_session_statement(with_nav),
-                             {"sid": session_id, "kind": kind, "uid": user_id, "now": now}).first()
+    connection = db.session.connection(bind_arguments={"mapper": sa.inspect(User)})
+    row = _session_statement(with_nav).first(connection, {"sid": session_id, "kind": kind, "uid": user_id, "now": now})
     if row is None:
         return None
-    user, auth_id, last_seen_at = row[0], row[1], row[2]
+    user = _user_from(row[:_AFTER_USER])
+    auth_id, last_seen_at = row[_AFTER_USER], row[_AFTER_USER + 1]
     if with_nav:
         from app.services.navigation import summary_from
 
-        user.prefetched_nav = summary_from(row[3:])
+        user.prefetched_nav = summary_from(row[_AFTER_USER + 2:])
     if now - last_seen_at > TOUCH_EVERY:
         db.session.execute(_TOUCH, {"sid": auth_id, "now": now})
     user.auth_session_id = auth_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask import current_app
@@ -14,7 +15,14 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="dreamdot.cursor")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    """One serializer per secret: every feed page signs a cursor, and a serializer derives
+    its signing key once, on first use."""
+    return URLSafeSerializer(secret_key, salt="dreamdot.cursor")
 
 
 def encode_cursor(created_at: datetime, row_id: int) -> str:

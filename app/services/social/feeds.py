@@ -16,6 +16,7 @@ from app.models import User
 from app.models.base import UTCDateTime
 from app.models.social import Block, Follow, Like, Mute, Post
 from app.services.accounts.visibility import suspended_user_ids
+from app.services.compiled import CompiledSelect
 from app.services.social.cursors import clean_limit, decode_cursor, keyset, split_page
 from app.services.social.people import users_by_id, viewer_id
 from app.services.stores import same_database
@@ -137,16 +138,15 @@ def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) ->
     """The home feed in one statement: `users` and `social` share the database, so the
     authors are joined and suspended ones left out before the page is cut (a followed
     suspended author never shortens a page). The statement is built once per shape with
-    bound parameters (its SQL and cache key are then reused)."""
+    bound parameters, and compiled once."""
     limit = clean_limit(limit)
     position = decode_cursor(cursor)
     params = {"uid": uid, "page_rows": limit + 1}
     if position is not None:
         params["cursor_when"], params["cursor_id"] = position
-    query = _joined_statement(position is not None, with_counts)
-    # Core on the request's connection: plain columns need none of the ORM's execution.
+    # On the request's connection, straight on the driver's cursor (app/services/compiled.py).
     connection = db.session.connection(bind_arguments={"mapper": sa.inspect(Post)})
-    rows = connection.execute(query, params).all()
+    rows = _joined_statement(position is not None, with_counts).rows(connection, params)
     rows, next_cursor = split_page(rows, limit, lambda row: (row[7], row[0]))
     entries = [
         Entry(post=FeedPost(row[:_POST_END]), author=FeedAuthor(row[_POST_END:_AUTHOR_END]),
@@ -158,7 +158,7 @@ def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) ->
 
 
 @functools.cache
-def _joined_statement(after_cursor: bool, with_counts: bool):
+def _joined_statement(after_cursor: bool, with_counts: bool) -> CompiledSelect:
     uid = sa.bindparam("uid", type_=sa.Integer)
     page_rows = sa.bindparam("page_rows", type_=sa.Integer)
     suspended = sa.exists().where(User.id == Follow.followee_id, User.suspended_at.is_not(None))
@@ -174,8 +174,9 @@ def _joined_statement(after_cursor: bool, with_counts: bool):
            .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(page_rows))
     columns = [*FeedPost.columns, *FeedAuthor.columns, _liked_column(uid),
                *(_count_columns() if with_counts else [])]
-    return (sa.select(*columns).select_from(Post).join(User, User.id == Post.author_id)
-            .where(Post.id.in_(ids)).order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))
+    return CompiledSelect(
+        sa.select(*columns).select_from(Post).join(User, User.id == Post.author_id)
+        .where(Post.id.in_(ids)).order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))
 
 
 def _newest_per_author(uid: int, followed, cursor: str | None, limit: int):

@@ -15,7 +15,7 @@ def count_queries():
     seen = []
 
     def listener(conn, cursor, statement, *args):
-        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "EXECUTE"):
             seen.append(statement)
 
     engines = set(db.engines.values())

@@ -1,0 +1,188 @@
+"""`CompiledSelect` (app/services/compiled.py): the same rows as SQLAlchemy's own execution,
+seen by cursor listeners, errors raised as SQLAlchemy's, and on PostgreSQL a prepared
+statement per connection."""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User
+from app.models.base import UTCDateTime
+from app.models.social import Post
+from app.services.accounts import sessions
+from app.services.compiled import CompiledSelect, use_prepared_statements
+from app.services.social import feeds
+from tests.factories import PostFactory, UserFactory, follow
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+needs_pg = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+
+
+def connection_for(model):
+    return db.session.connection(bind_arguments={"mapper": sa.inspect(model)})
+
+
+def sqlalchemy_rows(statement, params, model=Post):
+    return [tuple(row) for row in connection_for(model).execute(statement, params)]
+
+
+class Seen:
+    """The statements the engines' cursor listeners are shown."""
+
+    def __init__(self):
+        self.statements = []
+
+    def __call__(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        self.engines = set(db.engines.values())
+        for engine in self.engines:
+            sa.event.listen(engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        for engine in self.engines:
+            sa.event.remove(engine, "before_cursor_execute", self)
+
+
+@pytest.fixture
+def feed_data():
+    me, author = UserFactory(), UserFactory()
+    follow(me, author)
+    posts = [PostFactory(author_id=author.id, images=[{"key": f"public/p{n}.png", "alt": f"alt {n}"}])
+             for n in range(3)] + [PostFactory(author_id=me.id)]
+    db.session.commit()
+    return me, author, posts
+
+
+def test_a_statement_gives_sqlalchemys_rows_with_its_types_processed(feed_data):
+    _, author, posts = feed_data
+    statement = (sa.select(Post.id, Post.images, Post.created_at, Post.body, sa.literal("kept"))
+                 .where(Post.author_id == sa.bindparam("author", type_=sa.Integer),
+                        Post.created_at < sa.bindparam("before", type_=UTCDateTime()))
+                 .order_by(Post.id))
+    params = {"author": author.id, "before": datetime.now(UTC) + timedelta(days=1)}
+    rows = CompiledSelect(statement).rows(connection_for(Post), params)
+    assert rows == sqlalchemy_rows(statement, params)
+    assert [row[0] for row in rows] == [post.id for post in posts[:3]]
+    assert rows[0][2].tzinfo is UTC  # UTCDateTime's result processor ran
+    assert rows[0][1] == [{"key": "public/p0.png", "alt": "alt 0"}]  # JSON decoded
+    assert rows[0][3:] == (posts[0].body, "kept")
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_the_home_feed_statement_gives_sqlalchemys_rows(feed_data):
+    me, _, posts = feed_data
+    compiled = feeds._joined_statement(False, True)
+    params = {"uid": me.id, "page_rows": 10}
+    rows = compiled.rows(connection_for(Post), params)
+    assert rows == sqlalchemy_rows(compiled.statement, params)
+    assert len(rows) == len(posts)
+    assert rows[0][7].tzinfo is UTC
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_a_zone_aware_parameter_goes_through_its_bind_processor(feed_data):
+    me, _, posts = feed_data
+    compiled = feeds._joined_statement(True, False)
+    newest = max(posts, key=lambda post: (post.created_at, post.id))
+    params = {"uid": me.id, "page_rows": 10, "cursor_when": newest.created_at, "cursor_id": newest.id}
+    rows = compiled.rows(connection_for(Post), params)
+    assert rows == sqlalchemy_rows(compiled.statement, params)
+    assert newest.id not in {row[0] for row in rows} and len(rows) == len(posts) - 1
+
+
+def test_the_signed_in_user_statement_gives_sqlalchemys_rows(app):
+    user = UserFactory()
+    auth = sessions.start_session(user)
+    db.session.commit()
+    compiled = sessions._session_statement(False)
+    params = {"sid": auth.id, "kind": "web", "uid": user.id, "now": datetime.now(UTC)}
+    assert compiled.first(connection_for(User), params) == sqlalchemy_rows(compiled.statement, params, User)[0]
+    assert compiled.first(connection_for(User), {**params, "sid": "nobody"}) is None
+
+
+def test_cursor_listeners_see_the_statement(feed_data):
+    statement = CompiledSelect(sa.select(Post.id).where(Post.id > sa.bindparam("after", type_=sa.Integer)))
+    statement.rows(connection_for(Post), {"after": 0})  # (a PostgreSQL connection prepares it first)
+    with Seen() as seen:
+        assert len(statement.rows(connection_for(Post), {"after": 0})) == 4
+    assert [s.split()[0] for s in seen.statements] in (["SELECT"], ["EXECUTE"])
+
+
+def test_expanding_parameters_run_through_sqlalchemy(feed_data):
+    _, _, posts = feed_data
+    statement = sa.select(Post.id).where(Post.id.in_(sa.bindparam("ids", expanding=True))).order_by(Post.id)
+    compiled = CompiledSelect(statement)
+    ids = [post.id for post in posts[:2]]
+    assert compiled.rows(connection_for(Post), {"ids": ids}) == [(i,) for i in sorted(ids)]
+    assert compiled._forms[db.engines["social"].dialect.name] is None
+
+
+def test_a_driver_error_is_sqlalchemys(app):
+    statement = sa.select(sa.column("x")).select_from(sa.table("no_such_table"))
+    with pytest.raises(sa.exc.DBAPIError):
+        CompiledSelect(statement).rows(connection_for(Post), {})
+    db.session.rollback()
+
+
+@pytest.mark.postgres
+@needs_pg
+@pytest.mark.usefixtures("feed_data")
+def test_postgres_prepares_once_per_connection_then_executes(app):
+    engine = db.engines["social"]
+    statement = CompiledSelect(sa.select(Post.id, Post.created_at)
+                               .where(Post.created_at < sa.bindparam("before", type_=UTCDateTime()))
+                               .order_by(Post.id))
+    later = datetime.now(UTC) + timedelta(days=1)
+    with engine.connect() as connection, Seen() as seen:
+        first = statement.rows(connection, {"before": later})
+        second = statement.rows(connection, {"before": later})
+        prepared = connection.connection.info["dreamdot.prepared"]
+    assert first == second and len(first) == 4
+    words = [s.split()[0] for s in seen.statements]
+    assert words == ["PREPARE", "EXECUTE", "EXECUTE"], seen.statements
+    assert "$1" in seen.statements[0] and "TIMESTAMP WITHOUT TIME ZONE" in seen.statements[0]
+    assert seen.statements[0] in prepared  # remembered by the connection
+
+
+@pytest.mark.postgres
+@needs_pg
+@pytest.mark.usefixtures("feed_data")
+def test_postgres_without_prepared_statements_sends_the_select(app):
+    engine = db.engines["social"]
+    statement = CompiledSelect(sa.select(Post.id).order_by(Post.id))
+    use_prepared_statements(engine, False)
+    try:
+        with engine.connect() as connection, Seen() as seen:
+            rows = statement.rows(connection, {})
+    finally:
+        use_prepared_statements(engine, app.config["DB_PREPARED_STATEMENTS"])
+    assert len(rows) == 4
+    assert [s.split()[0] for s in seen.statements] == ["SELECT"]
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_postgres_a_lost_connection_is_invalidated_and_the_next_one_prepares_afresh(app):
+    engine = db.engines["social"]
+    statement = CompiledSelect(sa.select(sa.func.count()).select_from(Post))
+    with engine.connect() as connection:
+        assert statement.rows(connection, {}) == [(0,)]
+        pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        connection.commit()
+        with engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            other.commit()
+        with pytest.raises(sa.exc.OperationalError) as failed:
+            statement.rows(connection, {})
+        assert failed.value.connection_invalidated
+    with engine.connect() as connection, Seen() as seen:
+        assert statement.rows(connection, {}) == [(0,)]
+    assert [s.split()[0] for s in seen.statements][-2:] == ["PREPARE", "EXECUTE"]

@@ -147,7 +147,8 @@ def _statements_while(fn):
     seen = []
 
     def listener(conn, cursor, statement, *args):
-        if not statement.startswith("BEGIN"):
+        # (not BEGIN, nor the PREPARE a PostgreSQL connection sends once per statement)
+        if not statement.startswith(("BEGIN", "PREPARE")):
             seen.append(statement)
 
     engine = db.engines["users"]

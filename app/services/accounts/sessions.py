@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
@@ -105,6 +106,7 @@ def issue_token(user: User, *, origin: Origin = NO_ORIGIN) -> str:
 _USER_COLUMNS = tuple(User.__table__.columns)
 _USER_KEYS = tuple(User.__mapper__.get_property_by_column(column).key for column in _USER_COLUMNS)
 _AFTER_USER = len(_USER_COLUMNS)
+_USER_MANAGER = manager_of_class(User)
 
 
 @functools.cache
@@ -140,7 +142,10 @@ def _user_from(values) -> User:
             if key in unloaded:
                 set_committed_value(found, key, value)
         return found
-    user = User(**dict(zip(_USER_KEYS, values, strict=True)))
+    # As the ORM's loader does: the column values straight into the instance's state (no
+    # attribute events), then marked as loaded from the database.
+    user = _USER_MANAGER.new_instance()
+    instance_state(user).dict.update(zip(_USER_KEYS, values, strict=True))
     make_transient_to_detached(user)
     session.add(user)
     return user

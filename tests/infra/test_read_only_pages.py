@@ -5,13 +5,13 @@ and a connection back in the pool is transactional again."""
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from app.extensions import db
 from app.services.notifications import notify
 from tests.conftest import is_postgres, sign_in
 from tests.factories import PostFactory, UserFactory, follow
 from tests.factories.payments import fund
+from tests.support.statements import Statements
 
 
 @pytest.fixture
@@ -21,28 +21,20 @@ def on_postgres(app):
     return app
 
 
-class Recorder:
-    """Each statement the app runs, with whether its connection was in autocommit."""
+class Recorder(Statements):
+    """Each query the app runs, with whether its connection was in autocommit."""
 
     def __init__(self):
-        self.seen: list[tuple[str, bool]] = []
-
-    def __call__(self, conn, cursor, statement, *args):
-        if statement.split()[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "EXECUTE"):
-            self.seen.append((statement, bool(conn.connection.dbapi_connection.autocommit)))
+        super().__init__(lambda statement: statement.split()[0].upper() in QUERIES)
 
     def __enter__(self):
         # Tests share the app context's session with the requests: end its transaction, as
         # every request of a running app starts with a new session.
         db.session.commit()
-        self.engines = set(db.engines.values())
-        for engine in self.engines:
-            sa.event.listen(engine, "before_cursor_execute", self)
-        return self
+        return super().__enter__()
 
-    def __exit__(self, *exc):
-        for engine in self.engines:
-            sa.event.remove(engine, "before_cursor_execute", self)
+
+QUERIES = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "EXECUTE")
 
 
 def signed_in(app, user):

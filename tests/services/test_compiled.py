@@ -16,6 +16,7 @@ from app.services.accounts import sessions
 from app.services.compiled import CompiledSelect, use_prepared_statements
 from app.services.social import feeds
 from tests.factories import PostFactory, UserFactory, follow
+from tests.support.statements import Statements
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 needs_pg = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
@@ -27,26 +28,6 @@ def connection_for(model):
 
 def sqlalchemy_rows(statement, params, model=Post):
     return [tuple(row) for row in connection_for(model).execute(statement, params)]
-
-
-class Seen:
-    """The statements the engines' cursor listeners are shown."""
-
-    def __init__(self):
-        self.statements = []
-
-    def __call__(self, conn, cursor, statement, *args):
-        self.statements.append(statement)
-
-    def __enter__(self):
-        self.engines = set(db.engines.values())
-        for engine in self.engines:
-            sa.event.listen(engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        for engine in self.engines:
-            sa.event.remove(engine, "before_cursor_execute", self)
 
 
 @pytest.fixture
@@ -111,7 +92,7 @@ def test_the_signed_in_user_statement_gives_sqlalchemys_rows(app):
 def test_cursor_listeners_see_the_statement(feed_data):
     statement = CompiledSelect(sa.select(Post.id).where(Post.id > sa.bindparam("after", type_=sa.Integer)))
     statement.rows(connection_for(Post), {"after": 0})  # (a PostgreSQL connection prepares it first)
-    with Seen() as seen:
+    with Statements() as seen:
         assert len(statement.rows(connection_for(Post), {"after": 0})) == 4
     assert [s.split()[0] for s in seen.statements] in (["SELECT"], ["EXECUTE"])
 
@@ -141,7 +122,7 @@ def test_postgres_prepares_once_per_connection_then_executes(app):
                                .where(Post.created_at < sa.bindparam("before", type_=UTCDateTime()))
                                .order_by(Post.id))
     later = datetime.now(UTC) + timedelta(days=1)
-    with engine.connect() as connection, Seen() as seen:
+    with engine.connect() as connection, Statements() as seen:
         first = statement.rows(connection, {"before": later})
         second = statement.rows(connection, {"before": later})
         prepared = connection.connection.info["dreamdot.prepared"]
@@ -160,7 +141,7 @@ def test_postgres_without_prepared_statements_sends_the_select(app):
     statement = CompiledSelect(sa.select(Post.id).order_by(Post.id))
     use_prepared_statements(engine, False)
     try:
-        with engine.connect() as connection, Seen() as seen:
+        with engine.connect() as connection, Statements() as seen:
             rows = statement.rows(connection, {})
     finally:
         use_prepared_statements(engine, app.config["DB_PREPARED_STATEMENTS"])
@@ -183,6 +164,6 @@ def test_postgres_a_lost_connection_is_invalidated_and_the_next_one_prepares_afr
         with pytest.raises(sa.exc.OperationalError) as failed:
             statement.rows(connection, {})
         assert failed.value.connection_invalidated
-    with engine.connect() as connection, Seen() as seen:
+    with engine.connect() as connection, Statements() as seen:
         assert statement.rows(connection, {}) == [(0,)]
     assert [s.split()[0] for s in seen.statements][-2:] == ["PREPARE", "EXECUTE"]

@@ -49,8 +49,7 @@ class _Form:
 
     __slots__ = ("sql", "defaults", "bind_processors", "result_processors", "prepare_sql", "execute_sql")
 
-    def __init__(self, statement, dialect):
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement, compiled, dialect):
         self.sql = str(compiled)
         self.defaults = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
         self.bind_processors = [
@@ -103,7 +102,7 @@ class CompiledSelect:
         compiled = self.statement.compile(dialect=dialect)
         direct = dialect.paramstyle in _NAMED and not any(
             bind.expanding or bind.literal_execute for bind in compiled.binds.values())
-        form = self._forms[dialect.name] = _Form(self.statement, dialect) if direct else None
+        form = self._forms[dialect.name] = _Form(self.statement, compiled, dialect) if direct else None
         return form
 
     def rows(self, connection: sa.Connection, params: dict) -> list[tuple]:

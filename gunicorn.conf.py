@@ -26,6 +26,17 @@ def post_fork(server, worker):
     patch_psycopg()
 
 
+def post_worker_init(worker):
+    # The app is loaded: collect once, then leave everything alive now (modules, the app,
+    # compiled templates and statements, about 170,000 objects) out of every later
+    # collection. The cyclic collector otherwise walks all of them on each full
+    # collection: a pause of about 90 ms for every request in flight, every minute or so.
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def post_request(worker, req, environ, resp):
     # Let the other connections run before this one reads its next request. A gevent socket
     # does not yield when data is already there, so a keep-alive client that sends its next

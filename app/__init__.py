@@ -116,6 +116,7 @@ def _register_request_hooks(app: Flask) -> None:
     from app.services.audit import forget_durable_events, readd_durable_events
     from app.web.errors import handle_store_unavailable, is_outage
     from app.web.htmx import add_vary
+    from app.web.reads import end_without_commit
 
     @app.after_request
     def commit_unit_of_work(response):
@@ -123,6 +124,8 @@ def _register_request_hooks(app: Flask) -> None:
         # store lost at this last step answers 503 like one lost earlier (error handlers do
         # not see what after_request raises).
         if response.status_code < 400:
+            if end_without_commit(db.session()):
+                return response  # a read-only page that changed nothing (app/web/reads.py)
             try:
                 db.session.commit()
             except SQLAlchemyError as exc:

@@ -30,6 +30,18 @@ class UTCDateTime(TypeDecorator):
     def process_result_value(self, value, dialect):
         return value.replace(tzinfo=UTC) if value is not None else None
 
+    def result_processor(self, dialect, coltype):
+        # Where the driver returns datetimes itself (psycopg2), one plain function per value
+        # instead of TypeDecorator's wrapper around process_result_value: every timestamp of
+        # every row passes here.
+        if self.impl_instance.result_processor(dialect, coltype) is None:
+            return _as_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _as_utc(value):
+    return value.replace(tzinfo=UTC) if value is not None else None
+
 
 class UsersModel(db.Model):
     __abstract__ = True

@@ -276,10 +276,10 @@ def publish_after_commit(session, channel: str | list[str], event: dict) -> None
         session = session()
     channels = [channel] if isinstance(channel, str) else list(channel)
     transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_PENDING, []).append((transaction, channels, event))
+    session.info.setdefault(PENDING_KEY, []).append((transaction, channels, event))
 
 
-_PENDING = "dreamdot_publish"
+PENDING_KEY = "dreamdot_publish"
 _hooks_installed = False
 
 
@@ -305,7 +305,7 @@ def install_session_hooks(db) -> None:
 
     @sa.event.listens_for(Session, "after_commit")
     def _after_commit(session):
-        pending = session.info.pop(_PENDING, [])
+        pending = session.info.pop(PENDING_KEY, [])
         for _transaction, channels, event in pending:
             try:
                 publish_many(channels, event)
@@ -314,9 +314,9 @@ def install_session_hooks(db) -> None:
 
     @sa.event.listens_for(Session, "after_soft_rollback")
     def _after_rollback(session, previous_transaction):
-        pending = session.info.get(_PENDING)
+        pending = session.info.get(PENDING_KEY)
         if pending:
-            session.info[_PENDING] = [p for p in pending if not _within(p[0], previous_transaction)]
+            session.info[PENDING_KEY] = [p for p in pending if not _within(p[0], previous_transaction)]
 
 
 def user_channel(user_id: int) -> str:

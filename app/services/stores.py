@@ -6,6 +6,7 @@ import logging
 import time
 
 import mongoengine
+import orjson
 import sqlalchemy as sa
 
 log = logging.getLogger("dreamdot.stores")
@@ -101,6 +102,10 @@ def postgres_engine_options(config) -> dict:
     if server_settings:
         connect_args["options"] = " ".join(server_settings)
     options["connect_args"] = connect_args
+    # json/jsonb columns (post images, item tags, audit details) decoded by orjson: the driver decodes
+    # every value of every row it reads, and the standard library's decoder was most of a
+    # feed page's typecasting. Values are written by the standard library's encoder.
+    options["json_deserializer"] = orjson.loads
     return options
 
 

@@ -11,6 +11,12 @@ together. On PostgreSQL its request then reads in autocommit:
   (`accounts.user_for_session`), so the page runs two statements: the user with the
   navigation, and the feed.
 
+- when the request changed nothing, its session is not committed at all
+  (`end_without_commit`): the commit would send nothing (every connection is outside a
+  transaction at the driver) and cost the page's Python its bookkeeping (flush checks,
+  expiring every loaded instance, the commit events); the connections go back to the
+  pool at once, as the commit would have given them.
+
 Each statement then sees its own snapshot: the user, the feed and the navigation may be
 a few milliseconds apart, which no reader can tell. Money never runs on this connection
 (`ledger.money_connection` takes its own, in a transaction). A view that writes, or that
@@ -19,7 +25,9 @@ PATCH and DELETE requests are unchanged."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+import functools
+
+from flask import Flask, current_app, has_request_context, request
 
 _MARK = "dreamdot_read_only"
 READ_BINDS = ("users", "social")
@@ -56,6 +64,70 @@ def _read_in_autocommit() -> None:
         use_driver_autocommit(db.session.connection(bind_arguments={"bind": engine}))
 
 
+_CONNECTIONS = "dreamdot.request_connections"
+
+
+@functools.cache
+def _queued_for_commit() -> tuple[str, ...]:
+    """What services queue in `session.info` for the commit: broker events, chat
+    follow-ups, durable audit events. A session holding any of them is committed."""
+    from app.services.audit import DURABLE_KEY
+    from app.services.broker import PENDING_KEY
+    from app.services.chat.communities import AFTER_COMMIT
+
+    return (PENDING_KEY, AFTER_COMMIT, DURABLE_KEY)
+
+
+def _remember_connection(session, _transaction, connection) -> None:
+    if has_request_context():
+        connections = session.info.setdefault(_CONNECTIONS, [])
+        connections[:] = [known for known in connections if not known.closed]
+        connections.append(connection)
+
+
+def nothing_to_commit(session) -> bool:
+    """Whether committing a read-only request's session would change nothing: no pending
+    ORM changes, nothing queued for after the commit, and every connection it used is a
+    PostgreSQL connection outside any transaction at the driver (its statements, if any,
+    already committed one by one). Anything else (SQLite, a connection that began a
+    transaction, a write) is committed as usual."""
+    if not is_read_only_request() or session.new or session.dirty or session.deleted:
+        return False
+    if any(session.info.get(key) for key in _queued_for_commit()):
+        return False
+    from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+    for connection in session.info.get(_CONNECTIONS, ()):
+        if connection.closed:
+            continue  # released by an earlier commit or rollback of this session
+        if connection.dialect.name != "postgresql":
+            return False
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.autocommit or dbapi_connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+            return False
+    return True
+
+
+def end_without_commit(session) -> bool:
+    """After a request: if committing its session would change nothing
+    (`nothing_to_commit`), end its transaction without a commit, giving its connections
+    back to the pool (each only had a rollback to make, which psycopg2 does not send
+    outside a transaction), and say so."""
+    if not nothing_to_commit(session):
+        return False
+    transaction = session.get_transaction()
+    if transaction is not None:
+        transaction.close()
+    return True
+
+
 def init_app(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
     # First of the request hooks: before any other hook can run a statement.
     app.before_request_funcs.setdefault(None, []).insert(0, _read_in_autocommit)
+    # Every connection a request's session begins on, for `nothing_to_commit`.
+    if not sa.event.contains(db.session, "after_begin", _remember_connection):
+        sa.event.listen(db.session, "after_begin", _remember_connection)

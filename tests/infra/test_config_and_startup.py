@@ -151,6 +151,18 @@ def test_each_request_lets_the_other_connections_run_before_the_next():
     assert ran == ["other connection"]
 
 
+def test_a_worker_leaves_what_it_loaded_out_of_later_collections():
+    """After the app is loaded, the worker freezes the objects alive then: a full
+    collection no longer walks them (no pause of tens of ms per collection)."""
+    import gc
+
+    try:
+        _gunicorn_conf().post_worker_init(None)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
 def test_procfile_has_web_and_release():
     from pathlib import Path
 

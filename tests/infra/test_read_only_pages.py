@@ -133,3 +133,110 @@ def test_the_json_feed_reads_no_navigation(on_postgres):
         assert client.get("/api/posts/feed").status_code == 200
     assert len(recorder.seen) == 2 and "notifications" not in recorder.seen[0][0], recorder.seen
     assert all(autocommit for _, autocommit in recorder.seen), recorder.seen
+
+
+class Commits:
+    """How many times sessions committed while the block ran."""
+
+    def __init__(self):
+        self.count = 0
+
+    def _seen(self, _session):
+        self.count += 1
+
+    def __enter__(self):
+        import sqlalchemy as sa
+
+        db.session.commit()
+        sa.event.listen(db.session, "after_commit", self._seen)
+        self.count = 0
+        return self
+
+    def __exit__(self, *exc):
+        import sqlalchemy as sa
+
+        sa.event.remove(db.session, "after_commit", self._seen)
+
+
+@pytest.mark.postgres
+def test_a_read_only_page_that_changed_nothing_is_not_committed_and_releases_its_connection(on_postgres):
+    me = UserFactory()
+    db.session.commit()
+    client = signed_in(on_postgres, me)
+    client.get("/home")
+    pool = db.engines["social"].pool
+    with Commits() as commits:
+        checked_out = pool.checkedout()
+        for _ in range(3):
+            assert client.get("/home").status_code == 200
+        assert pool.checkedout() == checked_out  # the teardown gave the connection back
+    assert commits.count == 0
+    with Commits() as commits:  # a page that is not read-only commits as before
+        assert client.get("/notifications").status_code == 200
+    assert commits.count == 1
+
+
+@pytest.mark.postgres
+def test_a_read_only_page_keeps_its_single_statement_write(on_postgres):
+    """The sign-in session's `last_seen_at` is touched in autocommit on a feed page: it is
+    stored although the page's session is not committed."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from app.models import AuthSession
+    from app.models.base import utcnow
+
+    me = UserFactory()
+    db.session.commit()
+    client = signed_in(on_postgres, me)
+    client.get("/home")
+    old = utcnow() - timedelta(days=2)
+    db.session.execute(sa.update(AuthSession).where(AuthSession.user_id == me.id).values(last_seen_at=old))
+    db.session.commit()
+    with Commits() as commits:
+        assert client.get("/home").status_code == 200
+    assert commits.count == 0
+    with db.engines["users"].connect() as connection:  # another connection sees it stored
+        seen = connection.scalar(sa.select(AuthSession.last_seen_at).where(AuthSession.user_id == me.id))
+    assert seen.replace(tzinfo=old.tzinfo) > old + timedelta(days=1)
+
+
+def test_nothing_to_commit_holds_only_for_a_read_only_request_with_nothing_pending(app):
+    from app.services.audit import DURABLE_KEY
+    from app.services.broker import PENDING_KEY
+    from app.services.chat.communities import AFTER_COMMIT
+    from app.web.reads import nothing_to_commit
+
+    me = UserFactory()
+    db.session.commit()
+    with app.test_request_context("/notifications"):
+        assert not nothing_to_commit(db.session())  # not a read-only view
+    with app.test_request_context("/home"):
+        db.session.commit()
+        app.preprocess_request()  # the read-only hook: autocommit reads on PostgreSQL
+        session = db.session()
+        db.session.get(type(me), me.id)
+        # SQLite keeps its transaction: committed as usual. PostgreSQL: nothing to commit.
+        assert nothing_to_commit(session) is is_postgres(app)
+        for key in (PENDING_KEY, AFTER_COMMIT, DURABLE_KEY):
+            session.info[key] = ["queued"]
+            assert not nothing_to_commit(session), key
+            del session.info[key]
+        me.bio = "changed"
+        assert not nothing_to_commit(session)
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_nothing_to_commit_is_false_for_a_connection_inside_a_transaction(on_postgres):
+    import sqlalchemy as sa
+
+    from app.web.reads import nothing_to_commit
+
+    with on_postgres.test_request_context("/home"):
+        db.session.commit()
+        # A statement before the read-only hook: its connection begins a transaction.
+        db.session.execute(sa.text("SELECT 1"), bind_arguments={"bind": db.engines["social"]})
+        assert not nothing_to_commit(db.session())
+        db.session.rollback()

@@ -167,3 +167,44 @@ def test_postgres_a_lost_connection_is_invalidated_and_the_next_one_prepares_afr
     with engine.connect() as connection, Statements() as seen:
         assert statement.rows(connection, {}) == [(0,)]
     assert [s.split()[0] for s in seen.statements][-2:] == ["PREPARE", "EXECUTE"]
+
+
+@pytest.mark.postgres
+@needs_pg
+@pytest.mark.parametrize("with_counts", [False, True])
+def test_both_home_feed_statements_give_sqlalchemys_rows(feed_data, with_counts):
+    me, _, posts = feed_data
+    compiled = feeds._joined_statement(True, with_counts)
+    params = {"uid": me.id, "page_rows": 10, "cursor_when": datetime.now(UTC) + timedelta(days=1),
+              "cursor_id": 0}
+    rows = compiled.rows(connection_for(Post), params)
+    assert rows == sqlalchemy_rows(compiled.statement, params)
+    assert len(rows) == len(posts)
+
+
+def test_utc_datetime_results_are_zone_aware_on_both_dialects():
+    """psycopg2 gives datetimes: one plain function makes them aware. SQLite gives text:
+    its own parser runs first."""
+    from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    naive = datetime(2026, 12, 2, 4, 30, 15, 123456)
+    for dialect, stored in ((PGDialect_psycopg2(), naive), (SQLiteDialect_pysqlite(), "2026-12-02 04:30:15.123456")):
+        processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+        assert processor(stored) == naive.replace(tzinfo=UTC)
+        assert processor(stored).tzinfo is UTC
+        assert processor(None) is None
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_json_columns_are_decoded_by_orjson_on_postgres(feed_data):
+    import orjson
+
+    _, author, posts = feed_data
+    assert db.engines["social"].dialect._json_deserializer is orjson.loads
+    db.session.expire_all()
+    assert db.session.get(Post, posts[0].id).images == [{"key": "public/p0.png", "alt": "alt 0"}]
+    rows = CompiledSelect(sa.select(Post.images).where(Post.id == sa.bindparam("id", type_=sa.Integer))).rows(
+        connection_for(Post), {"id": posts[1].id})
+    assert rows == [([{"key": "public/p1.png", "alt": "alt 1"}],)]

@@ -89,7 +89,9 @@ def _run(query, uid, cursor, limit, with_counts: bool) -> Page:
 
 
 def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: bool = False) -> Page:
-    """My posts and those of the people I follow, minus muted and blocked authors."""
+    """My posts and those of the people I follow, minus muted and blocked authors.
+    `with_counts` is the API's shape: the authors' follow counts and, on the joined path,
+    every column `serialize_user` reads; a page gets only what its cards show."""
     uid = viewer.id
     if same_database("social", "users", dialect="postgresql"):
         return _home_feed_joined(uid, cursor, limit, with_counts)
@@ -116,7 +118,8 @@ class FeedPost:
 
 
 class FeedAuthor:
-    """The author of a post of a joined home feed page: what cards and the API read of a `User`."""
+    """The author of a post of a joined home feed page, for the API: what `serialize_user`
+    reads of a `User`."""
 
     __slots__ = ("id", "username", "display_name", "bio", "avatar_key", "banner_key", "created_at")
     columns = tuple(User.__table__.c[name] for name in __slots__)
@@ -130,8 +133,24 @@ class FeedAuthor:
         return self.display_name or self.username
 
 
+class CardAuthor:
+    """The author of a post of the home feed page: only what a card shows
+    (app/web/post_cards.py). The page reads three columns of each author instead of
+    seven; the id is the post's `author_id`."""
+
+    __slots__ = ("id", "username", "display_name", "avatar_key")
+    columns = tuple(User.__table__.c[name] for name in __slots__[1:])
+
+    def __init__(self, author_id, values):
+        self.id = author_id
+        self.username, self.display_name, self.avatar_key = values
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+
 _POST_END = len(FeedPost.columns)
-_AUTHOR_END = _POST_END + len(FeedAuthor.columns)
 
 
 def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) -> Page:
@@ -148,12 +167,19 @@ def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) ->
     connection = db.session.connection(bind_arguments={"mapper": sa.inspect(Post)})
     rows = _joined_statement(position is not None, with_counts).rows(connection, params)
     rows, next_cursor = split_page(rows, limit, lambda row: (row[7], row[0]))
-    entries = [
-        Entry(post=FeedPost(row[:_POST_END]), author=FeedAuthor(row[_POST_END:_AUTHOR_END]),
-              liked=bool(row[_AUTHOR_END]),
-              counts={"followers": row[_AUTHOR_END + 1], "following": row[_AUTHOR_END + 2]} if with_counts else None)
-        for row in rows
-    ]
+    if with_counts:  # the API: whole authors and their follow counts
+        end = _POST_END + len(FeedAuthor.columns)
+        entries = [
+            Entry(post=FeedPost(row[:_POST_END]), author=FeedAuthor(row[_POST_END:end]), liked=bool(row[end]),
+                  counts={"followers": row[end + 1], "following": row[end + 2]})
+            for row in rows
+        ]
+    else:
+        end = _POST_END + len(CardAuthor.columns)
+        entries = [
+            Entry(post=FeedPost(row[:_POST_END]), author=CardAuthor(row[1], row[_POST_END:end]), liked=bool(row[end]))
+            for row in rows
+        ]
     return Page(entries, next_cursor)
 
 
@@ -172,8 +198,8 @@ def _joined_statement(after_cursor: bool, with_counts: bool) -> CompiledSelect:
     newest = newest.order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows).lateral("newest")
     ids = (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
            .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(page_rows))
-    columns = [*FeedPost.columns, *FeedAuthor.columns, _liked_column(uid),
-               *(_count_columns() if with_counts else [])]
+    authors_columns = FeedAuthor.columns if with_counts else CardAuthor.columns
+    columns = [*FeedPost.columns, *authors_columns, _liked_column(uid), *(_count_columns() if with_counts else [])]
     return CompiledSelect(
         sa.select(*columns).select_from(Post).join(User, User.id == Post.author_id)
         .where(Post.id.in_(ids)).order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))

@@ -112,3 +112,21 @@ def test_a_feed_page_takes_at_most_three_queries_whatever_its_size(app, size):
     assert len(seen) <= 3, seen
     assert page.entries[0].liked is True
     assert page.entries[0].counts == {"followers": 1, "following": 0}
+
+
+def test_the_page_gets_what_cards_show_and_the_api_whole_authors(app):
+    """On the joined path (PostgreSQL) a page's authors carry only what a card shows; the
+    API's carry every column `serialize_user` reads. Elsewhere both are users."""
+    me = UserFactory()
+    author = UserFactory(display_name="Ada", bio="Draws things")
+    follow(me, author)
+    PostFactory(author_id=author.id)
+    db.session.commit()
+    page = feeds.home_feed(me).entries[0].author
+    api = feeds.home_feed(me, with_counts=True).entries[0].author
+    for shown in (page, api):
+        assert (shown.id, shown.username, shown.name, shown.avatar_key) == (
+            author.id, author.username, "Ada", author.avatar_key)
+    assert api.bio == "Draws things"
+    if type(page) is feeds.CardAuthor:
+        assert not hasattr(page, "bio")

@@ -34,6 +34,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.web.auth import DreamDotSessionInterface
     from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
+    from app.web.layout import init_app as init_layout
     from app.web.links import init_app as init_links
     from app.web.reads import init_app as init_reads
     from app.web.security import init_security
@@ -58,6 +59,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     _register_request_hooks(app)
     init_reads(app)
     init_links(app)
+    init_layout(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)

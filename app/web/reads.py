@@ -25,9 +25,9 @@ PATCH and DELETE requests are unchanged."""
 
 from __future__ import annotations
 
-import functools
-
 from flask import Flask, current_app, has_request_context, request
+
+from app.services.commit_work import has_queued_work
 
 _MARK = "dreamdot_read_only"
 READ_BINDS = ("users", "social")
@@ -67,17 +67,6 @@ def _read_in_autocommit() -> None:
 _CONNECTIONS = "dreamdot.request_connections"
 
 
-@functools.cache
-def _queued_for_commit() -> tuple[str, ...]:
-    """What services queue in `session.info` for the commit: broker events, chat
-    follow-ups, durable audit events. A session holding any of them is committed."""
-    from app.services.audit import DURABLE_KEY
-    from app.services.broker import PENDING_KEY
-    from app.services.chat.communities import AFTER_COMMIT
-
-    return (PENDING_KEY, AFTER_COMMIT, DURABLE_KEY)
-
-
 def _remember_connection(session, _transaction, connection) -> None:
     if has_request_context():
         connections = session.info.setdefault(_CONNECTIONS, [])
@@ -93,7 +82,7 @@ def nothing_to_commit(session) -> bool:
     transaction, a write) is committed as usual."""
     if not is_read_only_request() or session.new or session.dirty or session.deleted:
         return False
-    if any(session.info.get(key) for key in _queued_for_commit()):
+    if has_queued_work(session):  # app/services/commit_work.py
         return False
     from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 

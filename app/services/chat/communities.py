@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 
+from app.services.commit_work import queued_for_commit
+
 log = logging.getLogger("dreamdot.chat")
 
 
@@ -36,7 +38,7 @@ def community_member_ids(community_id: int) -> list[int]:
     return list(_membership().member_ids(community_id))
 
 
-AFTER_COMMIT = "dreamdot_chat_after_commit"
+AFTER_COMMIT = queued_for_commit("dreamdot_chat_after_commit")
 _installed = False
 
 

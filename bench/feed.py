@@ -8,7 +8,9 @@ clients with wrk against the home feed and against a bare route of the same app,
 prints requests per second, p50/p95/p99 and the feed/bare ratio.
 
 The routes take turns in BENCH_ROUNDS rounds (bare, home, API, bare, ...), BENCH_SECONDS per
-route in all, so load from other work on a shared machine falls on all of them alike. The
+route in all, so load from other work on a shared machine falls on all of them alike; a
+route's percentiles are those of all its requests (wrk's histograms of the rounds merged),
+and the worst round's p99 is printed beside them. The
 script also reads the CPU time the gunicorn worker and the database's server processes
 spent per request (Linux /proc): unlike requests per second, that does not move with
 other work on the machine.
@@ -55,6 +57,9 @@ ENV = {
 }
 os.environ.update(ENV)
 
+# wrk's Lua report: the totals on stdout, and the whole latency histogram (each distinct
+# latency in microseconds with its count) into a file, so that the rounds of a route can be
+# merged and their percentiles taken over all requests, not averaged.
 WRK_SCRIPT = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -62,6 +67,12 @@ done = function(summary, latency, requests)
     .. '"p50": %d, "p95": %d, "p99": %d}\\n', summary.requests, summary.duration,
     e.connect + e.read + e.write + e.timeout, e.status,
     latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+  local out = io.open(HISTOGRAM, "w")
+  for i = 1, #latency do
+    local value, count = latency(i)
+    out:write(string.format("%d %d\\n", value, count))
+  end
+  out:close()
 end
 """
 
@@ -190,15 +201,34 @@ def serve():
 
 
 def wrk(url: str, cookie: str, seconds: float) -> dict:
+    """One wrk run; its result holds the latency histogram as {microseconds: count}."""
+    histogram = INSTANCE / "latency.txt"
     script = INSTANCE / "report.lua"
-    script.write_text(WRK_SCRIPT)
+    script.write_text(f"HISTOGRAM = {json.dumps(str(histogram))}\n" + WRK_SCRIPT)
     cmd = ["wrk", "-t", str(min(2, CONNECTIONS)), "-c", str(CONNECTIONS), "-d", f"{max(1, round(seconds))}s",
            "-s", str(script), "-H", f"Cookie: dreamdot_session={cookie}", "-H", f"User-Agent: {USER_AGENT}", url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
     data = json.loads(line[len("RESULT "):])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    data["histogram"] = {}
+    for row in histogram.read_text().split("\n"):
+        if row:
+            value, count = row.split()
+            data["histogram"][int(value)] = int(count)
     return data
+
+
+def percentile(histogram: dict[int, int], p: float) -> int:
+    """The smallest latency at or under which p percent of the requests fall (as wrk's)."""
+    total = sum(histogram.values())
+    wanted = total * p / 100
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= wanted:
+            return value
+    return 0
 
 
 TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -244,12 +274,16 @@ def database_pids() -> list[int]:
 
 
 def combine(runs: list[dict]) -> dict:
-    """Rounds of one route: requests and time summed; latency percentiles of the rounds
-    averaged (p99 also as the worst round)."""
+    """Rounds of one route: requests and time summed; latency percentiles over all the
+    requests of all rounds (their histograms merged), and the worst round's p99."""
     total = {key: sum(run[key] for run in runs) for key in ("requests", "duration_us", "errors", "non2xx")}
     total["rps"] = total["requests"] / (total["duration_us"] / 1e6)
-    for key in ("p50", "p95", "p99"):
-        total[key] = sum(run[key] for run in runs) / len(runs)
+    merged: dict[int, int] = {}
+    for run in runs:
+        for value, count in run["histogram"].items():
+            merged[value] = merged.get(value, 0) + count
+    for key, p in (("p50", 50), ("p95", 95), ("p99", 99)):
+        total[key] = percentile(merged, p)
     total["p99_worst"] = max(run["p99"] for run in runs)
     return total
 

@@ -51,10 +51,11 @@ def blank_form_html(template: str, form_class) -> Markup:
     with this request's CSRF token put in: the markup is the same for everyone but the
     token. The cached copy holds a placeholder, never a token."""
     from flask import current_app, render_template
-    from flask_wtf.csrf import generate_csrf
+
+    from app.web.security import csrf_token
 
     cache = current_app.extensions.setdefault("dreamdot.blank_forms", {})
-    token = generate_csrf()
+    token = csrf_token()
     html = cache.get(template)
     if html is None:
         rendered = render_template(template, form=form_class(formdata=None))

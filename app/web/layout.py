@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from flask import Flask, current_app, render_template, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.services.navigation import nav_summary
+from app.web.security import csrf_token
 
 _EXTENSION = "dreamdot.signed_in_nav"
 _CSRF_PLACEHOLDER = "\x00csrf\x00"
@@ -28,7 +28,7 @@ def signed_in_nav() -> Markup:
     balance = tuple(sorted(nav.balance.items())) if nav.balance else None
     key = (request.script_root, user.id, user.username, user.name, bool(user.is_admin), nav.unread, balance)
     cache = current_app.extensions[_EXTENSION]
-    token = generate_csrf()
+    token = csrf_token()
     html = cache.get(key)
     if html is None:
         rendered = render_template("layouts/_signed_in_nav.html", nav=nav)

@@ -19,11 +19,11 @@ from collections import OrderedDict
 
 from flask import current_app, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app.services.social.policies import is_post_author
 from app.services.social.text import render_text
+from app.web.security import csrf_token
 
 CACHE_SIZE = 5000
 _EXTENSION = "dreamdot.post_cards"
@@ -104,7 +104,7 @@ def like_button(post_id: int, liked: bool, like_count: int, back: str, post_path
         signed_in = current_user.is_authenticated
     return Markup(_like_form(  # noqa: S704 - every value is escaped or ours
         int(post_id), liked, int(like_count), str(escape(back)), str(escape(post_path)), signed_in,
-        str(escape(csrf or generate_csrf()))))
+        str(escape(csrf or csrf_token()))))
 
 
 def _like_form(post_id: int, liked: bool, like_count: int, back: str, path: str, signed_in: bool, csrf: str) -> str:
@@ -139,7 +139,7 @@ def post_cards(entries, back: str) -> Markup:
     viewer = current_user._get_current_object()
     signed_in = viewer.is_authenticated
     viewer_id = viewer.id if signed_in else None
-    csrf = str(escape(generate_csrf()))
+    csrf = str(escape(csrf_token()))
     back = str(escape(back))
     parts = []
     for entry in entries:

@@ -3,7 +3,11 @@ every response carries."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+import functools
+import time
+
+from flask import current_app, g, request, session
+from flask_wtf.csrf import generate_csrf
 
 from app.extensions import csrf
 from app.web.context import bearer_token, is_api_request
@@ -28,6 +32,42 @@ def protect_csrf() -> None:
     if view is None or getattr(view, "csrf_exempt", False):
         return
     csrf.protect()
+
+
+# A session's signed CSRF token is given again for this long (seconds) before a new one is
+# signed. Its secret is the session's either way; only the signature's timestamp is older,
+# which matters to no check here (WTF_CSRF_TIME_LIMIT is None: a token lives as long as its
+# session) and would shorten a time limit, if one were set, by at most this much.
+CSRF_TOKEN_REUSE_SECONDS = 60
+MAX_CSRF_TOKENS = 10_000
+_CSRF_TOKENS = "dreamdot.csrf_tokens"
+
+
+def csrf_token() -> str:
+    """This request's CSRF token for forms and HTMX: Flask-WTF's `generate_csrf`, except that
+    a session's token signed in the last minute is given again instead of signing a new one
+    (a serializer, JSON, base64 and two HMACs on every page). The token is what it would be
+    a minute earlier: checked by Flask-WTF the same way, bound to the same session secret."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    if token is not None:
+        return token
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    raw = session.get(field)
+    cache = current_app.extensions[_CSRF_TOKENS]
+    now = time.time()
+    if isinstance(raw, str):
+        found = cache.get((secret, raw))
+        if found is not None and 0 <= now - found[0] < CSRF_TOKEN_REUSE_SECONDS:
+            setattr(g, field, found[1])
+            return found[1]
+    token = generate_csrf()
+    raw = session.get(field)
+    if isinstance(raw, str):
+        if len(cache) >= MAX_CSRF_TOKENS:
+            cache.clear()
+        cache[(secret, raw)] = (now, token)
+    return token
 
 
 def refuse_nul_characters():
@@ -57,12 +97,16 @@ def _has_nul(value) -> bool:
 
 
 def content_security_policy() -> str:
+    return _content_security_policy(current_app.config.get("IMAGEKIT_URL_ENDPOINT") or None,
+                                    bool(current_app.config.get("STRIPE_SECRET_KEY")))
+
+
+def _content_security_policy(media_endpoint: str | None, stripe_checkout: bool) -> str:
     img = ["'self'", "data:", "blob:"]
-    endpoint = current_app.config.get("IMAGEKIT_URL_ENDPOINT")
-    if endpoint:
-        img.append(endpoint.rstrip("/"))
+    if media_endpoint:
+        img.append(media_endpoint.rstrip("/"))
     form_action = ["'self'"]
-    if current_app.config.get("STRIPE_SECRET_KEY"):
+    if stripe_checkout:
         form_action.append("https://checkout.stripe.com")
     return "; ".join(
         [
@@ -80,22 +124,45 @@ def content_security_policy() -> str:
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _security_headers(media_endpoint: str | None, stripe_checkout: bool, hsts: bool) -> tuple:
+    """The headers every response carries, as (lowercased name, name, value), for one
+    configuration: built once, not on every response."""
+    headers = [
+        ("Content-Security-Policy", _content_security_policy(media_endpoint, stripe_checkout)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if hsts:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return tuple((name.lower(), name, value) for name, value in headers)
+
+
 def set_security_headers(response):
+    """Each security header unless the view set its own. The names present are read once:
+    `Headers.setdefault` looks each name up by raising and catching a KeyError when it is
+    absent, which was most of this hook's cost on every response."""
+    config = current_app.config
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy())
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config.get("HSTS"):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if bearer_token() is not None or is_api_request():
-        headers.setdefault("Cache-Control", "no-store")
+    present = {name.lower() for name, _ in headers}
+    for lowered, name, value in _security_headers(config.get("IMAGEKIT_URL_ENDPOINT") or None,
+                                                  bool(config.get("STRIPE_SECRET_KEY")), bool(config.get("HSTS"))):
+        if lowered not in present:
+            headers.add(name, value)
+    if "cache-control" not in present and (bearer_token() is not None or is_api_request()):
+        headers.add("Cache-Control", "no-store")
     return response
 
 
 def init_security(app) -> None:
+    app.extensions[_CSRF_TOKENS] = {}
+    # In place of Flask-WTF's generate_csrf, which it puts both in the globals and in every
+    # template's context (a context processor: this later one wins).
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.before_request(protect_csrf)
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)

@@ -160,6 +160,33 @@ def test_api_responses_are_not_cached(app, client, user):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_a_views_own_security_header_is_kept_and_not_doubled(app):
+    from flask import Response
+
+    from app.web.security import set_security_headers
+
+    with app.test_request_context("/items/1/download"):
+        response = set_security_headers(Response("x", headers={
+            "Content-Security-Policy": "default-src 'none'; sandbox", "x-frame-options": "SAMEORIGIN"}))
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'; sandbox"]
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
+def test_the_headers_follow_the_configuration(app, client):
+    app.config.update(HSTS=True, IMAGEKIT_URL_ENDPOINT="https://ik.example.test/dd/",
+                      STRIPE_SECRET_KEY="sk_test_headers")
+    response = client.get("/signin")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    policy = csp(response)
+    assert policy["img-src"] == "'self' data: blob: https://ik.example.test/dd"
+    assert policy["form-action"] == "'self' https://checkout.stripe.com"
+    app.config.update(HSTS=False, IMAGEKIT_URL_ENDPOINT=None, STRIPE_SECRET_KEY=None)
+    response = client.get("/signin")
+    assert "Strict-Transport-Security" not in response.headers
+    assert csp(response)["img-src"] == "'self' data: blob:"
+
+
 def test_pages_have_no_inline_scripts_or_styles(client, auth_client):
     for response in (client.get("/"), client.get("/signin"), client.get("/signup"),
                      auth_client.get("/settings/profile"), auth_client.get(f"/u/{auth_client.user.username}")):

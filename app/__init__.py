@@ -57,6 +57,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_converters(app)
     register_error_handlers(app)
     _register_request_hooks(app)
+    _remember_sync_functions(app)
     init_reads(app)
     init_links(app)
     init_layout(app)
@@ -109,6 +110,31 @@ def _register_blueprints(app: Flask) -> None:
     init_presence(app)
     connect_chat_signals()
     connect_signals()
+
+
+MAX_SYNC_FUNCTIONS = 4_096
+
+
+def _remember_sync_functions(app: Flask) -> None:
+    """Flask asks `inspect` whether each view and hook is a coroutine function on every call
+    (`ensure_sync`, about 17 times a request): the answer for a function never changes, so
+    it is kept (bounded; DreamDot's views and hooks are a few hundred functions)."""
+    original = app.ensure_sync
+    known: dict = {}
+
+    def ensure_sync(func):
+        try:
+            return known[func]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable: ask every time
+            return original(func)
+        if len(known) >= MAX_SYNC_FUNCTIONS:
+            known.clear()
+        known[func] = wrapped = original(func)
+        return wrapped
+
+    app.ensure_sync = ensure_sync
 
 
 def _register_request_hooks(app: Flask) -> None:

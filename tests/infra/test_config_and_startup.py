@@ -163,6 +163,60 @@ def test_a_worker_leaves_what_it_loaded_out_of_later_collections():
         gc.unfreeze()
 
 
+def _access_line(logger_class, tmp_path, name, access_format=None, **environ_extra):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("accesslog", str(tmp_path / name))
+    if access_format:
+        cfg.set("access_log_format", access_format)
+    logger = logger_class(cfg)
+    logger.now = lambda: "[02/Dec/2026:13:40:00 +0000]"
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/home?cursor=abc", "PATH_INFO": "/home",
+               "QUERY_STRING": "cursor=abc", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.1.2.3",
+               "HTTP_USER_AGENT": 'Reader "quoted" 1.0', "HTTP_REFERER": "https://dreamdot.test/explore",
+               "HTTP_AUTHORIZATION": "Bearer not-basic", **environ_extra}
+    response = SimpleNamespace(status="200 OK", sent=5120, headers=[("Content-Type", "text/html"),
+                                                                    ("X-Request-ID", "req-42")])
+    request = SimpleNamespace(headers=[("HOST", "dreamdot.test"), ("X-REQUEST-ID", "req-42")])
+    logger.access(response, request, environ, timedelta(seconds=0, microseconds=12_345))
+    for handler in list(logger.access_log.handlers) + list(logger.error_log.handlers):
+        handler.close()
+        logger.access_log.removeHandler(handler)
+        logger.error_log.removeHandler(handler)
+    return (tmp_path / name).read_text()
+
+
+def test_the_access_log_line_is_gunicorns_own(tmp_path):
+    """gunicorn.conf.py's AccessLogger builds only what the default format names; the line
+    it writes is the one gunicorn's logger writes, escaping included."""
+    from gunicorn.glogging import Logger
+
+    ours = _access_line(_gunicorn_conf().AccessLogger, tmp_path, "ours.log")
+    theirs = _access_line(Logger, tmp_path, "theirs.log")
+    assert ours == theirs
+    assert ours.startswith('10.1.2.3 - - [02/Dec/2026:13:40:00 +0000] "GET /home?cursor=abc HTTP/1.1" 200 5120 ')
+    assert '\\"quoted\\"' in ours
+
+
+def test_another_access_log_format_gets_every_atom(tmp_path):
+    from gunicorn.glogging import Logger
+
+    custom = '%(h)s %({x-request-id}i)s %({content-type}o)s %(M)s %(U)s'
+    ours = _access_line(_gunicorn_conf().AccessLogger, tmp_path, "ours.log", custom)
+    theirs = _access_line(Logger, tmp_path, "theirs.log", custom)
+    assert ours == theirs == "10.1.2.3 req-42 text/html 12 /home\n"
+
+
+def test_the_worker_uses_the_access_logger():
+    module = _gunicorn_conf()
+    assert module.logger_class is module.AccessLogger
+    assert module.accesslog == "-"
+
+
 def test_procfile_has_web_and_release():
     from pathlib import Path
 

@@ -11,12 +11,22 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+_patched = False
+
+
 def gevent_patched() -> bool:
+    """Whether gevent has patched this process (asked on every wait for PostgreSQL). A
+    process once patched stays patched, so a yes is kept; a no is asked again (the gevent
+    worker patches itself after the master started)."""
+    global _patched
+    if _patched:
+        return True
     try:
         from gevent import monkey
     except ImportError:
         return False
-    return monkey.is_module_patched("socket")
+    _patched = monkey.is_module_patched("socket")
+    return _patched
 
 
 def run_blocking(fn: Callable[..., T], *args) -> T:

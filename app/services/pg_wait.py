@@ -30,6 +30,8 @@ import time
 import psycopg2
 import psycopg2.extensions as ext
 
+from app.services.concurrency import gevent_patched
+
 log = logging.getLogger("dreamdot.db")
 
 _classes: dict[tuple[float, float], type] = {}
@@ -67,7 +69,7 @@ def _ready(fd: int, write: bool, timeout: float | None) -> bool:
     """Whether the socket became readable (writable) within `timeout` seconds (None: no
     limit). In a gevent-patched process the wait yields to other greenlets; `poll`, not
     `select`, as a worker holding thousands of streams has descriptors above 1024."""
-    if _gevent_patched():
+    if gevent_patched():
         from gevent.socket import wait_read, wait_write
 
         try:
@@ -78,14 +80,6 @@ def _ready(fd: int, write: bool, timeout: float | None) -> bool:
     poller = select.poll()
     poller.register(fd, select.POLLOUT if write else select.POLLIN)
     return bool(poller.poll(None if timeout is None else int(timeout * 1000) + 1))
-
-
-def _gevent_patched() -> bool:
-    try:
-        from gevent import monkey
-    except ImportError:  # pragma: no cover - gevent is a dependency
-        return False
-    return monkey.is_module_patched("select")
 
 
 def _shut_down(fd: int) -> None:

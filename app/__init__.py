@@ -112,27 +112,25 @@ def _register_blueprints(app: Flask) -> None:
     connect_signals()
 
 
-MAX_SYNC_FUNCTIONS = 4_096
-
-
 def _remember_sync_functions(app: Flask) -> None:
     """Flask asks `inspect` whether each view and hook is a coroutine function on every call
     (`ensure_sync`, about 17 times a request): the answer for a function never changes, so
-    it is kept (bounded; DreamDot's views and hooks are a few hundred functions)."""
+    it is kept, by weak reference (a function made per request is not kept alive by it)."""
+    import weakref
+
     original = app.ensure_sync
-    known: dict = {}
+    known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def ensure_sync(func):
         try:
-            return known[func]
+            wraps = known[func]  # (a flag: a value holding func would keep it alive)
         except KeyError:
-            pass
-        except TypeError:  # not hashable: ask every time
+            wrapped = original(func)
+            known[func] = wrapped is not func
+            return wrapped
+        except TypeError:  # no weak reference to it: ask every time
             return original(func)
-        if len(known) >= MAX_SYNC_FUNCTIONS:
-            known.clear()
-        known[func] = wrapped = original(func)
-        return wrapped
+        return original(func) if wraps else func
 
     app.ensure_sync = ensure_sync
 

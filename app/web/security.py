@@ -62,8 +62,7 @@ def csrf_token() -> str:
             setattr(g, field, found[1])
             return found[1]
     token = generate_csrf()
-    raw = session.get(field)
-    if isinstance(raw, str):
+    if isinstance(raw, str):  # a returning session's (a first visit's may never come back)
         if len(cache) >= MAX_CSRF_TOKENS:
             cache.clear()
         cache[(secret, raw)] = (now, token)

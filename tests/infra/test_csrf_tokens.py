@@ -18,6 +18,7 @@ def posts() -> int:
 
 
 def test_a_sessions_pages_within_a_minute_carry_the_same_token_and_it_works(auth_client, monkeypatch):
+    csrf_token(auth_client, "/home")  # the session's first page makes its secret
     first = csrf_token(auth_client, "/home")
     later = time.time() + security.CSRF_TOKEN_REUSE_SECONDS - 10  # a token signed now would differ
     monkeypatch.setattr(time, "time", lambda: later)
@@ -29,6 +30,7 @@ def test_a_sessions_pages_within_a_minute_carry_the_same_token_and_it_works(auth
 
 
 def test_after_a_minute_a_new_token_is_signed_and_both_are_accepted(auth_client, monkeypatch):
+    csrf_token(auth_client, "/home")
     first = csrf_token(auth_client, "/home")
     later = time.time() + security.CSRF_TOKEN_REUSE_SECONDS + 1
     monkeypatch.setattr(time, "time", lambda: later)
@@ -64,3 +66,14 @@ def test_two_sessions_never_share_a_token(app, user, make_client):
     response = two.post("/posts", data={"body": "with the other session's token", "csrf_token": token_one})
     assert response.status_code == 400
     assert posts() == 0
+
+
+def test_a_first_visit_is_not_remembered_a_returning_one_is(app, client):
+    remembered = app.extensions["dreamdot.csrf_tokens"]
+    remembered.clear()
+    first = csrf_token(client, "/")  # no session yet: its secret is made now
+    assert remembered == {}
+    again = csrf_token(client, "/")
+    assert len(remembered) == 1
+    assert [token for _, token in remembered.values()] == [again]
+    assert first  # both are tokens of the same session secret

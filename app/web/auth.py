@@ -17,7 +17,28 @@ from app.web.htmx import hx_redirect, is_htmx
 
 class DreamDotSessionInterface(SecureCookieSessionInterface):
     """A request carrying a bearer token is authenticated by the token alone: its cookie
-    session is ignored and never written, so a token request cannot ride a cookie."""
+    session is ignored and never written, so a token request cannot ride a cookie.
+
+    The cookie's serializer is made once per secret (and fallbacks), not on every request:
+    Flask builds one each time, and building one serializes an empty dictionary to learn
+    whether the serializer writes text. It keeps no state between calls."""
+
+    MAX_SERIALIZERS = 8
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self._serializers.get(key)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if found is None:
+                return None
+            if len(self._serializers) >= self.MAX_SERIALIZERS:
+                self._serializers.clear()
+            self._serializers[key] = found
+        return found
 
     def open_session(self, app, request):
         if bearer_token() is not None:

@@ -155,3 +155,23 @@ def test_login_required_negotiates(client, htmx):
 def test_signed_in_user_visiting_signup_goes_home(auth_client, htmx):
     assert auth_client.get("/signup").status_code == 302
     assert auth_client.get("/signup", headers=htmx).status_code == 302
+
+
+def test_the_cookie_serializer_is_made_once_per_secret_and_follows_a_new_one(app, auth_client):
+    interface = app.session_interface
+    assert interface.get_signing_serializer(app) is interface.get_signing_serializer(app)
+    assert b"Sign out" in auth_client.get("/").data
+    name = app.config["SESSION_COOKIE_NAME"]
+    signed = auth_client.get_cookie(name).value
+    old_secret = app.secret_key
+    app.secret_key = "another-secret-key-for-this-test"
+    try:
+        # The cookie signed with the old secret no longer opens a session...
+        assert b"Sign out" not in auth_client.get("/").data
+        # ...unless the old secret is kept as a fallback.
+        app.config["SECRET_KEY_FALLBACKS"] = [old_secret]
+        auth_client.set_cookie(name, signed)
+        assert b"Sign out" in auth_client.get("/").data
+    finally:
+        app.secret_key = old_secret
+        app.config["SECRET_KEY_FALLBACKS"] = []

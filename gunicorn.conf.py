@@ -17,6 +17,8 @@ keepalive = 5
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
+max_requests = int(os.environ.get("MAX_REQUESTS", "0"))
+max_requests_jitter = 100 if max_requests else 0
 
 
 class AccessLogger(glogging.Logger):
@@ -47,8 +49,6 @@ class AccessLogger(glogging.Logger):
 
 
 logger_class = AccessLogger
-max_requests = int(os.environ.get("MAX_REQUESTS", "0"))
-max_requests_jitter = 100 if max_requests else 0
 
 
 def post_fork(server, worker):

@@ -95,11 +95,6 @@ def _has_nul(value) -> bool:
     return False
 
 
-def content_security_policy() -> str:
-    return _content_security_policy(current_app.config.get("IMAGEKIT_URL_ENDPOINT") or None,
-                                    bool(current_app.config.get("STRIPE_SECRET_KEY")))
-
-
 def _content_security_policy(media_endpoint: str | None, stripe_checkout: bool) -> str:
     img = ["'self'", "data:", "blob:"]
     if media_endpoint:

@@ -52,6 +52,10 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+class StoreNotConfigured(RuntimeError):
+    """A store has no address: `make run` and the tests start embedded servers and give it."""
+
+
 def normalize_db_url(url: str) -> str:
     """Heroku-style `postgres://` URLs name the psycopg2 driver explicitly."""
     if url.startswith("postgres://"):
@@ -61,14 +65,25 @@ def normalize_db_url(url: str) -> str:
     return url
 
 
-def bind_urls(instance_dir: Path) -> dict[str, str]:
-    """Each bind: its own variable, else DATABASE_URL, else a SQLite file under instance/."""
+def bind_urls() -> dict[str, str]:
+    """Each bind: its own variable, else DATABASE_URL. `make run` (devstores) sets one per
+    bind, each naming its own database of the embedded PostgreSQL server."""
     default = env_str("DATABASE_URL")
     urls = {}
     for bind in BINDS:
         url = env_str(f"DATABASE_URL_{bind.upper()}", default)
-        urls[bind] = normalize_db_url(url) if url else f"sqlite:///{instance_dir / f'{bind}.db'}"
+        if not url:
+            raise StoreNotConfigured(
+                f"No database for the {bind!r} bind: set DATABASE_URL (or DATABASE_URL_{bind.upper()}), "
+                "or start DreamDot with `make run`, which starts an embedded PostgreSQL server.")
+        urls[bind] = normalize_db_url(url)
     return urls
+
+
+def embedded_stores() -> tuple[str, ...]:
+    """The stores that `make run` started on this machine (devstores sets EMBEDDED_STORES):
+    said loudly at start-up, on /healthz and on the admin page."""
+    return tuple(name for name in (env_str("EMBEDDED_STORES", "") or "").split(",") if name)
 
 
 def _secret_key(env_name: str, instance_dir: Path) -> str:
@@ -92,7 +107,8 @@ def _secret_key(env_name: str, instance_dir: Path) -> str:
 class Config:
     """Settings for one app instance. Attribute names are Flask config keys."""
 
-    def __init__(self, env_name: str | None = None) -> None:
+    def __init__(self, env_name: str | None = None, *, binds: dict[str, str] | None = None,
+                 mongodb_uri: str | None = None) -> None:
         env_name = env_name or env_str("APP_ENV", "development")
         production = env_name == "production"
         instance_dir = Path(env_str("INSTANCE_PATH", str(BASE_DIR / "instance")))
@@ -103,8 +119,10 @@ class Config:
         self.LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 
         # Databases: five binds, no default engine.
-        self.SQLALCHEMY_BINDS = bind_urls(instance_dir)
+        self.SQLALCHEMY_BINDS = {b: normalize_db_url(u) for b, u in binds.items()} if binds else bind_urls()
         self.SQLALCHEMY_DATABASE_URI = None
+        # Which of PostgreSQL and MongoDB are the embedded servers of `make run` (devstores).
+        self.EMBEDDED_STORES = embedded_stores()
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         self.SQLALCHEMY_RECORD_QUERIES = env_bool("SQLALCHEMY_RECORD_QUERIES", False)
         # PostgreSQL engines (every bind on PostgreSQL gets them; SQLite keeps its defaults):
@@ -136,7 +154,7 @@ class Config:
         # statements (app/services/compiled.py). Off behind a pooler that hands one server
         # connection to many clients per transaction (PgBouncer's transaction mode).
         self.DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
-        self.MONGODB_URI = env_str("MONGODB_URI")
+        self.MONGODB_URI = mongodb_uri or env_str("MONGODB_URI")
         self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.
         self.MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 3000)
@@ -248,27 +266,25 @@ def check_chat_settings(config: Config) -> None:
 
 
 class TestingConfig(Config):
-    """What the test suite runs on: embedded stores unless TEST_* variables name servers."""
+    """What the test suite runs on: the stores tests/stores.py gives this test process (its
+    own databases on the embedded servers, or on the TEST_* servers)."""
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, instance_dir: Path) -> None:
         os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
         os.environ["INSTANCE_PATH"] = str(instance_dir)
-        super().__init__("testing")
-        test_db = env_str("TEST_DATABASE_URL")
-        if test_db:
-            self.SQLALCHEMY_BINDS = {bind: normalize_db_url(test_db) for bind in BINDS}
-        else:
-            self.SQLALCHEMY_BINDS = bind_urls(instance_dir)
+        binds = {bind: env_str(f"DREAMDOT_TEST_DB_{bind.upper()}") for bind in BINDS}
+        mongodb_uri = env_str("DREAMDOT_TEST_MONGODB_URI")
+        if not all(binds.values()) or not mongodb_uri:
+            raise StoreNotConfigured("The test stores are not set up: run the tests with pytest (tests/stores.py).")
+        super().__init__("testing", binds=binds, mongodb_uri=mongodb_uri)
+        self.EMBEDDED_STORES = ()
         self.REDIS_URL = env_str("TEST_REDIS_URL")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = f"dreamdot-test-{os.getpid()}"
         # Redis pub/sub ignores database numbers: keep concurrent test runs apart.
         self.BROKER_PREFIX = f"dreamdot-test-{os.getpid()}:"
-        # A MongoDB server for the whole suite (a real one, or tests/fakes/mongo_server.py);
-        # unset: mongomock in the test process.
-        self.MONGODB_URI = env_str("TEST_MONGODB_URI")
         self.MEDIA_ROOT = str(instance_dir / "media")
         self.WTF_CSRF_ENABLED = True
         self.SERVER_NAME = None

@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-local.txt requirements-dev.txt | sha1sum | cut -c1-12)
+TEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 
 .PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos fuzz
@@ -11,7 +12,7 @@ export FLASK_APP := wsgi
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-local.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
@@ -19,18 +20,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP) ## Create the virtualenv and install the pinned requirements
 
-run: setup ## Run DreamDot on the embedded defaults at http://localhost:5000
-	$(BIN)/flask db upgrade
-	DEMO_SEED=1 $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+run: setup ## Run DreamDot on embedded PostgreSQL and secantusdb at http://localhost:5000 (Ctrl-C stops all)
+	$(BIN)/python -m devstores run
 
-reset: ## Forget the local data (SQLite files, media) of the embedded defaults
+reset: ## Forget the local data (databases, documents, media) of make run
 	rm -rf instance
 
-test: setup ## Run the whole test suite (browser, PostgreSQL and Redis tests skip when absent)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: setup ## Run the whole suite in parallel on embedded stores, or on TEST_DATABASE_URL / TEST_MONGODB_URI / TEST_REDIS_URL
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: setup ## The suite without browser tests
-	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operation and identity)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)
@@ -41,11 +41,11 @@ lint: setup ## ruff
 fmt: setup ## ruff format
 	$(BIN)/ruff format app tests bench config.py wsgi.py
 
-seed: setup ## Add demo data (make seed ARGS="--users 10000")
-	$(BIN)/flask seed $(ARGS)
+seed: setup ## Fill empty databases with demo data (make seed ARGS="--users 10000")
+	$(BIN)/python -m devstores exec -- flask seed $(ARGS)
 
 migrate: setup ## Apply migrations to every bind
-	$(BIN)/flask db upgrade
+	$(BIN)/python -m devstores exec -- flask db upgrade
 
 bench: setup ## Run every benchmark at full size and write docs/benchmarks.md (long; PostgreSQL)
 	$(BIN)/python -m bench.run_all $(ARGS)

@@ -274,8 +274,9 @@ class TestingConfig(Config):
     def __init__(self, instance_dir: Path) -> None:
         os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
         os.environ["INSTANCE_PATH"] = str(instance_dir)
-        binds = {bind: env_str(f"DREAMDOT_TEST_DB_{bind.upper()}") for bind in BINDS}
-        mongodb_uri = env_str("DREAMDOT_TEST_MONGODB_URI")
+        # Addresses tests/stores.py gives each test process, not settings of DreamDot's.
+        binds = {bind: os.environ.get(f"DREAMDOT_TEST_DB_{bind.upper()}") for bind in BINDS}
+        mongodb_uri = os.environ.get("DREAMDOT_TEST_MONGODB_URI")
         if not all(binds.values()) or not mongodb_uri:
             raise StoreNotConfigured("The test stores are not set up: run the tests with pytest (tests/stores.py).")
         super().__init__("testing", binds=binds, mongodb_uri=mongodb_uri)

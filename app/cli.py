@@ -10,7 +10,7 @@ from app.extensions import db
 
 def register(app: Flask) -> None:
     from app.blueprints.payments.cli import register as register_payments
-    from app.services.seed import seed_demo
+    from app.services.seed import seed_demo, stored_data
 
     register_payments(app)
 
@@ -31,7 +31,12 @@ def register(app: Flask) -> None:
     @click.option("--views", default=2000, show_default=True, help="Page views over the last 30 days.")
     @click.option("--purchases", default=20, show_default=True, help="Demo purchases between demo users.")
     def seed(users: int, password: str, purchases: int, **sizes: int) -> None:
-        """Add demo data (idempotent: existing demo rows are kept, sizes are totals)."""
+        """Fill empty databases with demo data; refuse when they hold any."""
+        held = stored_data()
+        if held:
+            raise click.ClickException(
+                f"The databases already hold data ({held}): `flask seed` fills empty databases only. "
+                "`make reset` forgets the local data of `make run`.")
         report = seed_demo(users=users, password=password, purchases=purchases, **sizes)
         for name, count in report.items():
             click.echo(f"{name}: {count}")

@@ -93,7 +93,16 @@ def run_migrations_online():
             connection.commit()
 
 
+def prepare_documents():
+    """The release step (`flask db upgrade`) makes the document store ready too: every
+    collection and index exists before the first request (app/documents)."""
+    from app.documents import prepare_collections
+
+    prepare_collections()
+
+
 if context.is_offline_mode():
     run_migrations_offline()
 else:
     run_migrations_online()
+    prepare_documents()

@@ -1,5 +1,5 @@
-"""Test fixtures: one app per session on embedded stores (or the TEST_DATABASE_URL and
-TEST_REDIS_URL servers), a clean database, MongoDB and media folder for every test."""
+"""Test fixtures: one app per test process on its own databases (tests/stores.py), and empty
+stores and media folder for every test."""
 
 from __future__ import annotations
 
@@ -8,26 +8,39 @@ import re
 import shutil
 from pathlib import Path
 
+import mongoengine
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.documents import DOCUMENTS, prepare_collections
 from app.extensions import db, limiter
 from config import BINDS, TestingConfig
+from tests import stores
 
 # Markers whose tests may skip when their service is absent; DREAMDOT_REQUIRE lists the
 # markers that must run (CI sets it, so a missing browser or server fails the run).
 REQUIRED = {m for m in os.environ.get("DREAMDOT_REQUIRE", "").split(",") if m}
+SERVERS = stores.Servers()
 
 
 def pytest_configure(config):
     for name, text in {
-        "postgres": "needs PostgreSQL (TEST_DATABASE_URL)",
+        "postgres": "runs on PostgreSQL (every test does)",
         "redis": "needs Redis (TEST_REDIS_URL)",
         "browser": "drives a real Chromium (/usr/bin/chromium)",
         "slow": "slower tests",
     }.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    # The servers start once, in the process that runs the tests or, under pytest-xdist, in
+    # the main process before its workers (which inherit the addresses).
+    if not hasattr(config, "workerinput"):
+        SERVERS.start()
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):
+        SERVERS.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -41,8 +54,14 @@ def pytest_runtest_makereport(item, call):
             report.longrepr = f"skipped, but DREAMDOT_REQUIRE demands {required}: {report.longrepr}"
 
 
+def worker_name() -> str:
+    """pytest-xdist names its workers gw0, gw1...; a run without it is `main`."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    addresses = stores.provide(worker_name())
     instance = tmp_path_factory.mktemp("instance")
     application = create_app(TestingConfig(instance))
     # Tests run inside one pushed app context, which requests then share; start every
@@ -50,14 +69,15 @@ def app(tmp_path_factory):
     # never leak into another client's request.
     application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with application.app_context():
-        if is_postgres(application):
-            db.drop_all(bind_key=list(BINDS))
         db.create_all(bind_key=list(BINDS))
+        prepare_collections()
     yield application
     with application.app_context():
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+    mongoengine.disconnect_all()
+    stores.release(addresses)
 
 
 def _fresh_request_globals() -> None:
@@ -65,10 +85,6 @@ def _fresh_request_globals() -> None:
 
     for key in list(g):
         g.pop(key, None)
-
-
-def is_postgres(application) -> bool:
-    return any(url.startswith("postgresql") for url in application.config["SQLALCHEMY_BINDS"].values())
 
 
 @pytest.fixture(autouse=True)
@@ -79,41 +95,22 @@ def _clean(app):
     yield
     db.session.remove()
     _empty_databases(app)
-    from app.services.stores import mongo_db
-
-    mongo = mongo_db()
-    mongo.client.drop_database(mongo.name)
-    _forget_mongo_collections()
+    for document in DOCUMENTS:
+        document.objects.delete()
     limiter.reset()
     shutil.rmtree(app.config["MEDIA_ROOT"], ignore_errors=True)
     ctx.pop()
 
 
-def _forget_mongo_collections() -> None:
-    """mongoengine makes a document class's indexes once, when it first gets its collection;
-    after a dropped database the next test must have them again (the unique ones above all:
-    code relies on them to store things once)."""
-    from mongoengine.base.common import _document_registry
-
-    for document_class in _document_registry.values():
-        if getattr(document_class, "_collection", None) is not None:
-            document_class._collection = None
-
-
 def _empty_databases(app) -> None:
-    by_engine: dict = {}
     for bind, engine in db.engines.items():
         if bind is None:
             continue
-        tables = db.metadatas[bind].sorted_tables
-        by_engine.setdefault(engine.url.render_as_string(hide_password=False), (engine, []))[1].extend(tables)
-    for engine, tables in by_engine.values():
         with engine.begin() as connection:
             # DELETE, not TRUNCATE: on the few rows of a test it is some twenty times quicker.
-            for table in reversed(tables):
+            for table in reversed(db.metadatas[bind].sorted_tables):
                 connection.execute(table.delete())
-            if engine.dialect.name == "postgresql":
-                connection.execute(RESTART_USED_SEQUENCES)
+            connection.execute(RESTART_USED_SEQUENCES)
 
 
 # Ids start at 1 again in every test, as after TRUNCATE ... RESTART IDENTITY.
@@ -233,3 +230,7 @@ def signin_form(client, login: str, password: str, **extra) -> object:
     """POST the sign-in page form (with its CSRF token), as a browser without JS does."""
     token = csrf_token(client, "/signin")
     return client.post("/signin", data={"login": login, "password": password, "csrf_token": token, **extra})
+
+
+def is_postgres(application) -> bool:
+    return True

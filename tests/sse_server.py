@@ -1,6 +1,6 @@
-"""A DreamDot process for the two-process stream test, on the test suite's stores (the
-instance folder or TEST_DATABASE_URL, and TEST_REDIS_URL) with a broker prefix shared by
-both processes.
+"""A DreamDot process for the two-process tests, on the test process's stores (the
+DREAMDOT_TEST_* addresses of tests/stores.py, and TEST_REDIS_URL) with a broker prefix shared
+by both processes.
 
     python tests/sse_server.py            werkzeug, threaded; prints "PORT <n>"
     gunicorn -k gevent tests.sse_server:app   the production worker class
@@ -31,8 +31,6 @@ app = create_app(
     TestingConfig(Path(os.environ["DREAMDOT_TEST_INSTANCE"])),
     BROKER_PREFIX=os.environ["DREAMDOT_TEST_BROKER_PREFIX"],
     SSE_HEARTBEAT_SECONDS=0.5,
-    # A MongoDB server shared by the processes when there is one (else each has mongomock).
-    **({"MONGODB_URI": os.environ["TEST_MONGODB_URI"]} if os.environ.get("TEST_MONGODB_URI") else {}),
 )
 
 if __name__ == "__main__":

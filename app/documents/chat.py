@@ -110,7 +110,7 @@ class MediaBlob(me.Document):
     size = me.IntField(required=True)
     conversation_ids = me.ListField(me.StringField())
     created_at = me.DateTimeField(default=utcnow)
-    meta = {"collection": "chat_media_blobs"}
+    meta = {"collection": "chat_media_blobs", "indexes": ["uploader_id"]}
 
 
 class KeyVerification(me.Document):

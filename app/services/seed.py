@@ -18,6 +18,22 @@ DEMO_BIOS = [
 ]
 
 
+def stored_data() -> str:
+    """What the stores already hold, said for a person ("" when they are empty): demo data
+    goes into empty databases only, so it never mixes with, or charges, real accounts."""
+    from app.documents.chat import Conversation
+    from app.documents.items import ItemContent
+    from app.models import Item
+
+    counts = {
+        "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+        "items": db.session.scalar(sa.select(sa.func.count()).select_from(Item)),
+        "item contents": ItemContent.objects.count(),
+        "conversations": Conversation.objects.count(),
+    }
+    return ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+
+
 def seed_users(count: int, password: str) -> list[User]:
     """Users demo1..demoN (and `demo`), created when missing; one hash for all of them."""
     names = ["demo"] + [f"demo{i}" for i in range(1, count)]

@@ -3,9 +3,8 @@ app to the other, and presence of a vanished process expires.
 
 The two apps are separate Flask apps with their own servers, brokers (each its own Redis
 listener and local fan-out) and presence stores, so nothing reaches the other side except
-through Redis. They run in this test process because MongoDB here is mongomock (in
-memory); tests/infra/test_two_dynos.py does the same with two OS processes sharing a
-MongoDB server (the fake wire-protocol one of tests/fakes/mongo_server.py)."""
+through Redis. They run in this test process, on its databases; tests/infra/test_two_dynos.py
+does the same with two OS processes."""
 
 from __future__ import annotations
 

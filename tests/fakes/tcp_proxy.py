@@ -1,8 +1,10 @@
 """A TCP proxy on loopback for fault tests: a thread forwards a local port to a real server
-(PostgreSQL, Redis), and the test can cut it, blackhole it, slow it down or restore it
-without touching the real server, which other test runs share.
+(PostgreSQL, Redis, MongoDB; over TCP or a Unix socket), and the test can cut it, blackhole
+it, slow it down or restore it without touching the real server, which other tests share.
 
     proxy = TcpProxy(5432)          # listens on 127.0.0.1:<proxy.port>
+    proxy = postgres_proxy(url)     # the PostgreSQL server of a SQLAlchemy URL, TCP or socket
+    proxy.postgres_url(url)         # that URL through the proxy
     proxy.cut()                     # close every connection, refuse new ones
     proxy.blackhole()               # accept and hold connections, forward nothing
     proxy.delay(0.5)                # forward with 0.5 s added to each chunk
@@ -17,13 +19,16 @@ import socket
 import threading
 import time
 
+import sqlalchemy as sa
+
 NORMAL, CUT, BLACKHOLE = "normal", "cut", "blackhole"
 
 
 class TcpProxy:
-    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1", *, unix_socket: str | None = None) -> None:
         assert target_host in ("127.0.0.1", "::1", "localhost"), "loopback only"
         self.target = (target_host, target_port)
+        self.unix_socket = unix_socket
         self.mode = NORMAL
         self.latency = 0.0
         self.lock = threading.Lock()
@@ -37,6 +42,12 @@ class TcpProxy:
     def url(self, scheme_url: str) -> str:
         """`scheme_url` (e.g. postgresql://postgres@127.0.0.1:5432/db) through the proxy."""
         return scheme_url.replace(f":{self.target[1]}", f":{self.port}", 1)
+
+    def postgres_url(self, url: str) -> str:
+        """A SQLAlchemy PostgreSQL URL (TCP, or a Unix socket named by its `host` query) through
+        the proxy."""
+        proxied = sa.make_url(url).difference_update_query(["host"]).set(host="127.0.0.1", port=self.port)
+        return proxied.render_as_string(hide_password=False)
 
     # The faults.
     def cut(self) -> None:
@@ -100,7 +111,12 @@ class TcpProxy:
 
     def _connect(self, client: socket.socket) -> None:
         try:
-            upstream = socket.create_connection(self.target, timeout=5)
+            if self.unix_socket:
+                upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                upstream.settimeout(5)
+                upstream.connect(self.unix_socket)
+            else:
+                upstream = socket.create_connection(self.target, timeout=5)
         except OSError:
             _reset(client)
             return
@@ -166,3 +182,14 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def postgres_proxy(url: str) -> TcpProxy:
+    """A proxy to the PostgreSQL server of a SQLAlchemy URL: TCP, or the Unix socket of the
+    embedded server (its folder in the `host` query, the socket named by the port)."""
+    parsed = sa.make_url(url)
+    port = parsed.port or 5432
+    socket_dir = parsed.query.get("host")
+    if socket_dir and not parsed.host:
+        return TcpProxy(port, unix_socket=f"{socket_dir}/.s.PGSQL.{port}")
+    return TcpProxy(port)

@@ -10,15 +10,25 @@ from tests.factories import PASSWORD, UserFactory
 UA = {"User-Agent": "AuditTest/1.0"}
 
 
-def test_seed_creates_demo_users_sized_by_option_and_is_idempotent(app):
+def test_seed_creates_demo_users_sized_by_option_into_empty_databases_only(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed", "--users", "4"])
     assert result.exit_code == 0, result.output
     assert "users: 4" in result.output
     names = set(db.session.scalars(sa.select(User.username)))
     assert names == {"demo", "demo1", "demo2", "demo3"}
-    assert runner.invoke(args=["seed", "--users", "4"]).exit_code == 0
+    again = runner.invoke(args=["seed", "--users", "9"])
+    assert again.exit_code == 1
+    assert "already hold data (4 users" in again.output and "fills empty databases only" in again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 4
+
+
+def test_seed_refuses_a_database_with_a_real_account_and_writes_nothing(app):
+    UserFactory(username="realperson")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["seed", "--users", "3"])
+    assert result.exit_code == 1 and "1 users" in result.output
+    assert set(db.session.scalars(sa.select(User.username))) == {"realperson"}
 
 
 def test_seeded_users_can_sign_in(app, client):

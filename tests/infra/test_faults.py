@@ -19,10 +19,9 @@ from config import TestingConfig
 from tests.conftest import bearer
 from tests.factories import UserFactory
 from tests.factories.payments import fund, make_item
-from tests.fakes.tcp_proxy import TcpProxy, closed_port
+from tests.fakes.tcp_proxy import TcpProxy, closed_port, postgres_proxy
 from tests.sse_client import SSEClient
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
@@ -48,8 +47,8 @@ def ledger_ok(application) -> bool:
 
 
 @pytest.fixture
-def pg_proxy():
-    proxy = TcpProxy(urlsplit(PG_URL).port or 5432)
+def pg_proxy(app):
+    proxy = postgres_proxy(app.config["SQLALCHEMY_BINDS"]["users"])
     yield proxy
     proxy.close()
 
@@ -58,7 +57,7 @@ def pg_proxy():
 def proxied_pg_app(make_app, pg_proxy, tmp_path):
     """An app whose five binds reach PostgreSQL through the proxy, with short timeouts."""
     config = TestingConfig(tmp_path / "proxied")
-    config.SQLALCHEMY_BINDS = {bind: pg_proxy.url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
+    config.SQLALCHEMY_BINDS = {bind: pg_proxy.postgres_url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
     config.DB_STATEMENT_TIMEOUT_MS = 700
     config.DB_CONNECT_TIMEOUT = 2
     config.DB_POOL_TIMEOUT = 2
@@ -111,8 +110,6 @@ def assert_recovered_without_the_lost_purchase(faulty_app, client, item, headers
     assert ledger_ok(faulty_app)
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_pg_app, pg_proxy):
     with proxied_pg_app.app_context():
         pool = db.engines["items"].pool
@@ -138,8 +135,6 @@ def test_postgres_cut_answers_503_keeps_writes_whole_and_recovers(app, proxied_p
     assert_recovered_without_the_lost_purchase(proxied_pg_app, client, item, headers)
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 @pytest.mark.parametrize("cut_after", [0.15, 0.45, 0.8])
 def test_purchases_cut_mid_transaction_are_whole_or_absent(app, proxied_pg_app, pg_proxy, cut_after):
     """The connection dies at some point inside a purchase (each round trip slowed so the
@@ -159,7 +154,7 @@ def test_purchases_cut_mid_transaction_are_whole_or_absent(app, proxied_pg_app, 
 def blackholed_pg_app(make_app, pg_proxy, tmp_path):
     """As proxied_pg_app, with the deadline on waits for PostgreSQL a blackhole needs."""
     config = TestingConfig(tmp_path / "blackholed")
-    config.SQLALCHEMY_BINDS = {bind: pg_proxy.url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
+    config.SQLALCHEMY_BINDS = {bind: pg_proxy.postgres_url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
     config.DB_STATEMENT_TIMEOUT_MS = 700
     config.DB_CONNECT_TIMEOUT = 2  # a real connect on a loaded machine must still fit
     config.DB_SOCKET_TIMEOUT = 1.5
@@ -173,8 +168,6 @@ def timed(call):
     return response, time.monotonic() - started
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_postgres_blackholed_answers_503_in_bounded_time_and_recovers(app, blackholed_pg_app, pg_proxy):
     """PostgreSQL unreachable with packets dropped silently (the proxy accepts, then
     forwards nothing and answers nothing, no reset, no refusal): pooled connections wait
@@ -209,8 +202,6 @@ def test_postgres_blackholed_answers_503_in_bounded_time_and_recovers(app, black
     assert_recovered_without_the_lost_purchase(blackholed_pg_app, client, item, headers)
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 @pytest.mark.parametrize("blackhole_after", [0.15, 0.45, 0.8])
 def test_purchases_blackholed_mid_transaction_are_whole_or_absent(app, blackholed_pg_app, pg_proxy,
                                                                  blackhole_after):
@@ -229,8 +220,6 @@ def test_purchases_blackholed_mid_transaction_are_whole_or_absent(app, blackhole
     assert_whole_or_absent_then_bought_once(blackholed_pg_app, client, item, headers, response)
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 def test_a_slow_database_is_slower_and_a_stuck_one_answers_503(app, proxied_pg_app, pg_proxy):
     user = UserFactory()
     headers = bearer(app, user)
@@ -447,25 +436,17 @@ def test_streams_are_told_a_jittered_reconnection_delay(app):
     assert len(set(delays)) > 1
 
 
-@pytest.fixture
-def fake_mongo():
-    from tests.fakes.mongo_server import MongoServer
-
-    with MongoServer() as server:
-        yield server
-
-
 def test_mongodb_lost_and_back_answers_503_then_serves_chat_again_without_a_restart(
-        app, make_app, tmp_path, fake_mongo):
-    """A MongoDB server (the fake one of tests/fakes/mongo_server.py) behind the proxy: cut,
-    then back, then blackholed, then back. The same process serves throughout."""
+        app, make_app, tmp_path):
+    """The suite's MongoDB-protocol server behind the proxy: cut, then back, then
+    blackholed, then back. The same process serves throughout."""
     from tests.chat.peers import Peer
     from tests.support.live import serving
 
-    proxy = TcpProxy(fake_mongo.port)
+    mongo = urlsplit(app.config["MONGODB_URI"])
+    proxy = TcpProxy(mongo.port)
     config = TestingConfig(tmp_path / "proxied-mongo")
-    config.SQLALCHEMY_BINDS = dict(app.config["SQLALCHEMY_BINDS"])
-    application = make_app(config, MONGODB_URI=proxy.url(fake_mongo.uri()),
+    application = make_app(config, MONGODB_URI=proxy.url(app.config["MONGODB_URI"]),
                            MONGODB_TIMEOUT_MS=500, MONGODB_SOCKET_TIMEOUT_MS=1000)
     ada_user, bea_user = UserFactory(), UserFactory()
     headers = bearer(app, ada_user)

@@ -2,7 +2,6 @@
 (`stores.install_idle_ping`): a dead idle connection is replaced unseen, and a connection
 in steady use costs no extra round trip."""
 
-import os
 import time
 
 import pytest
@@ -10,16 +9,17 @@ import sqlalchemy as sa
 
 from app.services.stores import install_idle_ping
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-pytestmark = [pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")]
+@pytest.fixture
+def pg_url(app) -> str:
+    return app.config["SQLALCHEMY_BINDS"]["users"]
 
 
 @pytest.fixture
-def make_engine():
+def make_engine(pg_url):
     engines = []
 
     def build(after_seconds: float):
-        engine = sa.create_engine(PG_URL, pool_size=1, max_overflow=0)
+        engine = sa.create_engine(pg_url, pool_size=1, max_overflow=0)
         install_idle_ping(engine, after_seconds)
         pings = []
         real_ping = engine.dialect.do_ping
@@ -42,10 +42,10 @@ def backend_pid(engine) -> int:
         return connection.scalar(sa.text("SELECT pg_backend_pid()"))
 
 
-def test_an_idle_dead_connection_is_replaced_before_use(make_engine):
+def test_an_idle_dead_connection_is_replaced_before_use(make_engine, pg_url):
     engine, pings = make_engine(0)
     first = backend_pid(engine)
-    with sa.create_engine(PG_URL, poolclass=sa.pool.NullPool).connect() as other:
+    with sa.create_engine(pg_url, poolclass=sa.pool.NullPool).connect() as other:
         assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
     second = backend_pid(engine)  # no error: the ping found it dead, the pool connected anew
     assert second != first
@@ -58,12 +58,12 @@ def test_a_connection_in_steady_use_is_pinged_only_when_new(make_engine):
     assert len(pids) == 1 and len(pings) == 1
 
 
-def test_a_busy_connection_the_server_closed_is_replaced_before_use(make_engine):
+def test_a_busy_connection_the_server_closed_is_replaced_before_use(make_engine, pg_url):
     """Within the idle limit no ping is sent, but the end-of-file the server left on the
     socket is seen: the request still gets a live connection."""
     engine, pings = make_engine(60)
     first = backend_pid(engine)
-    with sa.create_engine(PG_URL, poolclass=sa.pool.NullPool).connect() as other:
+    with sa.create_engine(pg_url, poolclass=sa.pool.NullPool).connect() as other:
         assert other.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
     time.sleep(0.2)  # the server's end of the connection reaches this socket
     assert backend_pid(engine) != first

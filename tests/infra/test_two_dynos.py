@@ -5,9 +5,8 @@ people they deal with. Sign-in, the feed, notifications over SSE, chat over the 
 purchases work across them. `make two-dynos` (scripts/two_dynos.sh) runs this on a fresh
 database.
 
-MongoDB: no server can be installed on the build machines, so both processes talk to the
-fake MongoDB server of tests/fakes/mongo_server.py (the wire protocol over one mongomock)
-unless TEST_MONGODB_URI names a real server."""
+Both processes use the test process's own databases (tests/stores.py): PostgreSQL and the
+MongoDB-protocol server."""
 
 from __future__ import annotations
 
@@ -31,35 +30,23 @@ from tests.conftest import CSRF_RE
 from tests.factories import UserFactory
 from tests.factories.payments import make_item
 from tests.factories.users import PASSWORD
-from tests.fakes.mongo_server import MongoServer
 from tests.sse_client import SSEClient
 from tests.support.processes import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
-    pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
+    pytest.mark.redis, pytest.mark.slow,
     pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set"),
 ]
 
 
 @pytest.fixture
-def mongodb_uri():
-    """TEST_MONGODB_URI when it names a server, else a fake MongoDB server of our own."""
-    if os.environ.get("TEST_MONGODB_URI"):
-        yield os.environ["TEST_MONGODB_URI"]
-        return
-    with MongoServer() as server:
-        yield server.uri(f"dreamdot_dynos_{os.getpid()}")
-
-
-@pytest.fixture
-def dynos(app, mongodb_uri):
-    """Two gunicorn gevent processes of the app on the suite's PostgreSQL and Redis and one
-    MongoDB."""
+def dynos(app):
+    """Two gunicorn gevent processes of the app on the test process's PostgreSQL databases,
+    MongoDB database and Redis."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DREAMDOT_TEST_INSTANCE": app.instance_path,
            "DREAMDOT_TEST_BROKER_PREFIX": f"dreamdot-test-dynos-{os.getpid()}-{time.time_ns()}:",
-           "SECRET_KEY": app.config["SECRET_KEY"], "TEST_MONGODB_URI": mongodb_uri}
+           "SECRET_KEY": app.config["SECRET_KEY"]}
     started = []
     for _ in range(2):
         port = free_port()

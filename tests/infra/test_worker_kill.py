@@ -26,8 +26,7 @@ from tests.factories.payments import fund, make_item
 from tests.infra.test_two_dynos import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set")]
+pytestmark = pytest.mark.slow
 
 BUYERS, ITEMS, PRICE = 4, 12, 100
 

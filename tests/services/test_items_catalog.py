@@ -122,9 +122,11 @@ def test_download_over_the_limit_leaves_nothing(app, monkeypatch):
     assert ItemContent.objects.count() == 0 and media_files(app) == []
 
 
-def test_the_default_download_limit_is_200_mb():
+def test_the_default_download_limit_is_200_mb(monkeypatch):
     from config import Config
 
+    monkeypatch.delenv("MAX_DOWNLOAD_MB", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/dreamdot")
     assert Config("development").MAX_DOWNLOAD_BYTES == 200 * 1024 * 1024
 
 

@@ -18,5 +18,6 @@ def test_flask_seed_grows_social_data_with_consistent_counters(app):
     assert db.session.scalar(sa.select(sa.func.sum(Post.comment_count))) == 100
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 100
     again = runner.invoke(args=["seed", "--users", "30", "--posts", "300"])
-    assert again.exit_code == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 300  # totals, not additions
+    assert again.exit_code == 1 and "already hold data (30 users" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 300
+    assert db.session.scalar(sa.select(sa.func.sum(Post.like_count))) == likes

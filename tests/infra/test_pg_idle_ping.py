@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.services.stores import install_idle_ping
 
+
 @pytest.fixture
 def pg_url(app) -> str:
     return app.config["SQLALCHEMY_BINDS"]["users"]

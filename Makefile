@@ -36,10 +36,10 @@ fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operati
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)
 
 lint: setup ## ruff
-	$(BIN)/ruff check app tests bench config.py wsgi.py
+	$(BIN)/ruff check app tests bench devstores config.py wsgi.py
 
 fmt: setup ## ruff format
-	$(BIN)/ruff format app tests bench config.py wsgi.py
+	$(BIN)/ruff format app tests bench devstores config.py wsgi.py
 
 seed: setup ## Fill empty databases with demo data (make seed ARGS="--users 10000")
 	$(BIN)/python -m devstores exec -- flask seed $(ARGS)

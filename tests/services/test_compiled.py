@@ -182,18 +182,16 @@ def test_both_home_feed_statements_give_sqlalchemys_rows(feed_data, with_counts)
     assert len(rows) == len(posts)
 
 
-def test_utc_datetime_results_are_zone_aware_on_both_dialects():
-    """psycopg2 gives datetimes: one plain function makes them aware. SQLite gives text:
-    its own parser runs first."""
+def test_utc_datetime_results_are_zone_aware():
+    """psycopg2 gives naive datetimes: one plain function makes them aware."""
     from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
-    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
     naive = datetime(2026, 12, 2, 4, 30, 15, 123456)
-    for dialect, stored in ((PGDialect_psycopg2(), naive), (SQLiteDialect_pysqlite(), "2026-12-02 04:30:15.123456")):
-        processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
-        assert processor(stored) == naive.replace(tzinfo=UTC)
-        assert processor(stored).tzinfo is UTC
-        assert processor(None) is None
+    dialect = PGDialect_psycopg2()
+    processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert processor(naive) == naive.replace(tzinfo=UTC)
+    assert processor(naive).tzinfo is UTC
+    assert processor(None) is None
 
 
 @pytest.mark.postgres

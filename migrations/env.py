@@ -50,7 +50,6 @@ def context_options(bind: str) -> dict:
         "target_metadata": target_db.metadatas[bind],
         "version_table": version_table(bind),
         "include_name": include_name_for(bind),
-        "render_as_batch": engine_for(bind).dialect.name == "sqlite",
         "compare_type": True,
         "render_item": render_item,
         "upgrade_token": f"{bind}_upgrades",
@@ -82,6 +81,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # Flask-Migrate asks for batch mode (tables copied to be altered); PostgreSQL alters in place.
     conf_args.pop("render_as_batch", None)
 
     for bind in bind_names:

@@ -15,7 +15,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator):
-    """Timestamps stored as naive UTC (SQLite keeps no zone) and returned zone-aware."""
+    """Timestamps stored as naive UTC (`timestamp without time zone`) and returned zone-aware."""
 
     impl = sa.DateTime
     cache_ok = True
@@ -27,16 +27,11 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("naive datetime given; use datetime.now(UTC)")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
-        return value.replace(tzinfo=UTC) if value is not None else None
-
     def result_processor(self, dialect, coltype):
-        # Where the driver returns datetimes itself (psycopg2), one plain function per value
-        # instead of TypeDecorator's wrapper around process_result_value: every timestamp of
-        # every row passes here.
-        if self.impl_instance.result_processor(dialect, coltype) is None:
-            return _as_utc
-        return super().result_processor(dialect, coltype)
+        # psycopg2 returns datetimes itself: one plain function per value instead of
+        # TypeDecorator's wrapper around process_result_value (every timestamp of every row
+        # passes here).
+        return _as_utc
 
 
 def _as_utc(value):

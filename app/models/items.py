@@ -34,12 +34,12 @@ class Item(ItemsModel):
         sa.Index("ix_items_creator_id", "creator_id", "id"),
         sa.Index("ix_items_published", "published_at", "id"),
         sa.Index("ix_items_popular", "popularity", "id"),
-        # Full-text search on PostgreSQL (SQLite uses the FTS5 table of services.items.search).
+        # Full-text search (app/services/items/search.py).
         sa.Index(
             "ix_items_search_tsv",
             sa.text("to_tsvector('simple', search_text)"),
             postgresql_using="gin",
-        ).ddl_if(dialect="postgresql"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,7 +101,7 @@ class Entitlement(ItemsModel):
     __table_args__ = (
         sa.Index(
             "uq_entitlements_active", "user_id", "item_id", unique=True,
-            sqlite_where=sa.text("revoked_at IS NULL"), postgresql_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
         ),
         sa.Index("ix_entitlements_item", "item_id"),
     )

@@ -1,19 +1,22 @@
 """PostgreSQL functions of the `items` bind: a purchase in one round trip.
 
-`dd_purchase_item` is the PostgreSQL form of `app.services.payments.purchases.purchase_item`
-(whose Python steps it mirrors, statement by statement, on the same tables and with the same
-locks). It is called in autocommit, so its statements are one transaction: it commits when
-the function returns and rolls back whole when it raises. Every refusal raises SQLSTATE
-`DDREF` with the refusal's code as the message, so a refused purchase writes nothing:
+`dd_purchase_item` is the purchase of `app.services.payments.purchases.purchase_item`: the
+item, the buyer's accounts locked in id order, the purchase row, the entitlement, the
+ledger transaction and its entries, and the balances, written in one transaction. It is
+called in autocommit, so its statements are one transaction: it commits when the function
+returns and rolls back whole when it raises. Every refusal raises SQLSTATE `DDREF` with the
+refusal's code as the message, so a refused purchase writes nothing:
 
     not_found, own_item, not_for_sale, price_changed, already_owned, insufficient_funds
 
-PL/pgSQL prepares each statement once per connection and gives each its own snapshot (READ
-COMMITTED), as the Python path's statements have. The function is created by
-`db.create_all()` (the DDL listener below) and by the migration `0002_purchase_function`,
-which holds a copy of this text: a change here needs a new migration.
+It reads and writes only tables of the `items` bind: the users a block stands between the
+buyer and are read from the `social` bind before the call and passed in, and the creator's
+sale notification is written by the caller afterwards.
 
-Created on PostgreSQL only; SQLite keeps the Python path."""
+PL/pgSQL prepares each statement once per connection and gives each its own snapshot (READ
+COMMITTED). This module holds the function's only text: `db.create_all()` creates it (the
+DDL listener below) and the migrations create it from here (a change of its arguments needs
+a migration that drops the old signature, as 0003 does)."""
 
 from __future__ import annotations
 
@@ -27,10 +30,10 @@ REFUSED_SQLSTATE = "DDREF"
 PURCHASE_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION dd_purchase_item(
     p_buyer_id bigint, p_item_id bigint, p_expected_price bigint, p_fee_bps bigint,
-    p_created_at timestamp, p_shard integer, p_blocked bigint[], p_note_url text,
+    p_created_at timestamp, p_shard integer, p_blocked bigint[],
     OUT o_purchase_id integer, OUT o_transaction_id integer, OUT o_creator_id integer,
     OUT o_title text, OUT o_price bigint, OUT o_fee bigint, OUT o_from_credit bigint,
-    OUT o_credit_left bigint, OUT o_earnings_left bigint, OUT o_notification_id integer)
+    OUT o_credit_left bigint, OUT o_earnings_left bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_pricing text;
@@ -54,15 +57,9 @@ BEGIN
       INTO o_creator_id, o_title, v_pricing, o_price
       FROM items i
      WHERE i.id = p_item_id AND i.status = 'published' AND i.deleted_at IS NULL;
-    -- p_blocked: the users a block stands between the buyer and (read from the social bind);
-    -- NULL when the social bind is this database: then the blocks are read here.
+    -- p_blocked: the users a block stands between the buyer and (the social bind's, read by
+    -- the caller): a blocked pair cannot see each other's items, so this one does not exist.
     IF NOT FOUND OR o_creator_id = ANY (p_blocked) THEN
-        RAISE EXCEPTION USING ERRCODE = 'DDREF', MESSAGE = 'not_found';
-    END IF;
-    IF p_blocked IS NULL AND EXISTS (
-        SELECT 1 FROM blocks b
-         WHERE (b.blocker_id = p_buyer_id AND b.blocked_id = o_creator_id)
-            OR (b.blocker_id = o_creator_id AND b.blocked_id = p_buyer_id)) THEN
         RAISE EXCEPTION USING ERRCODE = 'DDREF', MESSAGE = 'not_found';
     END IF;
     IF o_creator_id = p_buyer_id THEN
@@ -190,30 +187,15 @@ BEGIN
         ON CONFLICT (account_id, shard) DO UPDATE
         SET balance_cents = ledger_balance_shards.balance_cents + excluded.balance_cents;
     END IF;
-
-    -- p_note_url given (the social bind is this database): the creator's sale notification,
-    -- as `notify` writes it, in the same transaction, unless the creator muted the buyer (a
-    -- block has refused the purchase already). The text is `notify`'s, with the price as
-    -- `dollars` writes it.
-    IF p_note_url IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM mutes m WHERE m.muter_id = o_creator_id AND m.muted_id = p_buyer_id) THEN
-        INSERT INTO notifications (user_id, kind, actor_id, target_type, target_id, text, url, created_at)
-        VALUES (o_creator_id, 'sale', p_buyer_id, 'item', p_item_id::text,
-                left('bought “' || left(o_title, 120) || '” for $'
-                     || to_char(o_price / 100, 'FM999,999,999,999,999,990') || '.'
-                     || lpad(mod(o_price, 100)::text, 2, '0'), 300),
-                p_note_url, p_created_at)
-        RETURNING id INTO o_notification_id;
-    END IF;
 END
 $fn$
 """
 
 DROP_PURCHASE_FUNCTION = (
-    "DROP FUNCTION IF EXISTS dd_purchase_item(bigint, bigint, bigint, bigint, timestamp, integer, bigint[], text)"
+    "DROP FUNCTION IF EXISTS dd_purchase_item(bigint, bigint, bigint, bigint, timestamp, integer, bigint[])"
 )
 
 
 def install(table: sa.Table) -> None:
-    """Create the function whenever `table` (of the items bind) is created on PostgreSQL."""
-    sa.event.listen(table, "after_create", sa.DDL(PURCHASE_FUNCTION).execute_if(dialect="postgresql"))
+    """Create the function whenever `table` (of the items bind) is created."""
+    sa.event.listen(table, "after_create", sa.DDL(PURCHASE_FUNCTION))

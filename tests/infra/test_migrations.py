@@ -1,6 +1,7 @@
-"""`flask db upgrade` builds every bind from empty and `downgrade` returns to base: on SQLite
-files, and on ONE PostgreSQL database shared by all five binds. The migrated schema must
-equal the models (a model changed without a migration fails here)."""
+"""`flask db upgrade` builds every bind from empty and `downgrade` returns to base, on ONE
+PostgreSQL database shared by all five binds. The migrated schema must equal the models (a
+model changed without a migration fails here), and the purchase function the migrations
+make must be the one `db.create_all()` makes."""
 
 from __future__ import annotations
 
@@ -53,11 +54,8 @@ def schema_diff(bind: str) -> list:
 
 def purchase_functions() -> list:
     """The items bind's purchase functions as the database holds them: (arguments, body) of
-    each (none on SQLite)."""
-    engine = db.engines["items"]
-    if engine.dialect.name != "postgresql":
-        return []
-    with engine.connect() as connection:
+    each."""
+    with db.engines["items"].connect() as connection:
         return connection.execute(sa.text(
             "SELECT pg_get_function_identity_arguments(oid), prosrc FROM pg_proc WHERE proname = 'dd_purchase_item'"
         )).all()
@@ -67,8 +65,6 @@ def check_purchase_function() -> None:
     """The migrations made the function `db.create_all()` makes: running the models' DDL
     over it changes nothing (a different signature would add a second function)."""
     migrated = purchase_functions()
-    if db.engines["items"].dialect.name != "postgresql":
-        return
     with db.engines["items"].begin() as connection:
         connection.execute(sa.DDL(PURCHASE_FUNCTION))
     assert len(migrated) == 1 and purchase_functions() == migrated
@@ -90,11 +86,6 @@ def check_round_trip(app) -> None:
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
-
-
-def test_upgrade_and_downgrade_on_sqlite_files(tmp_path):
-    binds = {bind: f"sqlite:///{tmp_path / f'{bind}.db'}" for bind in BINDS}
-    check_round_trip(make_app(tmp_path, binds))
 
 
 @pytest.fixture
@@ -121,5 +112,25 @@ def test_upgrade_and_downgrade_with_all_binds_in_one_postgres_database(tmp_path,
     with app.app_context():
         versions = {t for t in sa.inspect(db.engines["users"]).get_table_names() if t.startswith("alembic_version")}
         assert versions == {f"alembic_version_{b}" for b in BINDS}
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.mark.postgres
+def test_upgrading_past_0003_replaces_the_old_purchase_function(tmp_path, fresh_postgres_url):
+    """A database migrated before 0003 holds the function with its old arguments (the
+    notification's url): after the upgrade only the function of the module is left (one
+    function, which the models' DDL does not change)."""
+    app = make_app(tmp_path, {bind: fresh_postgres_url for bind in BINDS})
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engines["items"].begin() as connection:
+            connection.execute(sa.text(
+                "CREATE FUNCTION dd_purchase_item(bigint, bigint, bigint, bigint, timestamp, integer, bigint[], text) "
+                "RETURNS void LANGUAGE sql AS ''"))
+        assert len(purchase_functions()) == 2
+        upgrade()
+        check_purchase_function()
+        db.session.remove()
         for engine in db.engines.values():
             engine.dispose()

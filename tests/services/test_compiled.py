@@ -14,7 +14,6 @@ from app.models.base import UTCDateTime
 from app.models.social import Post
 from app.services.accounts import sessions
 from app.services.compiled import CompiledSelect, use_prepared_statements
-from app.services.social import feeds
 from tests.factories import PostFactory, UserFactory, follow
 from tests.support.statements import Statements
 
@@ -53,30 +52,6 @@ def test_a_statement_gives_sqlalchemys_rows_with_its_types_processed(feed_data):
     assert rows[0][2].tzinfo is UTC  # UTCDateTime's result processor ran
     assert rows[0][1] == [{"key": "public/p0.png", "alt": "alt 0"}]  # JSON decoded
     assert rows[0][3:] == (posts[0].body, "kept")
-
-
-@pytest.mark.postgres
-@needs_pg
-def test_the_home_feed_statement_gives_sqlalchemys_rows(feed_data):
-    me, _, posts = feed_data
-    compiled = feeds._joined_statement(False, True)
-    params = {"uid": me.id, "page_rows": 10}
-    rows = compiled.rows(connection_for(Post), params)
-    assert rows == sqlalchemy_rows(compiled.statement, params)
-    assert len(rows) == len(posts)
-    assert rows[0][7].tzinfo is UTC
-
-
-@pytest.mark.postgres
-@needs_pg
-def test_a_zone_aware_parameter_goes_through_its_bind_processor(feed_data):
-    me, _, posts = feed_data
-    compiled = feeds._joined_statement(True, False)
-    newest = max(posts, key=lambda post: (post.created_at, post.id))
-    params = {"uid": me.id, "page_rows": 10, "cursor_when": newest.created_at, "cursor_id": newest.id}
-    rows = compiled.rows(connection_for(Post), params)
-    assert rows == sqlalchemy_rows(compiled.statement, params)
-    assert newest.id not in {row[0] for row in rows} and len(rows) == len(posts) - 1
 
 
 def test_the_signed_in_user_statement_gives_sqlalchemys_rows(app):
@@ -169,31 +144,16 @@ def test_postgres_a_lost_connection_is_invalidated_and_the_next_one_prepares_afr
     assert [s.split()[0] for s in seen.statements][-2:] == ["PREPARE", "EXECUTE"]
 
 
-@pytest.mark.postgres
-@needs_pg
-@pytest.mark.parametrize("with_counts", [False, True])
-def test_both_home_feed_statements_give_sqlalchemys_rows(feed_data, with_counts):
-    me, _, posts = feed_data
-    compiled = feeds._joined_statement(True, with_counts)
-    params = {"uid": me.id, "page_rows": 10, "cursor_when": datetime.now(UTC) + timedelta(days=1),
-              "cursor_id": 0}
-    rows = compiled.rows(connection_for(Post), params)
-    assert rows == sqlalchemy_rows(compiled.statement, params)
-    assert len(rows) == len(posts)
-
-
-def test_utc_datetime_results_are_zone_aware_on_both_dialects():
-    """psycopg2 gives datetimes: one plain function makes them aware. SQLite gives text:
-    its own parser runs first."""
+def test_utc_datetime_results_are_zone_aware():
+    """psycopg2 gives naive datetimes: one plain function makes them aware."""
     from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
-    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 
     naive = datetime(2026, 12, 2, 4, 30, 15, 123456)
-    for dialect, stored in ((PGDialect_psycopg2(), naive), (SQLiteDialect_pysqlite(), "2026-12-02 04:30:15.123456")):
-        processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
-        assert processor(stored) == naive.replace(tzinfo=UTC)
-        assert processor(stored).tzinfo is UTC
-        assert processor(None) is None
+    dialect = PGDialect_psycopg2()
+    processor = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+    assert processor(naive) == naive.replace(tzinfo=UTC)
+    assert processor(naive).tzinfo is UTC
+    assert processor(None) is None
 
 
 @pytest.mark.postgres

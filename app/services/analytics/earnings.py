@@ -15,7 +15,6 @@ from app.extensions import db
 from app.models.items import Item, Subscription
 from app.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction, Purchase
 from app.services.analytics.ranges import DateRange
-from app.services.analytics.series import as_day
 from app.services.payments.ledger import earnings_code
 from app.services.payments.purchases import fee_for
 
@@ -70,14 +69,14 @@ def earnings(creator_id: int, rng: DateRange) -> dict:
         return {"daily": daily, "items": items}
     for refunds, count_name, cents_name in ((False, "sales", "sales_cents"), (True, "refunds", "refunds_cents")):
         for d, item_id, n, cents in _sales(account_id, creator_id, rng, refunds=refunds):
-            d, n, cents = as_day(d), int(n), int(cents or 0)
+            n, cents = int(n), int(cents or 0)
             daily[count_name][d] += n
             daily[cents_name][d] += cents
             daily["earnings_cents"][d] += cents
             items[item_id][count_name] += n
             items[item_id]["earnings_cents"] += cents
     for d, n, cents in _subscription_income(account_id, rng):
-        d, n, cents = as_day(d), int(n), int(cents or 0)
+        n, cents = int(n), int(cents or 0)
         daily["subscription_charges"][d] += n
         daily["subscription_cents"][d] += cents
         daily["earnings_cents"][d] += cents

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.social import Comment, DailyStat, Follow, FollowEvent, Like, Post
 from app.services.analytics.ranges import DateRange
-from app.services.analytics.series import as_day
 
 
 @dataclass
@@ -38,8 +37,8 @@ def views(owner_id: int, rng: DateRange) -> dict[str, Tally]:
         .where(DailyStat.owner_id == owner_id, DailyStat.day.between(rng.start, rng.end))
     )
     for day, target_type, target_id, n in rows:
-        tallies.setdefault(target_type, Tally()).add(as_day(day), target_id, n)
-        tallies["all"].by_day[as_day(day)] += n
+        tallies.setdefault(target_type, Tally()).add(day, target_id, n)
+        tallies["all"].by_day[day] += n
     return tallies
 
 
@@ -54,7 +53,7 @@ def _on_my_posts(model, author_id: int, rng: DateRange) -> Tally:
         .group_by(day, model.post_id)
     )
     for d, post_id, n in rows:
-        tally.add(as_day(d), post_id, n)
+        tally.add(d, post_id, n)
     return tally
 
 
@@ -93,7 +92,6 @@ def followers(followee_id: int, rng: DateRange) -> dict[str, dict[date, int]]:
     )
     gained, lost, net = defaultdict(int), defaultdict(int), defaultdict(int)
     for d, kind, n in rows:
-        d = as_day(d)
         net[d] += n if kind == "follow" else -n
         if d <= rng.end:
             (gained if kind == "follow" else lost)[d] += n

@@ -7,11 +7,6 @@ from datetime import date
 from app.services.analytics.ranges import DateRange
 
 
-def as_day(value) -> date:
-    """SQL `date(...)` comes back as a date (PostgreSQL) or text (SQLite)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 def series(rng: DateRange, by_day: dict[date, int], *, total: int | None = None) -> dict:
     daily = [{"date": day.isoformat(), "value": int(by_day.get(day, 0))} for day in rng.days]
     return {"total": sum(d["value"] for d in daily) if total is None else total, "daily": daily}

@@ -20,7 +20,7 @@ from app.services.errors import NotFound
 from app.services.items import content as build
 from app.services.items.assets import save_content
 from app.services.items.files import delete_keys
-from app.services.items.search import index_item, unindex_item
+from app.services.items.search import index_item
 from app.services.items.validation import clean_item_fields
 from app.services.media import process_image
 
@@ -194,5 +194,4 @@ def delete_item(item: Item, editor, *, origin: Origin = NO_ORIGIN) -> None:
     """Hide the item from the shop and search; its content stays for those entitled to it."""
     item.deleted_at = utcnow()
     db.session.flush()
-    unindex_item(item.id)
     record_event("item_delete", user_id=editor.id, origin=origin, target_type="item", target_id=item.id)

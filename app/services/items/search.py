@@ -1,6 +1,6 @@
 """Browsing and text search of items: ONE query function for the marketplace, the shops
-and the API. Full-text search is PostgreSQL's on PostgreSQL (an expression GIN index
-over `items.search_text`) and an FTS5 table kept in sync by `index_item` on SQLite."""
+and the API. Full-text search is PostgreSQL's, over an expression GIN index on
+`items.search_text`, which `index_item` keeps up to date."""
 
 from __future__ import annotations
 
@@ -20,27 +20,8 @@ from app.services.items.policies import viewer_id
 from app.services.pagination import clean_limit  # noqa: F401 - re-exported
 from app.services.social.blocks import blocked_user_ids
 
-FTS_TABLE = "items_fts"
 TOKEN_RE = re.compile(r"\w+", re.UNICODE)
 SORTS = ("new", "popular")
-
-
-def _engine():
-    return db.engines["items"]
-
-
-def _is_sqlite() -> bool:
-    return _engine().dialect.name == "sqlite"
-
-
-def _exec(sql: str, **params):
-    return db.session.execute(sa.text(sql), params, bind_arguments={"bind": _engine()})
-
-
-def ensure_fts() -> None:
-    """The FTS5 table on SQLite (migrations know only the models; this makes it on demand)."""
-    if _is_sqlite():
-        _exec(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(search_text)")
 
 
 def search_text_of(item: Item) -> str:
@@ -48,33 +29,17 @@ def search_text_of(item: Item) -> str:
 
 
 def index_item(item: Item) -> None:
-    """Refresh the item's search text (and its FTS5 row on SQLite); call after each change."""
+    """Refresh the item's search text; call after each change."""
     item.search_text = search_text_of(item)
     db.session.flush()
-    if _is_sqlite():
-        ensure_fts()
-        _exec(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id", id=item.id)  # noqa: S608 - a constant name
-        if item.deleted_at is None:
-            _exec(f"INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (:id, :text)",  # noqa: S608
-                  id=item.id, text=item.search_text)
-
-
-def unindex_item(item_id: int) -> None:
-    if _is_sqlite():
-        ensure_fts()
-        _exec(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id", id=item_id)  # noqa: S608
 
 
 def _text_condition(q: str):
+    """Every word of `q`, each as a prefix; the words only (operators never reach
+    `to_tsquery`, so any text is a search, never a syntax error)."""
     tokens = TOKEN_RE.findall(q.lower())[:8]
     if not tokens:
         return None
-    if _is_sqlite():
-        ensure_fts()
-        match = " ".join(f'"{t}"*' for t in tokens)  # every word, each as a prefix
-        ids = sa.select(sa.column("rowid")).select_from(sa.table(FTS_TABLE)).where(
-            sa.text(f"{FTS_TABLE} MATCH :match").bindparams(match=match))
-        return Item.id.in_(ids)
     query = " & ".join(f"{t}:*" for t in tokens)
     return sa.func.to_tsvector(sa.literal_column("'simple'"), Item.search_text).op("@@")(
         sa.func.to_tsquery(sa.literal_column("'simple'"), query))

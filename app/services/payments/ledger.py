@@ -1,9 +1,9 @@
 """The double-entry ledger: the one place where balances change.
 
 Every money operation runs in `money_connection()` (SQLAlchemy Core) or `money_session()`
-(an ORM session on top of it): its own transaction on the `items` bind (BEGIN IMMEDIATE on
-SQLite, row locks with SELECT ... FOR UPDATE on PostgreSQL), committed or rolled back here,
-never by the request's unit of work. Inside it:
+(an ORM session on top of it): its own transaction on the `items` bind (row locks with
+SELECT ... FOR UPDATE), committed or rolled back here, never by the request's unit of work.
+Inside it:
 
 - `lock_accounts` locks the user accounts money is taken from, in id order (so two
   transactions never wait on each other in a circle), in one statement that also reads the
@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -100,19 +100,13 @@ _STATE = "dreamdot.money_transaction"
 def money_connection() -> Iterator[sa.Connection]:
     """One write transaction on the items bind (Core); commits on success, after writing
     the balances it moved."""
-    engine = items_engine()
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            # Read by app.services.stores' begin hook: take the write lock at BEGIN, so two
-            # money transactions never both read a balance and then both write it.
-            connection.info["sqlite_begin"] = "BEGIN IMMEDIATE"
+    with items_engine().connect() as connection:
         try:
             with connection.begin():
                 state = connection.info[_STATE] = _MoneyTransaction()
                 yield connection
                 _write_balances(connection, state)
         finally:
-            connection.info.pop("sqlite_begin", None)
             connection.info.pop(_STATE, None)
 
 
@@ -150,9 +144,9 @@ def read_session() -> Iterator[Session]:
 
 @contextmanager
 def autocommit_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A pooled connection whose statements each commit on their own (PostgreSQL; a plain
-    connection elsewhere): no BEGIN and COMMIT round trips around a single statement
-    (`stores.use_driver_autocommit`; the pool makes it transactional again on checkin)."""
+    """A pooled connection whose statements each commit on their own: no BEGIN and COMMIT
+    round trips around a single statement (`stores.use_driver_autocommit`; the pool makes
+    it transactional again on checkin)."""
     with engine.connect() as connection:
         use_driver_autocommit(connection)
         yield connection
@@ -170,8 +164,8 @@ def blocked_between(a_id: int, b_id: int) -> bool:
 
 def users_blocked_with(user_id: int) -> list[int]:
     """The users a block stands between `user_id` and (either way), read like
-    `blocked_between` on a short connection of the social bind: what the PostgreSQL purchase
-    function is given, before it takes any lock, in place of the check of one pair."""
+    `blocked_between` on a short connection of the social bind: what the purchase function
+    of the items bind is given, before it takes any lock."""
     with autocommit_connection(db.engines["social"]) as connection:
         return list(connection.scalars(_blocked_with_query(), {"user_id": user_id}))
 
@@ -198,11 +192,6 @@ def _block_query() -> sa.Select:
     )).limit(1)
 
 
-def dialect_insert(bind: Session | sa.Connection):
-    """INSERT with ON CONFLICT for the bind's dialect."""
-    return postgresql.insert if _conn(bind).dialect.name == "postgresql" else sqlite.insert
-
-
 def ensure_accounts(bind: Session | sa.Connection, codes: list[str]) -> None:
     """Create the accounts that do not exist yet (safe under concurrency: ON CONFLICT)."""
     connection = _conn(bind)
@@ -211,7 +200,7 @@ def ensure_accounts(bind: Session | sa.Connection, codes: list[str]) -> None:
     if not missing:
         return
     rows = [_account_row(code) for code in missing]
-    connection.execute(dialect_insert(connection)(ACCOUNTS).values(rows).on_conflict_do_nothing(index_elements=["code"]))
+    connection.execute(insert(ACCOUNTS).values(rows).on_conflict_do_nothing(index_elements=["code"]))
 
 
 def _account_row(code: str) -> dict:
@@ -301,8 +290,7 @@ SET_BALANCE = sa.update(ACCOUNTS).where(ACCOUNTS.c.id == sa.bindparam("account_i
 )
 
 
-# Written as SQL text because SQLAlchemy does not cache its compiled ON CONFLICT constructs;
-# the same text runs on PostgreSQL and SQLite.
+# Written as SQL text because SQLAlchemy does not cache its compiled ON CONFLICT constructs.
 SHARD_UPSERT = sa.text(
     "INSERT INTO ledger_balance_shards (account_id, shard, balance_cents) "
     "VALUES (:account_id, :shard, :balance_cents) "

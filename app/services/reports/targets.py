@@ -91,10 +91,7 @@ def remove_target(target: Target, admin: User, reason: str) -> None:
                            .values(comment_count=Post.comment_count - 1))
         db.session.delete(row)
     elif target.type == "item":
-        from app.services.items.search import unindex_item
-
         row.deleted_at = utcnow()
-        unindex_item(row.id)
     elif target.type == "community_post":
         row.removed_at, row.removed_by_id, row.removed_reason = utcnow(), admin.id, reason[:500]
     else:

@@ -1,25 +1,20 @@
-"""Feeds, newest first, keyset-paginated. A page costs two queries whatever its size: the
-posts (with `liked_by_me` and, for the API, the authors' follow counts as subqueries) in
-the social bind, and their authors in the users bind. When the `social` and `users` binds
-are one PostgreSQL database (the deployment: every bind on DATABASE_URL) the home feed is
-one query: posts, likes and authors joined, suspended authors left out in SQL."""
+"""Feeds, newest first, keyset-paginated. A page costs three queries whatever its size,
+each on one bind: the ids of suspended users (users bind, read once per request), the posts
+(with `liked_by_me` and, for the API, the authors' follow counts as subqueries; social
+bind), and their authors by id (users bind)."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
-from app.models.base import UTCDateTime
 from app.models.social import Block, Follow, Like, Mute, Post
 from app.services.accounts.visibility import suspended_user_ids
-from app.services.compiled import CompiledSelect
-from app.services.social.cursors import clean_limit, decode_cursor, keyset, split_page
+from app.services.social.cursors import clean_limit, keyset, split_page
 from app.services.social.people import users_by_id, viewer_id
-from app.services.stores import same_database
 
 
 @dataclass
@@ -89,126 +84,22 @@ def _run(query, uid, cursor, limit, with_counts: bool) -> Page:
 
 
 def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: bool = False) -> Page:
-    """My posts and those of the people I follow, minus muted and blocked authors.
-    `with_counts` is the API's shape: the authors' follow counts and, on the joined path,
-    every column `serialize_user` reads; a page gets only what its cards show."""
+    """My posts and those of the people I follow, minus muted, blocked and suspended
+    authors. `with_counts` is the API's shape: the authors' follow counts."""
     uid = viewer.id
-    if same_database("social", "users", dialect="postgresql"):
-        return _home_feed_joined(uid, cursor, limit, with_counts)
-    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid)
-    if db.session.get_bind(mapper=sa.inspect(Post)).dialect.name == "postgresql":
-        followed = followed.where(*_hidden_authors(Follow.followee_id, uid))
-        query = sa.select(Post).where(Post.id.in_(_newest_per_author(uid, followed, cursor, clean_limit(limit))))
-    else:
-        query = sa.select(Post).where(sa.or_(Post.author_id == uid, Post.author_id.in_(followed)))
-    return _run(_hidden(query, uid, mutes=True), uid, cursor, limit, with_counts)
-
-
-class FeedPost:
-    """A post of a joined home feed page, read as plain columns (no ORM identity map or
-    instance state for 20-100 rows a page): what the cards and the API read of a `Post`."""
-
-    __slots__ = ("id", "author_id", "body", "content_warning", "images", "like_count", "comment_count",
-                 "created_at")
-    columns = tuple(Post.__table__.c[name] for name in __slots__)
-
-    def __init__(self, values):
-        (self.id, self.author_id, self.body, self.content_warning, self.images, self.like_count,
-         self.comment_count, self.created_at) = values
-
-
-class FeedAuthor:
-    """The author of a post of a joined home feed page, for the API: what `serialize_user`
-    reads of a `User`."""
-
-    __slots__ = ("id", "username", "display_name", "bio", "avatar_key", "banner_key", "created_at")
-    columns = tuple(User.__table__.c[name] for name in __slots__)
-
-    def __init__(self, values):
-        (self.id, self.username, self.display_name, self.bio, self.avatar_key, self.banner_key,
-         self.created_at) = values
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.username
-
-
-class CardAuthor:
-    """The author of a post of the home feed page: only what a card shows
-    (app/web/post_cards.py). The page reads three columns of each author instead of
-    seven; the id is the post's `author_id`."""
-
-    __slots__ = ("id", "username", "display_name", "avatar_key")
-    columns = tuple(User.__table__.c[name] for name in __slots__[1:])
-
-    def __init__(self, author_id, values):
-        self.id = author_id
-        self.username, self.display_name, self.avatar_key = values
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.username
-
-
-_POST_END = len(FeedPost.columns)
-
-
-def _home_feed_joined(uid: int, cursor: str | None, limit, with_counts: bool) -> Page:
-    """The home feed in one statement: `users` and `social` share the database, so the
-    authors are joined and suspended ones left out before the page is cut (a followed
-    suspended author never shortens a page). The statement is built once per shape with
-    bound parameters, and compiled once."""
-    limit = clean_limit(limit)
-    position = decode_cursor(cursor)
-    params = {"uid": uid, "page_rows": limit + 1}
-    if position is not None:
-        params["cursor_when"], params["cursor_id"] = position
-    # On the request's connection, straight on the driver's cursor (app/services/compiled.py).
-    connection = db.session.connection(bind_arguments={"mapper": sa.inspect(Post)})
-    rows = _joined_statement(position is not None, with_counts).rows(connection, params)
-    rows, next_cursor = split_page(rows, limit, lambda row: (row[7], row[0]))
-    if with_counts:  # the API: whole authors and their follow counts
-        end = _POST_END + len(FeedAuthor.columns)
-        entries = [
-            Entry(post=FeedPost(row[:_POST_END]), author=FeedAuthor(row[_POST_END:end]), liked=bool(row[end]),
-                  counts={"followers": row[end + 1], "following": row[end + 2]})
-            for row in rows
-        ]
-    else:
-        end = _POST_END + len(CardAuthor.columns)
-        entries = [
-            Entry(post=FeedPost(row[:_POST_END]), author=CardAuthor(row[1], row[_POST_END:end]), liked=bool(row[end]))
-            for row in rows
-        ]
-    return Page(entries, next_cursor)
-
-
-@functools.cache
-def _joined_statement(after_cursor: bool, with_counts: bool) -> CompiledSelect:
-    uid = sa.bindparam("uid", type_=sa.Integer)
-    page_rows = sa.bindparam("page_rows", type_=sa.Integer)
-    suspended = sa.exists().where(User.id == Follow.followee_id, User.suspended_at.is_not(None))
-    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid,
-                                                   *_hidden_authors(Follow.followee_id, uid), ~suspended)
-    authors = sa.union_all(followed, sa.select(uid)).subquery("authors")
-    newest = sa.select(Post.id, Post.created_at).where(Post.author_id == authors.c[0])
-    if after_cursor:
-        newest = newest.where(sa.tuple_(Post.created_at, Post.id) < sa.tuple_(
-            sa.bindparam("cursor_when", type_=UTCDateTime()), sa.bindparam("cursor_id", type_=sa.Integer)))
-    newest = newest.order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows).lateral("newest")
-    ids = (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
-           .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(page_rows))
-    authors_columns = FeedAuthor.columns if with_counts else CardAuthor.columns
-    columns = [*FeedPost.columns, *authors_columns, _liked_column(uid), *(_count_columns() if with_counts else [])]
-    return CompiledSelect(
-        sa.select(*columns).select_from(Post).join(User, User.id == Post.author_id)
-        .where(Post.id.in_(ids)).order_by(Post.created_at.desc(), Post.id.desc()).limit(page_rows))
+    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid, *_hidden_authors(Follow.followee_id, uid))
+    suspended = suspended_user_ids()
+    if suspended:
+        # Left out before the page is cut: a followed suspended author never shortens a page.
+        followed = followed.where(Follow.followee_id.not_in(suspended))
+    query = sa.select(Post).where(Post.id.in_(_newest_per_author(uid, followed, cursor, clean_limit(limit))))
+    return _run(query, uid, cursor, limit, with_counts)
 
 
 def _newest_per_author(uid: int, followed, cursor: str | None, limit: int):
-    """PostgreSQL: the ids of the page's posts, read from each followed author's newest
-    entries in the (author_id, created_at, id) index (a LATERAL join), instead of walking
-    everyone's posts backwards in time until enough of them are by people I follow."""
+    """The ids of the page's posts, read from each followed author's newest entries in the
+    (author_id, created_at, id) index (a LATERAL join), instead of walking everyone's posts
+    backwards in time until enough of them are by people I follow."""
     authors = sa.union_all(followed, sa.select(sa.literal(uid))).subquery("authors")
     aid = authors.c[0]
     newest = keyset(sa.select(Post.id, Post.created_at).where(Post.author_id == aid),

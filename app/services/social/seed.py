@@ -1,6 +1,6 @@
 """Demo social data for `flask seed`: follows, posts, likes and comments in bulk inserts,
-so 200,000 posts take seconds on PostgreSQL. Adds up to the requested sizes: what is
-already there is kept and counted."""
+so 200,000 posts take seconds. Adds up to the requested sizes: what is already there is
+kept and counted."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -18,17 +19,8 @@ WORDS = ("ink sketch comic page draft colour study night city forest loop sample
          "panel lineart commission stream update thanks preview print zine poem sound").split()
 
 
-def _dialect_insert(model):
-    name = db.session.get_bind(mapper=sa.inspect(model)).dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def _bulk(model, rows: list[dict], *, ignore_conflicts: bool = False) -> None:
-    statement = _dialect_insert(model)
+    statement = insert(model)
     if ignore_conflicts:
         statement = statement.on_conflict_do_nothing()
     for start in range(0, len(rows), CHUNK):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
 
@@ -10,15 +10,9 @@ from app.extensions import db
 def insert_ignore(model, values: dict) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when the row was actually inserted.
 
-    Under concurrency on PostgreSQL the second inserter waits for the first and then does
-    nothing, so the caller can update counters only for a real insert."""
-    session = db.session
-    dialect = session.get_bind(mapper=sa.inspect(model)).dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    Under concurrency the second inserter waits for the first and then does nothing, so the
+    caller can update counters only for a real insert."""
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
 
 

@@ -1,6 +1,6 @@
-"""The PostgreSQL purchase (`dd_purchase_item`, one call in autocommit) against the Python
-path it replaces there: the same scenario run through both must leave the same rows, the
-same balances and the same answers, and every refusal must write nothing."""
+"""The purchase (`dd_purchase_item`, one call in autocommit on the items bind): every rule
+of a purchase gives its answer and leaves exactly its rows, balances and sale notification,
+and every refusal writes nothing."""
 
 from __future__ import annotations
 
@@ -25,20 +25,8 @@ pytestmark = [
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
 ]
 
+LONG_TITLE = "Cheap “quoted” — long " + "x" * 90
 LEDGER_TABLES = (Purchase, Entitlement, LedgerTransaction, LedgerEntry, LedgerAccount, LedgerBalanceShard)
-
-
-@pytest.fixture
-def python_path(monkeypatch):
-    """Make `purchase_item` take the Python path (the SQLite one) on PostgreSQL too."""
-
-    def use(enabled: bool):
-        if enabled:
-            monkeypatch.setattr(purchases, "_purchase_in_function", purchases._purchase_in_python)
-        else:
-            monkeypatch.undo()
-
-    return use
 
 
 def ledger_rows() -> dict:
@@ -70,7 +58,7 @@ def scenario() -> tuple[list, dict]:
     fund(second, credit=205_000)
     items = {
         "dear": make_item(first, price_cents=1000, title="Dear"),
-        "cheap": make_item(first, price_cents=5, title="Cheap “quoted” — long " + "x" * 90),  # fee rounds to 0
+        "cheap": make_item(first, price_cents=5, title=LONG_TITLE),  # fee rounds to 0
         "buyers": make_item(buyer, price_cents=700, title="The buyer's own"),
         "too_dear": make_item(first, price_cents=2000, title="Too dear"),
         "exact": make_item(first, price_cents=1225, title="Exact"),
@@ -149,50 +137,103 @@ def world_state(roles: dict, names: dict) -> dict:
             "problems": problems}
 
 
-def test_the_function_and_the_python_path_give_the_same_answers_and_rows(python_path):
-    python_path(True)
-    expected_answers, expected_state = scenario()
-    python_path(False)
+BOUGHT_DEAR = ("bought", 1000, 100, 600, 400, "paid", {"credit_cents": 0, "earnings_cents": 600, "total_cents": 600})
+ALREADY_OWNED = ("refused", "Conflict", "already_owned", 409, "You already own this item.")
+NOT_FOUND = ("refused", "NotFound", "not_found", 404, "There is no such item.")
+INSUFFICIENT = ("refused", "InsufficientFunds", "insufficient_funds", 402, "Not enough funds for that.")
+
+EXPECTED_ANSWERS = [
+    BOUGHT_DEAR,
+    ALREADY_OWNED,
+    ("bought", 5, 0, 0, 5, "paid", {"credit_cents": 0, "earnings_cents": 595, "total_cents": 595}),
+    ("bought", 700, 70, 700, 0, "paid", {"credit_cents": 204300, "earnings_cents": 0, "total_cents": 204300}),
+    INSUFFICIENT,
+    ("refused", "Conflict", "price_changed", 409, "The price changed since you saw it. Look again before buying."),
+    ("bought", 1225, 122, 0, 1225, "paid", {"credit_cents": 0, "earnings_cents": 0, "total_cents": 0}),
+    ALREADY_OWNED,
+    ("refused", "NotAllowed", "own_item", 403, "You cannot buy your own item."),
+    NOT_FOUND,
+    ("refused", "Conflict", "not_for_sale", 409, "This item is not sold on its own."),
+    NOT_FOUND,
+    NOT_FOUND,
+    INSUFFICIENT,
+    ("bought", 123456, 12345, 123456, 0, "paid", {"credit_cents": 80844, "earnings_cents": 0, "total_cents": 80844}),
+    ("bought", 100, 10, 100, 0, "paid", {"credit_cents": 80744, "earnings_cents": 0, "total_cents": 80744}),
+    NOT_FOUND,
+]
+
+
+def bought(buyer, item, creator, price, fee, from_credit, memo, legs):
+    return (buyer, item, creator, price, fee, from_credit, price - from_credit, "paid", "purchase", True, memo,
+            legs, True)
+
+
+EXPECTED_STATE = {
+    "balances": {
+        ("buyer", "credit"): (0, 0),
+        ("buyer", "earnings"): (0, 0),  # folded, then spent to the cent
+        ("first", "earnings"): (0, 113209),
+        ("second", "credit"): (80744, 0),
+        ("second", "earnings"): (0, 0),
+    },
+    "purchases": [
+        bought("buyer", "dear", "first", 1000, 100, 600, "Bought “Dear”", [
+            ("buyer", "credit", -600), ("buyer", "earnings", -400), ("first", "earnings", 900),
+            ("system", "platform_fees", 100)]),
+        bought("buyer", "cheap", "first", 5, 0, 0, f"Bought “{LONG_TITLE}”", [  # no fee leg
+            ("buyer", "earnings", -5), ("first", "earnings", 5)]),
+        bought("second", "buyers", "buyer", 700, 70, 700, "Bought “The buyer's own”", [
+            ("second", "credit", -700), ("buyer", "earnings", 630), ("system", "platform_fees", 70)]),
+        bought("buyer", "exact", "first", 1225, 122, 0, "Bought “Exact”", [
+            ("buyer", "earnings", -1225), ("first", "earnings", 1103), ("system", "platform_fees", 122)]),
+        bought("second", "grand", "first", 123456, 12345, 123456, "Bought “Grand”", [
+            ("second", "credit", -123456), ("first", "earnings", 111111), ("system", "platform_fees", 12345)]),
+        bought("second", "muted", "first", 100, 10, 100, "Bought “From a muted buyer”", [
+            ("second", "credit", -100), ("first", "earnings", 90), ("system", "platform_fees", 10)]),
+    ],
+    "entitlements": [
+        ("buyer", "dear", "purchase", 0, None),
+        ("buyer", "cheap", "purchase", 1, None),
+        ("second", "buyers", "purchase", 2, None),
+        ("buyer", "exact", "purchase", 3, None),
+        ("second", "grand", "purchase", 4, None),
+        ("second", "muted", "purchase", 5, None),
+    ],
+    "notifications": [  # none for the muted buyer's purchase
+        ("first", "sale", "buyer", "item", "dear", "bought “Dear” for $10.00", "/items/dear"),
+        ("first", "sale", "buyer", "item", "cheap", f"bought “{LONG_TITLE}” for $0.05", "/items/cheap"),
+        ("buyer", "sale", "second", "item", "buyers", "bought “The buyer's own” for $7.00", "/items/buyers"),
+        ("first", "sale", "buyer", "item", "exact", "bought “Exact” for $12.25", "/items/exact"),
+        ("first", "sale", "second", "item", "grand", "bought “Grand” for $1,234.56", "/items/grand"),
+    ],
+    "problems": [],
+}
+
+
+def test_every_rule_of_a_purchase_gives_its_answer_and_its_rows(app):
     answers, state = scenario()
-    assert answers == expected_answers
-    assert state == expected_state
-    # And what the scenario says, so both paths agreeing on something wrong fails too.
-    assert [a[0] if a[0] == "bought" else a[2] for a in answers] == [
-        "bought", "already_owned", "bought", "bought", "insufficient_funds", "price_changed", "bought",
-        "already_owned", "own_item", "not_found", "not_for_sale", "not_found", "not_found", "insufficient_funds",
-        "bought", "bought", "not_found",
-    ]
-    sales = [n[5] for n in state["notifications"] if n[1] == "sale"]
-    assert "bought “Grand” for $1,234.56" in sales and "bought “Exact” for $12.25" in sales
-    assert not any("muted buyer" in text for text in sales)
-    assert {a[1] for a in answers if a[0] == "refused" and a[2] == "not_found"} == {"NotFound"}
-    assert state["balances"][("buyer", "credit")] == (0, 0)
-    assert state["balances"][("buyer", "earnings")] == (0, 0)  # folded, then spent to the cent
-    assert ("newcomer", "credit") not in state["balances"]
-    assert state["problems"] == []
-    cheap = state["purchases"][1]
-    assert cheap[4] == 0 and [leg[:2] for leg in cheap[11]] == [("buyer", "earnings"), ("first", "earnings")]
+    assert answers == EXPECTED_ANSWERS
+    assert state == EXPECTED_STATE
+    assert ("newcomer", "credit") not in state["balances"]  # refused before any account is made
 
 
 @pytest.mark.parametrize("fee_bps", [0, 10_000])
-def test_fee_extremes_agree(app, python_path, fee_bps, monkeypatch):
+def test_fee_extremes(app, fee_bps, monkeypatch):
     """No fee at all, or all of the price as fee (the seller's leg is zero: no entry, no shard)."""
     monkeypatch.setitem(app.config, "PLATFORM_FEE_BPS", fee_bps)
-    results = []
-    for use_python in (True, False):
-        python_path(use_python)
-        if not use_python:  # undo() also restored the fee
-            monkeypatch.setitem(app.config, "PLATFORM_FEE_BPS", fee_bps)
-        buyer, creator = UserFactory(), UserFactory()
-        fund(buyer, credit=1000)
-        item = make_item(creator, price_cents=999)
-        answer = attempt(buyer.id, item.id)
-        results.append((answer, world_state({buyer.id: "buyer", creator.id: "creator"}, {item.id: "item"})))
-    assert results[0] == results[1]
-    (answer, state) = results[1]
-    assert answer[2] == 999 * fee_bps // 10_000
+    buyer, creator = UserFactory(), UserFactory()
+    fund(buyer, credit=1000)
+    item = make_item(creator, price_cents=999)
+    answer = attempt(buyer.id, item.id)
+    state = world_state({buyer.id: "buyer", creator.id: "creator"}, {item.id: "item"})
+    fee = 999 * fee_bps // 10_000
+    assert answer == ("bought", 999, fee, 999, 0, "paid", {"credit_cents": 1, "earnings_cents": 0, "total_cents": 1})
     seller = state["balances"].get(("creator", "earnings"))
     assert seller == ((0, 999) if fee_bps == 0 else (0, 0))  # no leg: the account exists, no shard
+    legs = state["purchases"][0][11]
+    assert legs == ([("buyer", "credit", -999), ("creator", "earnings", 999)] if fee_bps == 0
+                    else [("buyer", "credit", -999), ("system", "platform_fees", 999)])
+    assert state["problems"] == []
 
 
 def test_refusals_write_nothing(app):
@@ -224,7 +265,8 @@ def test_refusals_write_nothing(app):
 
 
 def test_a_deadlock_is_retried(app, monkeypatch):
-    """A deadlock reported by PostgreSQL inside the function is retried like the Python path's."""
+    """A deadlock reported by PostgreSQL inside the function is retried (nothing of the
+    failed attempt was committed)."""
     buyer, creator = UserFactory(), UserFactory()
     fund(buyer, credit=1000)
     item = make_item(creator, price_cents=100)
@@ -244,8 +286,9 @@ def test_a_deadlock_is_retried(app, monkeypatch):
     assert len(calls) == 2 and result.balance["credit_cents"] == 900
 
 
-def test_the_function_is_what_a_purchase_runs_on_postgres(app):
-    """One statement on the items bind per purchase (the call), and it is the function."""
+def test_a_purchase_is_one_statement_on_the_items_bind(app):
+    """One statement on the items bind per purchase (the call of the function); the blocks
+    and the sale notification are the social bind's own statements."""
     buyer, creator = UserFactory(), UserFactory()
     fund(buyer, credit=1000)
     buyer_id, item_id = buyer.id, make_item(creator, price_cents=100).id

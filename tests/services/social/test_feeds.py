@@ -114,9 +114,7 @@ def test_a_feed_page_takes_at_most_three_queries_whatever_its_size(app, size):
     assert page.entries[0].counts == {"followers": 1, "following": 0}
 
 
-def test_the_page_gets_what_cards_show_and_the_api_whole_authors(app):
-    """On the joined path (PostgreSQL) a page's authors carry only what a card shows; the
-    API's carry every column `serialize_user` reads. Elsewhere both are users."""
+def test_the_page_and_the_api_get_the_authors_cards_and_serializers_read(app):
     me = UserFactory()
     author = UserFactory(display_name="Ada", bio="Draws things")
     follow(me, author)
@@ -128,5 +126,21 @@ def test_the_page_gets_what_cards_show_and_the_api_whole_authors(app):
         assert (shown.id, shown.username, shown.name, shown.avatar_key) == (
             author.id, author.username, "Ada", author.avatar_key)
     assert api.bio == "Draws things"
-    if type(page) is feeds.CardAuthor:
-        assert not hasattr(page, "bio")
+
+
+def test_a_followed_suspended_author_never_shortens_a_page(app):
+    """Their posts are left out before the page is cut: a full page of the others' posts,
+    however many newer posts the suspended author has."""
+    from app.services.accounts.suspension import suspend_user
+
+    me, friend, suspended = UserFactory(), UserFactory(), UserFactory()
+    follow(me, friend)
+    follow(me, suspended)
+    older = posts_at(friend, 6)
+    posts_at(suspended, 10, datetime(2026, 6, 1, tzinfo=UTC))
+    suspend_user(UserFactory(is_admin=True), suspended, "spam")
+    db.session.commit()
+    first = feeds.home_feed(me, limit=3)
+    assert ids(first) == [p.id for p in reversed(older[3:])]
+    second = feeds.home_feed(me, cursor=first.next_cursor, limit=3)
+    assert ids(second) == [p.id for p in reversed(older[:3])]

@@ -1,8 +1,10 @@
 """Benchmark of the creator's analytics page on PostgreSQL.
 
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_admin_bench python bench/analytics.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/analytics.py
 
-Creates the tables, seeds one creator with 100,000 counted views (as the daily rollups the
+The stores are those of bench/stores.py: every bind on BENCH_DATABASE_URL (default dd_bench on
+this machine), documents on BENCH_MONGODB_URI or an embedded secantusdb started for the run.
+Creates the tables and collections, seeds one creator with 100,000 counted views (as the daily rollups the
 page reads) and 10,000 sales in the last 30 days, written as real ledger transactions with
 their entries and purchase rows, plus refunds, subscription charges, likes, comments, follow
 events and the same amount of activity for 20 other creators, then times the page
@@ -25,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/dd_admin_bench")
+from bench.stores import DocumentStore, create_schema, database_url, store_env  # noqa: E402
+
+DB_URL = database_url()
 VIEWS = int(os.environ.get("BENCH_VIEWS", "100000"))
 SALES = int(os.environ.get("BENCH_SALES", "10000"))
 OTHERS = int(os.environ.get("BENCH_OTHERS", "20"))
@@ -34,10 +38,17 @@ DAYS = 30
 POSTS_PER_CREATOR, ITEMS_PER_CREATOR = 40, 25
 
 os.environ.update({
-    "DATABASE_URL": DB_URL, "SECRET_KEY": "bench-secret-key-not-for-production", "APP_ENV": "development",
+    "SECRET_KEY": "bench-secret-key-not-for-production", "APP_ENV": "development",
     "INSTANCE_PATH": tempfile.mkdtemp(prefix="dreamdot-bench-"), "LOG_LEVEL": "WARNING",
     "RATELIMIT_ENABLED": "false",
 })
+
+
+def use_stores(mongodb_uri: str) -> None:
+    stores = store_env(dict(os.environ), DB_URL, mongodb_uri)
+    for name in set(os.environ) - set(stores):
+        del os.environ[name]
+    os.environ.update(stores)
 
 
 def _chunks(rows, size=5000):
@@ -130,11 +141,10 @@ def prepare():
     from app import create_app
     from app.extensions import db
     from app.models import User
-    from config import BINDS
 
     app = create_app()
+    create_schema(app)
     with app.app_context():
-        db.create_all(bind_key=list(BINDS))
         creator = db.session.scalar(sa.select(User).where(User.username == "benchcreator"))
         if creator is None:
             started = time.perf_counter()
@@ -194,6 +204,12 @@ def measure(app, client, path: str) -> dict:
 
 
 def main() -> None:
+    with DocumentStore() as documents:
+        use_stores(documents.uri)
+        measure_all()
+
+
+def measure_all() -> None:
     from app.extensions import db
     from app.models import User
     from app.services import accounts

@@ -4,8 +4,10 @@ same run). Each is started `--runs` times; the median is reported.
 
     python -m bench.boot --runs 5
 
-With BENCH_DATABASE_URL / BENCH_REDIS_URL the app boots on PostgreSQL / Redis (the schema
-must exist: `flask db upgrade`, or one run of another benchmark); else on SQLite files."""
+The stores are those of bench/stores.py: every bind on BENCH_DATABASE_URL (default dd_bench on
+this machine), documents on BENCH_MONGODB_URI or an embedded secantusdb started for the run;
+their tables, collections and indexes are made before the first start (not counted). With
+BENCH_REDIS_URL the broker is Redis."""
 
 from __future__ import annotations
 
@@ -23,20 +25,20 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 BARE = "bench.boot_bare:app"
 
+from bench.stores import DocumentStore, database_url, store_env  # noqa: E402
 
-def env() -> dict:
+
+def env(mongodb_uri: str) -> dict:
     values = {**os.environ, "APP_ENV": "development", "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING",
               "SECRET_KEY": "bench-secret-key-not-for-production",
               "INSTANCE_PATH": tempfile.mkdtemp(prefix="dreamdot-boot-")}
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        values.pop(name, None)
-    if os.environ.get("BENCH_DATABASE_URL"):
-        values["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    values.pop("REDIS_URL", None)
     if os.environ.get("BENCH_REDIS_URL"):
         values["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
-    return values
+    return store_env(values, database_url(), mongodb_uri)
 
 
 def boot_once(target: str, port: int, path: str, environ: dict) -> float:
@@ -64,17 +66,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--port", type=int, default=8767)
     args = parser.parse_args()
-    environ = env()
-    # The first start creates the SQLite files (when no database is given): not counted.
-    if not os.environ.get("BENCH_DATABASE_URL"):
-        subprocess.run([sys.executable, "-c", "from app import create_app; from app.extensions import db;"
-                        "from config import BINDS; a = create_app(); a.app_context().push();"
-                        "db.create_all(bind_key=list(BINDS))"], cwd=str(ROOT), env=environ, check=True)
+    with DocumentStore() as documents:
+        measure(args, documents)
+
+
+def measure(args, documents: DocumentStore) -> None:
+    environ = env(documents.uri)
+    # Tables, collections and indexes, as `flask db upgrade` leaves them: not counted.
+    subprocess.run([sys.executable, "-c", "from app import create_app; from bench.stores import create_schema;"
+                    "create_schema(create_app())"], cwd=str(ROOT), env=environ, check=True)
     app_times = [boot_once("wsgi:app", args.port, "/healthz", environ) for _ in range(args.runs)]
     bare_times = [boot_once(BARE, args.port, "/", environ) for _ in range(args.runs)]
     app_s, bare_s = statistics.median(app_times), statistics.median(bare_times)
     print(f"runs={args.runs}: DreamDot first 200 after {app_s:.2f}s (median; "
-          f"min {min(app_times):.2f}s, max {max(app_times):.2f}s); bare Flask {bare_s:.2f}s")
+          f"min {min(app_times):.2f}s, max {max(app_times):.2f}s); bare Flask {bare_s:.2f}s "
+          f"(PostgreSQL, documents on {documents.name})")
     print("RESULT " + json.dumps({"app_s": app_s, "bare_s": bare_s, "runs": args.runs}))
 
 

@@ -5,14 +5,18 @@ worker, relaying 1-on-1 messages at a set rate, beside a bare flask-sock echo en
 
 Prints connections held, messages per second, p50/p99 relay latency (sender to the other
 member's socket) and the worker's memory (RSS, idle and per connection). Both servers and
-the clients run on this machine, so the clients' CPU competes with the worker's."""
+the clients run on this machine, so the clients' CPU competes with the worker's.
+
+The stores are those of bench/stores.py: every bind on BENCH_DATABASE_URL (default dd_bench on
+this machine), documents (keys, conversations, the messages) on BENCH_MONGODB_URI (or
+--mongodb-uri) or else an embedded secantusdb started for the run; both are emptied first.
+The CPU per message is the worker's and, with the embedded server, the document server's."""
 
 from gevent import monkey
 
 monkey.patch_all()
 
 import argparse  # noqa: E402
-import atexit  # noqa: E402
 import base64  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -27,11 +31,15 @@ from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 import gevent.pool  # noqa: E402
+import psutil  # noqa: E402
+import pymongo  # noqa: E402
 import requests  # noqa: E402
 import websocket  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.stores import DocumentStore, create_schema, database_url, store_env  # noqa: E402
 
 
 def note(text: str) -> None:
@@ -44,37 +52,37 @@ def raise_ulimit() -> None:
     print(f"ulimit -n: {soft} -> {hard}")
 
 
-MONGODB_URI = ""
-STORAGE_CLOCK = False
+def bench_env(instance: str, documents: DocumentStore) -> dict:
+    env = {**os.environ, "APP_ENV": "development", "INSTANCE_PATH": instance,
+           "SECRET_KEY": "bench-secret-key-not-for-production", "RATELIMIT_ENABLED": "false",
+           "LOG_LEVEL": "WARNING", "CHAT_RATE_PER_SECOND": "100", "CHAT_RATE_BURST": "200",
+           "PYTHONPATH": str(ROOT), "BENCH_WORKER_GC": f"{instance}/worker-gc"}
+    return store_env(env, database_url(), documents.uri)
 
 
-def bench_env(instance: str) -> dict:
-    extra = {"MONGODB_URI": MONGODB_URI} if MONGODB_URI else {"BENCH_STORAGE_TIMING": f"{instance}/storage-timing",
-                                                               "BENCH_STORAGE_CLOCK": "1" if STORAGE_CLOCK else "0"}
-    return {**os.environ, **extra, "APP_ENV": "development", "INSTANCE_PATH": instance,
-            "SECRET_KEY": "bench-secret-key-not-for-production", "RATELIMIT_ENABLED": "false",
-            "LOG_LEVEL": "WARNING", "CHAT_RATE_PER_SECOND": "100", "CHAT_RATE_BURST": "200",
-            "PYTHONPATH": str(ROOT)}
-
-
-def make_users(instance: str, count: int) -> list[tuple[int, str]]:
-    """Users and API tokens written straight into the SQLite files the worker will read."""
-    os.environ.update(bench_env(instance))
+def make_users(instance: str, documents: DocumentStore, count: int) -> list[tuple[int, str]]:
+    """Users and API tokens written straight into the database the worker will read; the
+    stores emptied first, the collections and indexes made before serving."""
+    env = bench_env(instance, documents)
+    for name in set(os.environ) - set(env):
+        del os.environ[name]
+    os.environ.update(env)
     from app import create_app
     from app.extensions import db
     from app.models import User
     from app.services.accounts import issue_token
-    from config import BINDS
 
     app = create_app()
+    create_schema(app, fresh=True, documents=documents)
     with app.app_context():
-        db.create_all(bind_key=list(BINDS))
         users = [User(username=f"bench{i}", email=f"bench{i}@example.com", email_key=f"bench{i}@example.com",
                       display_name=f"Bench {i}", password_hash="!", bio="") for i in range(count)]
         db.session.add_all(users)
         db.session.flush()
         tokens = [(u.id, issue_token(u)) for u in users]
         db.session.commit()
+        for engine in db.engines.values():
+            engine.dispose()
     return tokens
 
 
@@ -106,14 +114,34 @@ def worker_cpu_seconds(master: subprocess.Popen) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def storage_seconds(instance: str) -> tuple[float, int, int, int, float]:
-    """Seconds the worker spent inside mongomock so far, its calls, the messages it inserted,
-    its full garbage collections and the longest of them (gunicorn_bench.py)."""
+def worker_gc(instance: str) -> tuple[int, float]:
+    """The worker's full garbage collections so far and the longest of them, in seconds
+    (gunicorn_bench.py)."""
     try:
-        seconds, calls, stored, collections, longest = Path(f"{instance}/storage-timing").read_text().split()
+        collections, longest = Path(f"{instance}/worker-gc").read_text().split()
     except (OSError, ValueError):
-        return float("nan"), 0, 0, 0, float("nan")
-    return float(seconds), int(calls), int(stored), int(collections), float(longest)
+        return 0, float("nan")
+    return int(collections), float(longest)
+
+
+def stored_messages(documents: DocumentStore) -> int:
+    """Chat messages in the document store."""
+    client = pymongo.MongoClient(documents.uri, serverSelectionTimeoutMS=10000)
+    try:
+        return client.get_default_database()["chat_messages"].estimated_document_count()
+    finally:
+        client.close()
+
+
+def documents_cpu_seconds(documents: DocumentStore) -> float:
+    """User + system CPU time of the embedded document server so far (nan for another server)."""
+    if documents.pid is None:
+        return float("nan")
+    try:
+        times = psutil.Process(documents.pid).cpu_times()
+    except psutil.Error:
+        return float("nan")
+    return times.user + times.system
 
 
 def own_cpu_seconds() -> float:
@@ -179,12 +207,12 @@ class Client:
                 latencies.append((time.perf_counter() - sent) * 1000)
 
 
-def run_chat(args, instance: str) -> dict:
-    tokens = make_users(instance, args.connections)
+def run_chat(args, instance: str, documents: DocumentStore) -> dict:
+    tokens = make_users(instance, documents, args.connections)
     port = args.port
     base, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/chat/ws"
     note(f"{len(tokens)} users and tokens made")
-    server = start(["wsgi:app"], bench_env(instance), port)
+    server = start(["wsgi:app"], bench_env(instance, documents), port)
     try:
         clients = [Client(base, ws_url, uid, tok) for uid, tok in tokens]
         pool = gevent.pool.Pool(50)
@@ -223,20 +251,22 @@ def run_chat(args, instance: str) -> dict:
         note(f"{held} websockets held after idling")
         recording[0] = True
         note("sending")
+        stored_before, gc_before = stored_messages(documents), worker_gc(instance)
         cpu_worker, cpu_client, wall = worker_cpu_seconds(server), own_cpu_seconds(), time.perf_counter()
-        storage = storage_seconds(instance)
+        cpu_documents = documents_cpu_seconds(documents)
         sent = send_at_rate(clients, args.rate, args.duration)
         time.sleep(2)
         recording[0] = False
-        time.sleep(0.6)  # the worker writes its storage timing twice a second
-        storage_after = storage_seconds(instance)
+        time.sleep(0.6)  # the worker writes its garbage collections twice a second
         wall = time.perf_counter() - wall
         cpu_worker = worker_cpu_seconds(server) - cpu_worker
+        cpu_documents = documents_cpu_seconds(documents) - cpu_documents
         cpu_client = own_cpu_seconds() - cpu_client
         rss_busy = worker_rss_kb(server)
-        # Per message figures divide by the messages the worker stored in the window (with
-        # mongomock; else those relayed): a saturated worker stores more than it delivers.
-        stored = storage_after[2] - storage[2] if not MONGODB_URI else len(latencies)
+        gc_after = worker_gc(instance)
+        # Per message figures divide by the messages stored in the window (counted in the
+        # document store): a saturated worker stores more than it delivers.
+        stored = stored_messages(documents) - stored_before
         per = max(stored, 1)
         for c in clients:
             if c.ws:
@@ -248,9 +278,9 @@ def run_chat(args, instance: str) -> dict:
                 "rss_busy_kb": rss_busy, "per_conn_kb": (rss_idle - rss_before) / max(held, 1),
                 "worker_cpu": 100 * cpu_worker / wall, "client_cpu": 100 * cpu_client / wall,
                 "stored": stored, "cpu_ms_per_msg": 1000 * cpu_worker / per,
-                "storage_ms_per_msg": 1000 * (storage_after[0] - storage[0]) / per,
-                "storage_calls_per_msg": (storage_after[1] - storage[1]) / per,
-                "gc_full": storage_after[3] - storage[3], "gc_longest_ms": 1000 * storage_after[4]}
+                "documents_cpu_ms_per_msg": 1000 * cpu_documents / per,
+                "documents_cpu": 100 * cpu_documents / wall,
+                "gc_full": gc_after[0] - gc_before[0], "gc_longest_ms": 1000 * gc_after[1]}
     finally:
         stop(server)
 
@@ -279,7 +309,8 @@ def send_at_rate(clients, rate: int, duration: float) -> int:
 
 def run_echo(args) -> dict:
     port = args.port + 1
-    server = start(["bench.echo_app:app"], {**os.environ, "PYTHONPATH": str(ROOT)}, port)
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_WORKER_GC"}
+    server = start(["bench.echo_app:app"], {**env, "PYTHONPATH": str(ROOT)}, port)
     try:
         rss_before = worker_rss_kb(server)
         sockets = []
@@ -337,27 +368,23 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of sending")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--idle", type=float, default=30.0, help="seconds to hold the idle connections")
-    parser.add_argument("--storage-clock", action="store_true",
-                        help="time the worker's calls into mongomock (wall time inside them; see gunicorn_bench.py)")
     parser.add_argument("--only", choices=("chat", "echo"), help="run one side only")
-    parser.add_argument("--mongodb-uri", default="", help="a MongoDB server, or `fake` for the tests' fake server (default: mongomock in the worker)")
+    parser.add_argument("--mongodb-uri", default="",
+                        help="a MongoDB server, as BENCH_MONGODB_URI (default: an embedded secantusdb)")
     args = parser.parse_args()
-    global MONGODB_URI, STORAGE_CLOCK
-    MONGODB_URI, STORAGE_CLOCK = args.mongodb_uri, args.storage_clock
-    if MONGODB_URI == "fake":  # the tests' wire-protocol MongoDB (tests/fakes/mongo_server.py)
-        from tests.fakes.mongo_server import MongoServer
-
-        fake = MongoServer().start()
-        atexit.register(fake.stop)
-        MONGODB_URI = fake.uri("dreamdot_bench")
+    if args.mongodb_uri:
+        os.environ["BENCH_MONGODB_URI"] = args.mongodb_uri
     raise_ulimit()
     empty = dict.fromkeys(("held", "sent", "received", "rate", "p50", "p99", "rss_idle_kb", "per_conn_kb", "worker_cpu",
-                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "idle_cpu", "rss_before_kb", "rss_busy_kb", "storage_ms_per_msg", "stored", "gc_full", "gc_longest_ms",
-                           "storage_calls_per_msg"), float("nan"))
+                           "cpu_ms_per_msg", "client_cpu", "connect_seconds", "greet_seconds", "idle_cpu",
+                           "rss_before_kb", "rss_busy_kb", "documents_cpu_ms_per_msg", "documents_cpu", "stored",
+                           "gc_full", "gc_longest_ms"), float("nan"))
     chat = echo = empty
+    store = "none"
     if args.only != "echo":
-        with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance:
-            chat = run_chat(args, instance)
+        with tempfile.TemporaryDirectory(prefix="dreamdot-bench-") as instance, DocumentStore() as documents:
+            store = documents.name
+            chat = run_chat(args, instance, documents)
     if args.only != "chat":
         echo = run_echo(args)
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -374,9 +401,9 @@ def main() -> None:
         value_chat = chat[key] / 1024 if key == "rss_idle_kb" else chat[key]
         value_echo = echo[key] / 1024 if key == "rss_idle_kb" else echo[key]
         print(f"{label:22}{fmt.format(value_chat):>14}{fmt.format(value_echo):>14}")
-    print(f"chat: {chat['stored']:.0f} messages stored while sending; per stored message: worker CPU "
-          f"{chat['cpu_ms_per_msg']:.2f} ms; {chat['storage_calls_per_msg']:.1f} mongomock calls"
-          + (f" taking {chat['storage_ms_per_msg']:.2f} ms (wall)" if STORAGE_CLOCK else ""))
+    print(f"chat: documents on {store}; {chat['stored']:.0f} messages stored while sending; per stored message: "
+          f"worker CPU {chat['cpu_ms_per_msg']:.2f} ms, document server CPU {chat['documents_cpu_ms_per_msg']:.2f} ms "
+          f"(document server {chat['documents_cpu']:.0f} % of a core while sending)")
     print(f"chat: {chat['gc_full']:.0f} full garbage collections in the worker while sending; longest since "
           f"start {chat['gc_longest_ms']:.0f} ms")
     print(f"chat: worker CPU while the connections idled: {chat['idle_cpu']:.1f} %")

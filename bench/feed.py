@@ -2,6 +2,9 @@
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/feed.py
 
+The stores are those of bench/stores.py: every bind on BENCH_DATABASE_URL (default dd_bench
+on this machine), documents on BENCH_MONGODB_URI or an embedded secantusdb started for the run.
+
 Seeds (or reuses) 10,000 users and 200,000 posts, counts the SQL queries of a feed page at
 several page sizes, serves the app with gunicorn (gevent worker), drives 50 concurrent
 clients with wrk against the home feed and against a bare route of the same app, and
@@ -33,7 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/dd_bench")
+from bench.stores import DocumentStore, create_schema, database_url, store_env  # noqa: E402
+
+DB_URL = database_url()
 USERS = int(os.environ.get("BENCH_USERS", "10000"))
 POSTS = int(os.environ.get("BENCH_POSTS", "200000"))
 FOLLOWS = int(os.environ.get("BENCH_FOLLOWS", "50"))
@@ -46,7 +51,6 @@ INSTANCE = Path(tempfile.mkdtemp(prefix="dreamdot-bench-"))
 
 ENV = {
     **os.environ,
-    "DATABASE_URL": DB_URL,
     "SECRET_KEY": "bench-secret-key-not-for-production",
     "APP_ENV": "development",
     "INSTANCE_PATH": str(INSTANCE),
@@ -55,7 +59,16 @@ ENV = {
     "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "20"),
     "WEB_CONCURRENCY": WORKERS,
 }
-os.environ.update(ENV)
+
+
+def use_stores(mongodb_uri: str) -> None:
+    """The stores' addresses, for this process's app and for gunicorn's."""
+    stores = store_env(ENV, DB_URL, mongodb_uri)
+    for name in set(ENV) - set(stores):  # per-bind addresses of the caller's environment
+        del ENV[name]
+        os.environ.pop(name, None)
+    ENV.update(stores)
+    os.environ.update(ENV)
 
 # wrk's Lua report: the totals on stdout, and the whole latency histogram (each distinct
 # latency in microseconds with its count) into a file, so that the rounds of a route can be
@@ -81,11 +94,10 @@ def prepare():
     """Tables, data and a signed-in session cookie for `demo`."""
     from app import create_app
     from app.extensions import db
-    from config import BINDS
 
     app = create_app()
+    create_schema(app)  # tables, and the collections and indexes before serving
     with app.app_context():
-        db.create_all(bind_key=list(BINDS))
         import sqlalchemy as sa
 
         from app.models.social import Post
@@ -291,6 +303,12 @@ def combine(runs: list[dict]) -> dict:
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
+    with DocumentStore() as documents:
+        use_stores(documents.uri)
+        run(documents.name)
+
+
+def run(documents: str) -> None:
     cookie, counts = prepare()
     print("SQL statements per request:")
     for label, n in counts.items():
@@ -323,7 +341,7 @@ def main() -> None:
         server.wait(10)
     results = {name: combine(route_runs) for name, route_runs in runs.items()}
     print(f"\n{CONNECTIONS} concurrent clients, {SECONDS} s per route in {ROUNDS} alternating rounds, "
-          f"gunicorn gevent x{WORKERS}, PostgreSQL")
+          f"gunicorn gevent x{WORKERS}, PostgreSQL, documents on {documents}")
     print(f"{'route':11} {'rps':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'worst p99':>9} {'errors':>6} "
           f"{'non-2xx':>7} {'worker CPU ms/req':>17} {'PG CPU ms/req':>13}")
     for name, r in results.items():

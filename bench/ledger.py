@@ -4,7 +4,9 @@ shape as `purchases`, in the same run.
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/dd_bench python bench/ledger.py
 
-The database is emptied and recreated. Every purchase is the real service call
+The stores are those of bench/stores.py: every bind on BENCH_DATABASE_URL (default dd_bench on
+this machine), documents on BENCH_MONGODB_URI or an embedded secantusdb started for the run;
+both are emptied and recreated. Every purchase is the real service call
 (`purchase_item`), followed by the commit of the request's session, as a request does. With
 every bind on this one database (as deployed) a purchase is one statement: the call of the
 `dd_purchase_item` function on the items bind, in autocommit (the item and the blocks, the
@@ -32,30 +34,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from config import BINDS, TestingConfig  # noqa: E402
+from bench.stores import DocumentStore, create_schema, database_url  # noqa: E402
+from config import BINDS, Config  # noqa: E402
 
 
-def build_app(url: str, pool_size: int):
-    os.environ["TEST_DATABASE_URL"] = url
+def build_app(url: str, mongodb_uri: str, pool_size: int):
     from app import create_app
 
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
+    os.environ.update({"INSTANCE_PATH": tempfile.mkdtemp(prefix="dreamdot-bench-"), "LOG_LEVEL": "WARNING"})
+    config = Config("development", binds=dict.fromkeys(BINDS, url), mongodb_uri=mongodb_uri)
     pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
-    app = create_app(TestingConfig(Path(tempfile.mkdtemp())), SQLALCHEMY_ENGINE_OPTIONS=pool)
-    return app
+    return create_app(config, SQLALCHEMY_ENGINE_OPTIONS=pool)
 
 
-def setup(app, buyers: int, per_buyer: int, hot_every: int = 2):
+def setup(app, documents: DocumentStore, buyers: int, per_buyer: int, hot_every: int = 2):
     from app.extensions import db
     from app.models import User
     from app.models.base import utcnow
     from app.models.items import Item
     from tests.factories.payments import fund
 
+    create_schema(app, fresh=True, documents=documents)
     with app.app_context():
-        with db.engines["items"].begin() as connection:
-            connection.execute(sa.text("DROP TABLE IF EXISTS bench_plain_purchases"))
-        db.drop_all(bind_key=list(BINDS))
-        db.create_all(bind_key=list(BINDS))
         users = [User(username=f"bench{n}", email=f"bench{n}@example.com", email_key=f"bench{n}@example.com",
                       password_hash="x") for n in range(buyers + buyers // 2 + 1)]
         db.session.add_all(users)
@@ -93,9 +94,9 @@ PLAIN_INSERT = sa.text(
 )
 
 
-def worker(url: str, mode: str, share: dict, pool: int, barrier, results) -> None:
+def worker(url: str, mongodb_uri: str, mode: str, share: dict, pool: int, barrier, results) -> None:
     """One process (like one gunicorn worker): a thread per buyer of its share."""
-    app = build_app(url, min(pool, len(share)))
+    app = build_app(url, mongodb_uri, min(pool, len(share)))
     from app.extensions import db
     from app.services.payments.purchases import purchase_item
 
@@ -146,12 +147,13 @@ def worker(url: str, mode: str, share: dict, pool: int, barrier, results) -> Non
     results.put((start, finished, statements[0], time.process_time() - cpu, errors))
 
 
-def run(url: str, mode: str, plan: dict, processes: int, pool: int) -> dict:
+def run(url: str, mongodb_uri: str, mode: str, plan: dict, processes: int, pool: int) -> dict:
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     buyers = list(plan)
     shares = [{b: plan[b][0] for b in buyers[n::processes]} for n in range(processes)]
-    procs = [ctx.Process(target=worker, args=(url, mode, share, pool, barrier, results)) for share in shares]
+    procs = [ctx.Process(target=worker, args=(url, mongodb_uri, mode, share, pool, barrier, results))
+             for share in shares]
     for p in procs:
         p.start()
     outcomes = [results.get() for _ in procs]
@@ -195,19 +197,21 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=6,
                         help="connections per bind and process (like DB_POOL_SIZE)")
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        sys.exit("Set BENCH_DATABASE_URL to a PostgreSQL database that may be emptied.")
-    app = build_app(url, 2)
-    plan = setup(app, args.buyers, args.per_buyer, 1 if args.all_hot else 2)
+    with DocumentStore() as documents:
+        measure(args, database_url(), documents)
+
+
+def measure(args, url: str, documents: DocumentStore) -> None:
+    app = build_app(url, documents.uri, 2)
+    plan = setup(app, documents, args.buyers, args.per_buyer, 1 if args.all_hot else 2)
     with app.app_context():
         from app.extensions import db
 
         for engine in db.engines.values():
             engine.dispose()
     load_before = load_average()
-    purchases = run(url, "purchase", plan, args.processes, args.pool)
-    plain = run(url, "insert", plan, args.processes, args.pool)
+    purchases = run(url, documents.uri, "purchase", plan, args.processes, args.pool)
+    plain = run(url, documents.uri, "insert", plan, args.processes, args.pool)
     with app.app_context():
         from app.services.payments.ledger import read_session, verify_ledger
 
@@ -217,7 +221,7 @@ def main() -> None:
             connection.execute(sa.text("DROP TABLE IF EXISTS bench_plain_purchases"))  # benches drop_all
     print(f"buyers: {args.buyers} ({'all' if args.all_hot else 'half'} on one hot creator) in {args.processes} "
           f"processes, {args.pool} connections per bind and process; purchases per buyer: {args.per_buyer}; "
-          f"load average before/after: {load_before} / {load_average()}")
+          f"load average before/after: {load_before} / {load_average()}; documents on {documents.name}")
     print(f"purchases: {purchases['count']} in {purchases['seconds']:.2f}s = {purchases['per_second']:.0f}/s; "
           f"{purchases['statements']:.1f} statements and {purchases['client_cpu_ms']:.2f} ms of client CPU per purchase; "
           f"client processes {100 * purchases['client_busy']:.0f}% busy")

@@ -9,8 +9,10 @@ Each benchmark runs in its own process, one after the other (they would skew eac
 and prints its figures with a baseline measured in the same run. The summary table and the
 raw output of this run replace the generated section at the top of docs/benchmarks.md; the
 per-benchmark sections below it (what each measures, earlier runs, analysis) are kept.
-PostgreSQL benchmarks use BENCH_DATABASE_URL (default: the dd_bench database on this
-machine, which they empty); sse and boot also take BENCH_REDIS_URL. Not part of CI."""
+Every benchmark runs on PostgreSQL, BENCH_DATABASE_URL (default: the dd_bench database on this
+machine, which some of them empty), and on a MongoDB-protocol server, BENCH_MONGODB_URI (default:
+an embedded secantusdb each benchmark starts and stops; bench/stores.py); sse and boot also
+take BENCH_REDIS_URL. Not part of CI."""
 
 from __future__ import annotations
 
@@ -36,7 +38,6 @@ class Bench:
     goal: str
     args: dict[str, list[str]]
     env: dict[str, dict[str, str]] = field(default_factory=dict)
-    needs_pg: bool = False
 
     def command(self, size: str) -> list[str]:
         return [sys.executable, str(ROOT / self.script), *self.args.get(size, [])]
@@ -44,12 +45,12 @@ class Bench:
 
 BENCHES = [
     Bench("feed", "bench/feed.py", "signed-in home feed at 35% of the bare route's requests/s, p99 < 100 ms",
-          args={}, needs_pg=True,
+          args={},
           env={"short": {"BENCH_USERS": "1000", "BENCH_POSTS": "20000", "BENCH_SECONDS": "5",
                          "BENCH_CONNECTIONS": "20"},
                "full": {}}),
     Bench("ledger", "bench/ledger.py", "300 purchases/s on one hot creator",
-          args={"short": ["--buyers", "20", "--per-buyer", "10"], "full": []}, needs_pg=True),
+          args={"short": ["--buyers", "20", "--per-buyer", "10"], "full": []}),
     Bench("chat", "bench/chat.py",
           "5,000 websockets in one worker, < 100 KB each, p99 < 50 ms at 1,000 messages/s",
           # Full size holds the goal's 5,000 connections at a rate the embedded MongoDB stand-in
@@ -61,7 +62,7 @@ BENCHES = [
           "5,000 idle streams in one worker, < 100 KB each, one event on all of them within 5 s",
           args={"short": ["--streams", "5000", "--users", "50"], "full": ["--streams", "5000", "--users", "500"]}),
     Bench("analytics", "bench/analytics.py", "creator analytics page under 100 ms server time",
-          args={}, needs_pg=True,
+          args={},
           env={"short": {"BENCH_VIEWS": "20000", "BENCH_SALES": "2000", "BENCH_OTHERS": "5", "BENCH_RUNS": "15"},
                "full": {}}),
     Bench("boot", "bench/boot.py", "first 200 within 5 s of the process start (Heroku allows 60 s)",
@@ -117,8 +118,6 @@ def summarize(name: str, out: str) -> tuple[str, str]:
 def run(bench: Bench, size: str, timeout: float) -> tuple[str, str, float]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), **bench.env.get(size, {})}
     env.setdefault("BENCH_DATABASE_URL", DEFAULT_DB)
-    if bench.name in ("sse", "boot") and "BENCH_DATABASE_URL" not in os.environ:
-        env.pop("BENCH_DATABASE_URL")  # these default to SQLite files
     started = time.monotonic()
     print(f"== {bench.name}: {' '.join(bench.command(size)[1:])}", flush=True)
     try:

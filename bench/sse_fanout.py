@@ -9,8 +9,10 @@ to every stream of that user; the notification and badge are rendered from the p
 partials once per user (the first of the user's streams to wake) and written to each. Measured: time to open the streams,
 the worker's memory (RSS) idle and per stream, and the delivery time from the likes to the
 event on every stream (p50, p99, all). The baseline of the same run is one stream alone
-receiving one notification. Without BENCH_DATABASE_URL the stores are SQLite files; with
-BENCH_REDIS_URL the broker is Redis, as on several dynos."""
+receiving one notification. The stores are those of bench/stores.py: every bind on
+BENCH_DATABASE_URL (default dd_bench on this machine), documents on BENCH_MONGODB_URI or an
+embedded secantusdb started for the run; both are emptied first. With BENCH_REDIS_URL the
+broker is Redis, as on several dynos."""
 
 from gevent import monkey
 
@@ -36,39 +38,35 @@ import gevent.pool  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.stores import DocumentStore, create_schema, database_url, store_env  # noqa: E402
 
-def bench_env(instance: str) -> dict:
+
+def bench_env(instance: str, mongodb_uri: str) -> dict:
     env = {**os.environ, "APP_ENV": "development", "INSTANCE_PATH": instance, "PYTHONPATH": str(ROOT),
            "SECRET_KEY": "bench-secret-key-not-for-production", "RATELIMIT_ENABLED": "false",
            "LOG_LEVEL": "WARNING", "SSE_HEARTBEAT_SECONDS": "300", "SSE_MAX_SECONDS": "3600",
            "DB_POOL_SIZE": "10", "DB_MAX_OVERFLOW": "10", "DB_POOL_TIMEOUT": "120",
            "WORKER_CONNECTIONS": "20000", "GUNICORN_TIMEOUT": "120"}
-    for name in ("DATABASE_URL", "REDIS_URL"):
-        env.pop(name, None)
-    if os.environ.get("BENCH_DATABASE_URL"):
-        env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
+    env.pop("REDIS_URL", None)
     if os.environ.get("BENCH_REDIS_URL"):
         env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
-    return env
+    return store_env(env, database_url(), mongodb_uri)
 
 
-def prepare(env: dict, users: int) -> list[dict]:
-    """Users with a post each, a liker, and API tokens; the tables emptied first."""
+def prepare(env: dict, documents: DocumentStore, users: int) -> list[dict]:
+    """Users with a post each, a liker, and API tokens; the stores emptied first."""
+    for name in set(os.environ) - set(env):
+        del os.environ[name]
     os.environ.update(env)
     from app import create_app
     from app.extensions import db
     from app.models import User
     from app.models.social import Post
     from app.services.accounts import issue_token
-    from config import BINDS
 
     app = create_app()
+    create_schema(app, fresh=True, documents=documents)  # collections and indexes before serving
     with app.app_context():
-        if db.engines["items"].dialect.name == "postgresql":
-            with db.engines["items"].begin() as connection:  # bench/ledger.py's table uses a sequence of ours
-                connection.exec_driver_sql("DROP TABLE IF EXISTS bench_plain_purchases")
-        db.drop_all(bind_key=list(BINDS))
-        db.create_all(bind_key=list(BINDS))
         people = [User(username=f"fan{i}", email=f"fan{i}@example.com", email_key=f"fan{i}@example.com",
                        display_name=f"Fan {i}", password_hash="!", bio="") for i in range(users + 1)]
         db.session.add_all(people)
@@ -223,8 +221,13 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if 2 * args.streams + 200 > hard:
         raise SystemExit(f"ulimit -n is {hard}: too few for {args.streams} streams on this machine")
-    env = bench_env(tempfile.mkdtemp(prefix="dreamdot-sse-"))
-    *plan, spare = prepare(env, args.users + 1)  # the spare user is the baseline's
+    with DocumentStore() as documents:
+        measure(args, documents)
+
+
+def measure(args, documents: DocumentStore) -> None:
+    env = bench_env(tempfile.mkdtemp(prefix="dreamdot-sse-"), documents.uri)
+    *plan, spare = prepare(env, documents, args.users + 1)  # the spare user is the baseline's
     server = start_server(env, args.port)
     try:
         # Baseline: one stream alone, one notification.
@@ -248,9 +251,9 @@ def main() -> None:
         server.send_signal(signal.SIGQUIT)  # quick shutdown: the streams are gone
         server.wait(30)
     per_stream = (held_kb - idle_kb) / max(state["ready"], 1)
-    store = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
     broker = "Redis" if os.environ.get("BENCH_REDIS_URL") else "in-process"
-    print(f"streams={args.streams} users={args.users} (one gunicorn gevent worker, {store}, {broker} broker)")
+    print(f"streams={args.streams} users={args.users} (one gunicorn gevent worker, PostgreSQL, "
+          f"documents on {documents.name}, {broker} broker)")
     print(f"streams open: {state['ready']} of {args.streams} in {state['open_seconds']:.1f}s")
     print(f"worker RSS: idle {idle_kb / 1024:.1f} MB, with streams {held_kb / 1024:.1f} MB, "
           f"{per_stream:.1f} KB per stream")

@@ -1,20 +1,13 @@
 """Concurrent likes on PostgreSQL: the count on the row equals the number of like rows."""
 
-import os
 import threading
 
-import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models.social import Like, Post
 from app.services.social import likes
 from tests.factories import PostFactory, UserFactory
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
-]
 
 
 def _run_in_threads(app, jobs):

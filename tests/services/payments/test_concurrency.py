@@ -1,10 +1,8 @@
 """Concurrency on PostgreSQL: threads with their own app contexts race on the same rows."""
 
-import os
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import sqlalchemy as sa
 
 from app.models.items import Entitlement
@@ -16,11 +14,6 @@ from app.services.payments.ledger import SYSTEM_FEES, account_balance, read_sess
 from tests.factories import UserFactory, fund, make_item
 from tests.fakes.stripe_server import event_payload, sign
 from tests.payments_fixtures import WEBHOOK_SECRET
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
-]
 
 WORKERS = 8
 

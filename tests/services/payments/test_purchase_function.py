@@ -4,7 +4,6 @@ and every refusal writes nothing."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -19,11 +18,6 @@ from app.services.errors import ServiceError
 from app.services.payments import purchases
 from app.services.payments.ledger import read_session, verify_ledger
 from tests.factories import UserFactory, block, fund, make_item, mute
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL is not set"),
-]
 
 LONG_TITLE = "Cheap “quoted” — long " + "x" * 90
 LEDGER_TABLES = (Purchase, Entitlement, LedgerTransaction, LedgerEntry, LedgerAccount, LedgerBalanceShard)

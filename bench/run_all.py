@@ -53,9 +53,9 @@ BENCHES = [
           args={"short": ["--buyers", "20", "--per-buyer", "10"], "full": []}),
     Bench("chat", "bench/chat.py",
           "5,000 websockets in one worker, < 100 KB each, p99 < 50 ms at 1,000 messages/s",
-          # Full size holds the goal's 5,000 connections at a rate the embedded MongoDB stand-in
-          # (mongomock, which scans in Python) keeps up with; the goal's 1,000 messages/s needs
-          # a MongoDB server: `python bench/chat.py --mongodb-uri mongodb://...` (docs/benchmarks.md).
+          # Full size holds the goal's 5,000 connections at a rate the embedded document server
+          # (secantusdb, some tens of messages/s) keeps up with; the goal's 1,000 messages/s needs
+          # a MongoDB server: BENCH_MONGODB_URI=mongodb://... (docs/benchmarks.md).
           args={"short": ["--connections", "500", "--rate", "50", "--duration", "5", "--idle", "3"],
                 "full": ["--connections", "5000", "--rate", "5", "--duration", "10", "--idle", "30"]}),
     Bench("sse", "bench/sse_fanout.py",

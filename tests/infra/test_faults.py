@@ -446,7 +446,10 @@ def test_mongodb_lost_and_back_answers_503_then_serves_chat_again_without_a_rest
     mongo = urlsplit(app.config["MONGODB_URI"])
     proxy = TcpProxy(mongo.port)
     config = TestingConfig(tmp_path / "proxied-mongo")
-    application = make_app(config, MONGODB_URI=proxy.url(app.config["MONGODB_URI"]),
+    # directConnection: the server names itself (a one-member replica set at its own port) and
+    # the driver would otherwise go there, around the proxy.
+    proxied = proxy.url(app.config["MONGODB_URI"]) + "&directConnection=true"
+    application = make_app(config, MONGODB_URI=proxied,
                            MONGODB_TIMEOUT_MS=500, MONGODB_SOCKET_TIMEOUT_MS=1000)
     ada_user, bea_user = UserFactory(), UserFactory()
     headers = bearer(app, ada_user)

@@ -13,6 +13,7 @@ launcher started; the next start finds the same data."""
 from __future__ import annotations
 
 import argparse
+import ctypes
 import logging
 import os
 import signal
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BINDS = ("users", "social", "items", "community", "audit")
 SERVE = ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
 DEMO_PASSWORD = "dreamdot-demo-pass"  # noqa: S105 - the documented demo password
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 log = logging.getLogger("devstores")
 
@@ -62,10 +64,17 @@ class Stores:
                 server.stop()
 
 
+def _end_with_launcher() -> None:
+    """In the child, before it runs: SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def run_child(command: list[str], env: dict[str, str]) -> int:
-    """Run `command` to its end. SIGINT and SIGTERM sent to the launcher reach it as SIGTERM
-    (gunicorn's graceful stop); its exit status comes back."""
-    child = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: S603 - the launcher's own commands
+    """Run `command` to its end, in a process group of its own so that a terminal's Ctrl-C
+    reaches only the launcher, which passes SIGINT and SIGTERM on as SIGTERM (gunicorn's
+    graceful stop: requests under way finish); its exit status comes back."""
+    child = subprocess.Popen(command, env=env, cwd=ROOT, process_group=0,  # noqa: S603 - our own commands
+                             preexec_fn=_end_with_launcher)  # noqa: PLW1509 - the launcher has no threads
 
     def forward(signum, _frame):
         if child.poll() is None:

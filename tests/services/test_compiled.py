@@ -58,7 +58,7 @@ def test_the_signed_in_user_statement_gives_sqlalchemys_rows(app):
     user = UserFactory()
     auth = sessions.start_session(user)
     db.session.commit()
-    compiled = sessions._session_statement(False)
+    compiled = sessions._session_statement()
     params = {"sid": auth.id, "kind": "web", "uid": user.id, "now": datetime.now(UTC)}
     assert compiled.first(connection_for(User), params) == sqlalchemy_rows(compiled.statement, params, User)[0]
     assert compiled.first(connection_for(User), {**params, "sid": "nobody"}) is None

@@ -1,6 +1,6 @@
 """`CompiledSelect` (app/services/compiled.py): the same rows as SQLAlchemy's own execution,
-seen by cursor listeners, errors raised as SQLAlchemy's, and on PostgreSQL a prepared
-statement per connection."""
+seen by cursor listeners, errors raised as SQLAlchemy's, and a prepared statement per
+connection."""
 
 import os
 from datetime import UTC, datetime, timedelta
@@ -78,7 +78,7 @@ def test_expanding_parameters_run_through_sqlalchemy(feed_data):
     compiled = CompiledSelect(statement)
     ids = [post.id for post in posts[:2]]
     assert compiled.rows(connection_for(Post), {"ids": ids}) == [(i,) for i in sorted(ids)]
-    assert compiled._forms[db.engines["social"].dialect.name] is None
+    assert compiled._form is None
 
 
 def test_a_driver_error_is_sqlalchemys(app):

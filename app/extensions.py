@@ -16,20 +16,17 @@ OWN_ENGINE_BINDS = frozenset({"items"})
 
 class DreamDotSQLAlchemy(SQLAlchemy):
     """Flask-SQLAlchemy gives SQLALCHEMY_ENGINE_OPTIONS to the default engine only, and
-    DreamDot has binds only: PostgreSQL binds get the pool and timeouts of the DB_* settings
-    (then SQLALCHEMY_ENGINE_OPTIONS on top); SQLite binds keep the defaults.
+    DreamDot has binds only: every bind gets the pool and timeouts of the DB_* settings
+    (then SQLALCHEMY_ENGINE_OPTIONS on top).
 
-    PostgreSQL binds on the same URL (the deployment: every bind on DATABASE_URL) share one
-    engine, except those in OWN_ENGINE_BINDS: a request that reads users and posts then
-    checks out, pings and commits one connection instead of one per bind."""
+    Binds on the same URL (a dyno: every bind on DATABASE_URL) share one engine, except
+    those in OWN_ENGINE_BINDS: a request that reads users and posts then checks out, pings
+    and commits one connection instead of one per bind. Sharing a pool changes no
+    statement: each still reads the tables of one bind."""
 
     def _make_engine(self, bind_key, options, app):
-        from sqlalchemy.engine import make_url
-
         from app.services.stores import postgres_engine_options
 
-        if make_url(options["url"]).get_backend_name() != "postgresql":
-            return super()._make_engine(bind_key, options, app)
         options = {**postgres_engine_options(app.config),
                    **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), **options}
         if bind_key in OWN_ENGINE_BINDS:

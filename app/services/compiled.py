@@ -1,11 +1,9 @@
 """Hot SELECTs run straight on the driver's cursor.
 
 Running a cached Core statement through SQLAlchemy still costs Python on every call: an
-execution context, result metadata, a row object per row. For the two statements every
-signed-in feed page runs (the user with the navigation, and the feed), that was a fifth of
-the page's CPU. `CompiledSelect` compiles a Core SELECT once per dialect and runs it on the
-DBAPI cursor of a SQLAlchemy connection, doing what SQLAlchemy's execution would and
-nothing more:
+execution context, result metadata, a row object per row. `CompiledSelect` compiles a Core
+SELECT once and runs it on the DBAPI cursor of a SQLAlchemy connection, doing what
+SQLAlchemy's execution would and nothing more:
 
 - bind parameters go through their types' bind processors, and result columns through
   their result processors (so `UTCDateTime` comes back zone-aware, as elsewhere);
@@ -14,18 +12,16 @@ nothing more:
   it, and a driver error is raised as SQLAlchemy's, with a lost connection invalidated and
   the pool's older connections replaced, exactly as for any other statement;
 - rows are plain tuples, in the order of the statement's columns;
-- on PostgreSQL the statement is a server-side prepared statement of each connection
-  (`PREPARE` once, then `EXECUTE`): PostgreSQL plans it for the first few runs and then
-  keeps a generic plan, where planning was most of its CPU for these statements (0.8 ms of
-  0.9 for the signed-in user's, 0.45 of 1.2 for the home feed). A connection remembers what
-  it prepared (its pool record's `info`, gone with the connection). `DB_PREPARED_STATEMENTS=0`
-  turns it off, for a pooler that shares server connections between clients per
-  transaction (PgBouncer's transaction mode).
+- the statement is a server-side prepared statement of each connection (`PREPARE` once,
+  then `EXECUTE`): PostgreSQL plans it for the first few runs and then keeps a generic
+  plan, so a statement every request runs is not planned on every request. A connection
+  remembers what it prepared (its pool record's `info`, gone with the connection).
+  `DB_PREPARED_STATEMENTS=0` turns it off, for a pooler that shares server connections
+  between clients per transaction (PgBouncer's transaction mode).
 
-Only dialects with named parameters (psycopg2) take this path; elsewhere (SQLite) the
-statement runs through SQLAlchemy as usual, with the same rows. A statement with expanding
-(IN-list) parameters always does. Tested against SQLAlchemy's own execution of the same
-statements (tests/services/test_compiled.py)."""
+A statement with expanding (IN-list) parameters runs through SQLAlchemy as usual, with the
+same rows. Tested against SQLAlchemy's own execution of the same statements
+(tests/services/test_compiled.py)."""
 
 from __future__ import annotations
 
@@ -34,18 +30,17 @@ import re
 
 import sqlalchemy as sa
 
-_NAMED = ("pyformat", "named")
-_PARAMETER = re.compile(r"%\((\w+)\)s")
+_PARAMETER = re.compile(r"%\((\w+)\)s")  # psycopg2's named parameters
 _PREPARED = "dreamdot.prepared"  # a connection's `info` key: the names it has prepared
 
 
 def use_prepared_statements(engine: sa.Engine, enabled: bool) -> None:
-    """Whether `CompiledSelect`s run as prepared statements on this PostgreSQL engine."""
-    engine.dreamdot_prepare = enabled and engine.dialect.name == "postgresql"
+    """Whether `CompiledSelect`s run as prepared statements on this engine."""
+    engine.dreamdot_prepare = enabled
 
 
 class _Form:
-    """A statement compiled for one dialect: SQL, defaults and processors."""
+    """A compiled statement: SQL, defaults, processors, and its PREPARE and EXECUTE."""
 
     __slots__ = ("sql", "defaults", "bind_processors", "result_processors", "prepare_sql", "execute_sql")
 
@@ -60,9 +55,7 @@ class _Form:
             (index, processor) for index, column in enumerate(statement.selected_columns)
             if (processor := column.type._cached_result_processor(dialect, None)) is not None
         ]
-        self.prepare_sql = self.execute_sql = None
-        if dialect.name == "postgresql":
-            self._as_prepared(compiled, dialect)
+        self._as_prepared(compiled, dialect)
 
     def _as_prepared(self, compiled, dialect) -> None:
         """`PREPARE name (types) AS ...` with $n parameters, and its `EXECUTE name(...)`."""
@@ -87,26 +80,27 @@ def _type_name(type_, dialect) -> str:
     return dialect.type_compiler_instance.process(type_)
 
 
+_UNCOMPILED = object()
+
+
 class CompiledSelect:
-    """A Core SELECT, compiled once per dialect, run on a connection's driver cursor."""
+    """A Core SELECT, compiled once (at its first run), run on a connection's driver cursor."""
 
     def __init__(self, statement: sa.Select):
         self.statement = statement
-        self._forms: dict[str, _Form | None] = {}
+        self._form: _Form | None | object = _UNCOMPILED
 
-    def _form(self, dialect) -> _Form | None:
-        try:
-            return self._forms[dialect.name]
-        except KeyError:
-            pass
-        compiled = self.statement.compile(dialect=dialect)
-        direct = dialect.paramstyle in _NAMED and not any(
-            bind.expanding or bind.literal_execute for bind in compiled.binds.values())
-        form = self._forms[dialect.name] = _Form(self.statement, compiled, dialect) if direct else None
-        return form
+    def _form_for(self, dialect) -> _Form | None:
+        """The compiled form, or None for a statement SQLAlchemy must run (expanding
+        parameters are rendered per call)."""
+        if self._form is _UNCOMPILED:
+            compiled = self.statement.compile(dialect=dialect)
+            direct = not any(bind.expanding or bind.literal_execute for bind in compiled.binds.values())
+            self._form = _Form(self.statement, compiled, dialect) if direct else None
+        return self._form
 
     def rows(self, connection: sa.Connection, params: dict) -> list[tuple]:
-        form = self._form(connection.dialect)
+        form = self._form_for(connection.dialect)
         if form is None:
             return [tuple(row) for row in connection.execute(self.statement, params)]
         values = {**form.defaults, **params}
@@ -132,7 +126,7 @@ class CompiledSelect:
     @staticmethod
     def _prepared(connection: sa.Connection, form: _Form) -> str | None:
         """The EXECUTE of this statement on this connection (prepared on first use), or None."""
-        if form.execute_sql is None or not getattr(connection.engine, "dreamdot_prepare", False):
+        if not getattr(connection.engine, "dreamdot_prepare", False):
             return None
         prepared = connection.connection.info.setdefault(_PREPARED, set())
         if form.prepare_sql not in prepared:

@@ -1,4 +1,5 @@
-"""Connecting the stores that are not SQL binds: MongoDB, and the engine settings of SQLite."""
+"""Connecting the stores: MongoDB, the PostgreSQL engines' settings, and which of them are
+the embedded servers `make run` started (for start-up warnings, /healthz and the admin page)."""
 
 from __future__ import annotations
 
@@ -9,67 +10,35 @@ import mongoengine
 import orjson
 import sqlalchemy as sa
 
+from config import StoreNotConfigured
+
 log = logging.getLogger("dreamdot.stores")
 
 MONGO_ALIAS = "default"
 
 
 def connect_mongo(app) -> str:
-    """Connect mongoengine; mongomock in this process when MONGODB_URI is not set."""
+    """Connect mongoengine to the server of MONGODB_URI; returns "embedded" when it is the
+    MongoDB-protocol server `make run` started (EMBEDDED_STORES), else "server"."""
     mongoengine.disconnect(alias=MONGO_ALIAS)
     uri = app.config.get("MONGODB_URI")
-    if uri:
-        mongoengine.connect(
-            host=uri, alias=MONGO_ALIAS, tz_aware=True, uuidRepresentation="standard",
-            serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
-            connectTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
-            socketTimeoutMS=app.config.get("MONGODB_SOCKET_TIMEOUT_MS", 10000),
-        )
-        mode = "server"
-    else:
-        import mongomock
-
-        mongoengine.connect(
-            db=app.config["MONGODB_DB"],
-            host="mongodb://localhost",
-            alias=MONGO_ALIAS,
-            mongo_client_class=mongomock.MongoClient,
-            tz_aware=True,
-            uuidRepresentation="standard",
-        )
-        mode = "mongomock"
-        if not app.testing:
-            log.warning(
-                "MONGODB_URI is not set: chat messages, item content and payment events are "
-                "kept IN MEMORY (mongomock) and are lost when the process stops."
-            )
+    if not uri:
+        raise StoreNotConfigured(
+            "MONGODB_URI is not set: set it to a MongoDB server's address, or start DreamDot with "
+            "`make run`, which starts an embedded MongoDB-protocol server.")
+    mongoengine.connect(
+        host=uri, alias=MONGO_ALIAS, tz_aware=True, uuidRepresentation="standard",
+        serverSelectionTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
+        connectTimeoutMS=app.config.get("MONGODB_TIMEOUT_MS", 3000),
+        socketTimeoutMS=app.config.get("MONGODB_SOCKET_TIMEOUT_MS", 10000),
+    )
+    mode = "embedded" if "mongodb" in app.config.get("EMBEDDED_STORES", ()) else "server"
     app.extensions["dreamdot.mongo_mode"] = mode
     return mode
 
 
 def mongo_db():
     return mongoengine.get_db(alias=MONGO_ALIAS)
-
-
-def configure_sqlite(engine: sa.Engine) -> None:
-    """WAL, a busy timeout and foreign keys; transactions begun by us, not pysqlite, so
-    savepoints work and the ledger can ask for BEGIN IMMEDIATE."""
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        if engine.url.database and engine.url.database != ":memory:":
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        mode = connection.info.pop("sqlite_begin", "BEGIN")
-        connection.exec_driver_sql(mode)
 
 
 def postgres_engine_options(config) -> dict:
@@ -109,36 +78,16 @@ def postgres_engine_options(config) -> dict:
     return options
 
 
-def same_database(*binds: str, dialect: str | None = None) -> bool:
-    """Whether these binds are one database (same URL), so one statement may read the
-    tables of several of them; optionally only for one dialect. Read once per app."""
-    from flask import current_app
-
-    from app.extensions import db
-
-    app = current_app._get_current_object()
-    known = app.extensions.setdefault("dreamdot.same_database", {})
-    key = (binds, dialect)
-    if key not in known:
-        engines = [db.engines[bind] for bind in binds]
-        urls = {engine.url.render_as_string(hide_password=False) for engine in engines}
-        known[key] = len(urls) == 1 and (dialect is None or engines[0].dialect.name == dialect)
-    return known[key]
-
-
 def configure_engines(app, db) -> None:
-    with app.app_context():
-        for engine in set(db.engines.values()):
-            if engine.dialect.name == "sqlite":
-                configure_sqlite(engine)
-            elif engine.dialect.name == "postgresql":
-                from app.services import pg_wait
-                from app.services.compiled import use_prepared_statements
+    from app.services import pg_wait
+    from app.services.compiled import use_prepared_statements
 
-                pg_wait.install()
-                install_idle_ping(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
-                install_driver_autocommit_reset(engine)
-                use_prepared_statements(engine, app.config["DB_PREPARED_STATEMENTS"])
+    with app.app_context():
+        pg_wait.install()
+        for engine in set(db.engines.values()):
+            install_idle_ping(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
+            install_driver_autocommit_reset(engine)
+            use_prepared_statements(engine, app.config["DB_PREPARED_STATEMENTS"])
 
 
 def use_driver_autocommit(connection: sa.Connection) -> None:
@@ -146,9 +95,8 @@ def use_driver_autocommit(connection: sa.Connection) -> None:
     anything was sent on it: psycopg2's own `autocommit` flag, which sends nothing (SQLAlchemy's
     AUTOCOMMIT isolation level goes through `set_isolation_level`, which sends a SET on the
     way in and another on the way back to the pool). The pool clears the flag on checkin
-    (`install_driver_autocommit_reset`). Elsewhere (SQLite) nothing changes."""
-    if connection.dialect.name == "postgresql":
-        connection.connection.dbapi_connection.autocommit = True
+    (`install_driver_autocommit_reset`)."""
+    connection.connection.dbapi_connection.autocommit = True
 
 
 def install_driver_autocommit_reset(engine: sa.Engine) -> None:
@@ -231,15 +179,14 @@ def _something_arrived(dbapi_connection) -> bool:
 
 
 def store_modes(app) -> dict[str, str]:
-    """Which store each part runs on: for start-up warnings, /healthz and the admin page."""
-    from app.extensions import db
-
-    with app.app_context():
-        binds = {key: engine.dialect.name for key, engine in db.engines.items() if key}
+    """Where each part lives: each bind and MongoDB on an "embedded" server of `make run`
+    (EMBEDDED_STORES) or on a "server" of their own; media, broker and rate limits."""
+    embedded = app.config.get("EMBEDDED_STORES", ())
+    sql = "embedded" if "postgresql" in embedded else "server"
     storage = app.extensions["dreamdot.storage"].mode
     broker = app.extensions.get("dreamdot.broker_mode", "redis" if app.config.get("REDIS_URL") else "memory")
     return {
-        **{f"bind:{key}": dialect for key, dialect in binds.items()},
+        **{f"bind:{key}": sql for key in app.config["SQLALCHEMY_BINDS"]},
         "mongodb": app.extensions.get("dreamdot.mongo_mode", "unknown"),
         "media": storage,
         "broker": broker,
@@ -251,11 +198,13 @@ def embedded_warnings(app) -> list[str]:
     """What would be lost on a dyno restart or not shared between workers."""
     modes = store_modes(app)
     warnings = []
-    sqlite_binds = [k.split(":", 1)[1] for k, v in modes.items() if k.startswith("bind:") and v == "sqlite"]
-    if sqlite_binds:
-        warnings.append(f"SQLite files for binds {', '.join(sqlite_binds)}: wiped on a dyno restart.")
-    if modes["mongodb"] == "mongomock":
-        warnings.append("MongoDB is in memory (mongomock): documents vanish when the process stops.")
+    embedded_binds = [k.split(":", 1)[1] for k, v in modes.items() if k.startswith("bind:") and v == "embedded"]
+    if embedded_binds:
+        warnings.append(f"embedded PostgreSQL server under instance/: binds {', '.join(embedded_binds)} "
+                        "live on this machine only, wiped on a dyno restart.")
+    if modes["mongodb"] == "embedded":
+        warnings.append("embedded MongoDB-protocol server (secantusdb) under instance/: documents live on "
+                        "this machine only, wiped on a dyno restart.")
     if modes["media"] == "local":
         warnings.append("Media are local files: wiped on a dyno restart.")
     if modes["broker"] == "memory" and app.config["WEB_CONCURRENCY"] > 1:

@@ -56,17 +56,7 @@ def load_user(user_id: str):
     uid, _, sid = (user_id or "").partition(":")
     if not uid.isdigit() or not sid:
         return None
-    return accounts.user_for_session(int(uid), sid, with_nav=_nav_with_user())
-
-
-def _nav_with_user() -> bool:
-    """A read-only page drawn whole (not an HTMX fragment, not JSON) reads its navigation
-    with the signed-in user, where one statement can (app/web/reads.py)."""
-    from app.services.navigation import can_join
-    from app.web.htmx import wants_partial
-    from app.web.reads import is_read_only_request
-
-    return is_read_only_request() and not is_api_request() and not wants_partial() and can_join("users")
+    return accounts.user_for_session(int(uid), sid)
 
 
 @login_manager.request_loader

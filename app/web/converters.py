@@ -1,5 +1,5 @@
 """URL converters: an `<int:...>` id that no database column can hold is not found (404),
-instead of overflowing the driver (SQLite's INTEGER and PostgreSQL's BIGINT)."""
+instead of overflowing the driver (PostgreSQL's BIGINT)."""
 
 from __future__ import annotations
 

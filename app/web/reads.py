@@ -2,15 +2,10 @@
 
 A view marked `@read_only` promises that its GET request writes at most single statements
 (touching the sign-in session's `last_seen_at`), never several rows that must change
-together. On PostgreSQL its request then reads in autocommit:
+together. Its request then reads in autocommit:
 
 - no `BEGIN` before the first statement and no `COMMIT` after the last, two round trips
   fewer (psycopg2 sends each as a query of its own);
-- when the `users`, `social` and `items` binds are one database, the navigation's unread
-  count and balance are read in the same statement as the signed-in user
-  (`accounts.user_for_session`), so the page runs two statements: the user with the
-  navigation, and the feed.
-
 - when the request changed nothing, its session is not committed at all
   (`end_without_commit`): the commit would send nothing (every connection is outside a
   transaction at the driver) and cost the page's Python its bookkeeping (flush checks,
@@ -19,9 +14,10 @@ together. On PostgreSQL its request then reads in autocommit:
 
 Each statement then sees its own snapshot: the user, the feed and the navigation may be
 a few milliseconds apart, which no reader can tell. Money never runs on this connection
-(`ledger.money_connection` takes its own, in a transaction). A view that writes, or that
-may charge a renewal before it renders the balance, is not marked. SQLite and POST, PUT,
-PATCH and DELETE requests are unchanged."""
+(`ledger.money_connection` takes its own, in a transaction; the navigation's balance is
+read in autocommit by `ledger.read_session`). A view that writes, or that may charge a
+renewal before it renders the balance, is not marked. POST, PUT, PATCH and DELETE
+requests are unchanged."""
 
 from __future__ import annotations
 
@@ -56,7 +52,7 @@ def _read_in_autocommit() -> None:
     seen = set()
     for bind in READ_BINDS:
         engine = db.engines[bind]
-        if engine.dialect.name != "postgresql" or engine in seen:
+        if engine in seen:  # binds on one database share an engine
             continue
         seen.add(engine)
         # The first use of this engine in the request's session: nothing has been sent on
@@ -76,10 +72,10 @@ def _remember_connection(session, _transaction, connection) -> None:
 
 def nothing_to_commit(session) -> bool:
     """Whether committing a read-only request's session would change nothing: no pending
-    ORM changes, nothing queued for after the commit, and every connection it used is a
-    PostgreSQL connection outside any transaction at the driver (its statements, if any,
-    already committed one by one). Anything else (SQLite, a connection that began a
-    transaction, a write) is committed as usual."""
+    ORM changes, nothing queued for after the commit, and every connection it used is
+    outside any transaction at the driver (its statements, if any, already committed one
+    by one). Anything else (a connection that began a transaction, a write) is committed
+    as usual."""
     if not is_read_only_request() or session.new or session.dirty or session.deleted:
         return False
     if has_queued_work(session):  # app/services/commit_work.py
@@ -89,8 +85,6 @@ def nothing_to_commit(session) -> bool:
     for connection in session.info.get(_CONNECTIONS, ()):
         if connection.closed:
             continue  # released by an earlier commit or rollback of this session
-        if connection.dialect.name != "postgresql":
-            return False
         dbapi_connection = connection.connection.dbapi_connection
         if not dbapi_connection.autocommit or dbapi_connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
             return False

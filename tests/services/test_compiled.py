@@ -1,6 +1,6 @@
 """`CompiledSelect` (app/services/compiled.py): the same rows as SQLAlchemy's own execution,
-seen by cursor listeners, errors raised as SQLAlchemy's, and on PostgreSQL a prepared
-statement per connection."""
+seen by cursor listeners, errors raised as SQLAlchemy's, and a prepared statement per
+connection."""
 
 import os
 from datetime import UTC, datetime, timedelta
@@ -58,7 +58,7 @@ def test_the_signed_in_user_statement_gives_sqlalchemys_rows(app):
     user = UserFactory()
     auth = sessions.start_session(user)
     db.session.commit()
-    compiled = sessions._session_statement(False)
+    compiled = sessions._session_statement()
     params = {"sid": auth.id, "kind": "web", "uid": user.id, "now": datetime.now(UTC)}
     assert compiled.first(connection_for(User), params) == sqlalchemy_rows(compiled.statement, params, User)[0]
     assert compiled.first(connection_for(User), {**params, "sid": "nobody"}) is None
@@ -78,7 +78,7 @@ def test_expanding_parameters_run_through_sqlalchemy(feed_data):
     compiled = CompiledSelect(statement)
     ids = [post.id for post in posts[:2]]
     assert compiled.rows(connection_for(Post), {"ids": ids}) == [(i,) for i in sorted(ids)]
-    assert compiled._forms[db.engines["social"].dialect.name] is None
+    assert compiled._form is None
 
 
 def test_a_driver_error_is_sqlalchemys(app):

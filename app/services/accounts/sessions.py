@@ -110,14 +110,11 @@ _USER_MANAGER = manager_of_class(User)
 
 
 @functools.cache
-def _session_statement(with_nav: bool = False) -> CompiledSelect:
-    """Built and compiled once (every signed-in request runs it): the user's columns, of the
-    session row only what is read here, and with `with_nav` the navigation's four columns."""
-    from app.services.navigation import summary_columns
-
-    extra = summary_columns(sa.bindparam("uid", type_=User.id.type)) if with_nav else []
+def _session_statement() -> CompiledSelect:
+    """Built and compiled once (every signed-in request runs it): the user's columns and, of
+    the session row, only what is read here."""
     return CompiledSelect(
-        sa.select(*_USER_COLUMNS, AuthSession.id, AuthSession.last_seen_at, *extra)
+        sa.select(*_USER_COLUMNS, AuthSession.id, AuthSession.last_seen_at)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(
             AuthSession.id == sa.bindparam("sid", type_=AuthSession.id.type),
@@ -151,21 +148,15 @@ def _user_from(values) -> User:
     return user
 
 
-def user_for_session(user_id: int, session_id: str, *, kind: str = "web", with_nav: bool = False) -> User | None:
-    """The active user behind a live session row, or None. `with_nav` (only where
-    `navigation.can_join("users")`) also reads the navigation's badge and balance in the
-    same statement, kept on the user as `prefetched_nav` for this request."""
+def user_for_session(user_id: int, session_id: str, *, kind: str = "web") -> User | None:
+    """The active user behind a live session row, or None (one statement on the users bind)."""
     now = utcnow()
     connection = db.session.connection(bind_arguments={"mapper": sa.inspect(User)})
-    row = _session_statement(with_nav).first(connection, {"sid": session_id, "kind": kind, "uid": user_id, "now": now})
+    row = _session_statement().first(connection, {"sid": session_id, "kind": kind, "uid": user_id, "now": now})
     if row is None:
         return None
     user = _user_from(row[:_AFTER_USER])
     auth_id, last_seen_at = row[_AFTER_USER], row[_AFTER_USER + 1]
-    if with_nav:
-        from app.services.navigation import summary_from
-
-        user.prefetched_nav = summary_from(row[_AFTER_USER + 2:])
     if now - last_seen_at > TOUCH_EVERY:
         db.session.execute(_TOUCH, {"sid": auth_id, "now": now})
     user.auth_session_id = auth_id

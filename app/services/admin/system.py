@@ -30,7 +30,7 @@ def _version(package: str) -> str:
 def system_report(app) -> dict:
     modes = store_modes(app)
     binds = [
-        {"name": key, "dialect": engine.dialect.name,
+        {"name": key, "server": modes[f"bind:{key}"],
          "url": engine.url.render_as_string(hide_password=True)}
         for key, engine in sorted(db.engines.items(), key=lambda kv: kv[0] or "") if key
     ]

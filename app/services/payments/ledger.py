@@ -135,11 +135,15 @@ def _state(connection: sa.Connection) -> _MoneyTransaction:
 
 @contextmanager
 def read_session() -> Iterator[Session]:
-    session = Session(bind=items_engine(), expire_on_commit=False)
-    try:
-        yield session
-    finally:
-        session.close()
+    """An ORM session for reads on the items bind, in autocommit: at READ COMMITTED each
+    statement has its own snapshot inside a transaction too, so a transaction would only
+    add its BEGIN and ROLLBACK round trips (the navigation reads the balance on every page)."""
+    with autocommit_connection(items_engine()) as connection:
+        session = Session(bind=connection, expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
 
 
 @contextmanager

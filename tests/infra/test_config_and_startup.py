@@ -8,12 +8,18 @@ import config as settings
 from config import Config
 
 
+BINDS = ("users", "social", "items", "community", "audit")
+
+
 @pytest.fixture
-def production_env(monkeypatch, tmp_path):
-    for name in ("DATABASE_URL", "MONGODB_URI", "REDIS_URL", "IMAGEKIT_PRIVATE_KEY", "STRIPE_SECRET_KEY",
-                 "SESSION_COOKIE_SECURE", "HSTS", *(f"DATABASE_URL_{b.upper()}" for b in
-                                                     ("users", "social", "items", "community", "audit"))):
+def production_env(app, monkeypatch, tmp_path):
+    """Production settings on the suite's own databases (a dyno's add-ons)."""
+    for name in ("DATABASE_URL", "REDIS_URL", "IMAGEKIT_PRIVATE_KEY", "STRIPE_SECRET_KEY", "EMBEDDED_STORES",
+                 "SESSION_COOKIE_SECURE", "HSTS"):
         monkeypatch.delenv(name, raising=False)
+    for bind in BINDS:
+        monkeypatch.setenv(f"DATABASE_URL_{bind.upper()}", app.config["SQLALCHEMY_BINDS"][bind])
+    monkeypatch.setenv("MONGODB_URI", app.config["MONGODB_URI"])
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "prod"))
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-from-the-environment")
@@ -28,6 +34,7 @@ def test_production_without_secret_key_refuses_to_start(production_env):
 
 def test_development_without_secret_key_generates_one_and_warns(monkeypatch, tmp_path, caplog):
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/dreamdot")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
     with caplog.at_level(logging.WARNING, logger="dreamdot.config"):
         first = Config("development").SECRET_KEY
@@ -58,11 +65,23 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
         Config("development")
 
 
-def test_binds_default_to_sqlite_files_under_instance(monkeypatch, tmp_path):
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+def test_without_a_database_the_app_refuses_to_start_and_says_why(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", *(f"DATABASE_URL_{b.upper()}" for b in BINDS)):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(settings.StoreNotConfigured, match="set DATABASE_URL .*`make run`"):
+        Config("development")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/dd")
+    monkeypatch.setenv("DATABASE_URL_SOCIAL", "postgresql://u:p@social.example/dd")
     binds = Config("development").SQLALCHEMY_BINDS
-    assert binds == {b: f"sqlite:///{tmp_path / f'{b}.db'}" for b in ("users", "social", "items", "community", "audit")}
+    assert binds["users"] == binds["audit"] == "postgresql+psycopg2://u:p@db.example/dd"
+    assert binds["social"] == "postgresql+psycopg2://u:p@social.example/dd"
+    assert not list(tmp_path.glob("*.db"))  # no database file of any kind is made
+
+
+def test_without_mongodb_uri_the_app_refuses_to_start_and_says_why(make_app, tmp_path):
+    with pytest.raises(settings.StoreNotConfigured, match="MONGODB_URI is not set.*`make run`"):
+        make_app(settings.TestingConfig(tmp_path / "no-mongo"), MONGODB_URI=None)
 
 
 def test_production_app_sends_hsts_and_secure_cookies(make_app, production_env, tmp_path, caplog):
@@ -78,17 +97,16 @@ def test_production_app_sends_hsts_and_secure_cookies(make_app, production_env, 
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_mongomock_warning_is_logged_when_not_testing(make_app, tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="dreamdot.stores"):
-        make_app(settings.TestingConfig(tmp_path / "dev"), TESTING=False, MONGODB_URI=None)
-    assert "MONGODB_URI is not set" in caplog.text
-    assert "IN MEMORY (mongomock)" in caplog.text
-
-
-def test_no_mongomock_warning_in_tests(make_app, tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="dreamdot.stores"):
-        make_app(settings.TestingConfig(tmp_path / "quiet"))
-    assert "MONGODB_URI is not set" not in caplog.text
+def test_make_runs_embedded_servers_are_said_at_start_up_and_on_healthz(make_app, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="dreamdot.startup"):
+        dev = make_app(settings.TestingConfig(tmp_path / "dev"), TESTING=False,
+                       EMBEDDED_STORES=("postgresql", "mongodb"))
+    assert "embedded PostgreSQL server under instance/: binds users, social, items, community, audit" in caplog.text
+    assert "embedded MongoDB-protocol server (secantusdb)" in caplog.text
+    report = dev.test_client().get("/healthz").get_json()
+    assert report["ok"] is True and report["production"] is False
+    assert {report["stores"][f"bind:{b}"] for b in BINDS} == {"embedded"} and report["stores"]["mongodb"] == "embedded"
+    assert any("embedded MongoDB-protocol server" in w for w in report["embedded_defaults"])
 
 
 def test_healthz_reports_every_bind_mongodb_and_embedded_defaults(app, client, htmx):
@@ -99,13 +117,10 @@ def test_healthz_reports_every_bind_mongodb_and_embedded_defaults(app, client, h
         assert report["ok"] is True
         assert report["checks"] == {"db:users": "ok", "db:social": "ok", "db:items": "ok",
                                     "db:community": "ok", "db:audit": "ok", "mongodb": "ok"}
-        mongomock = not app.config["MONGODB_URI"]  # else TEST_MONGODB_URI names a server
-        assert report["stores"]["mongodb"] == ("mongomock" if mongomock else "server")
-        assert report["stores"]["media"] == "local"
+        assert {report["stores"][f"bind:{b}"] for b in BINDS} == {"server"}
+        assert report["stores"]["mongodb"] == "server" and report["stores"]["media"] == "local"
         warnings = " ".join(report["embedded_defaults"])
-        assert ("MongoDB is in memory" in warnings) is mongomock and "Media are local files" in warnings
-        if not any(url.startswith("postgresql") for url in app.config["SQLALCHEMY_BINDS"].values()):
-            assert "SQLite files for binds users, social, items, community, audit" in warnings
+        assert "Media are local files" in warnings and "embedded" not in warnings
         assert report["production"] is False
 
 
@@ -227,20 +242,6 @@ def test_procfile_has_web_and_release():
     assert release[0] == "flask" and release[-2:] == ["db", "upgrade"]
 
 
-@pytest.mark.postgres
-def test_five_binds_share_one_postgresql_database(app, client):
-    import os
-
-    if not os.environ.get("TEST_DATABASE_URL"):
-        pytest.skip("TEST_DATABASE_URL is not set")
-    stores = client.get("/healthz").get_json()["stores"]
-    assert {stores[f"bind:{b}"] for b in ("users", "social", "items", "community", "audit")} == {"postgresql"}
-    response = client.post("/api/auth/signup", json={"username": "pguser", "email": "pg@example.com",
-                                                     "password": "violet-kettle-9921"})
-    assert response.status_code == 201
-    assert client.get("/api/users/pguser").status_code == 200
-
-
 def test_every_setting_is_documented_in_env_example():
     import re
     from pathlib import Path
@@ -263,9 +264,9 @@ def test_several_workers_on_embedded_broker_and_limits_are_warned(make_app):
 
 def test_mongodb_uri_selects_a_real_server(make_app):
     import mongoengine
-    import mongomock
+    import pymongo
 
     other = make_app(MONGODB_URI="mongodb://127.0.0.1:9/dreamdot_absent")
     assert other.extensions["dreamdot.mongo_mode"] == "server"
     with other.app_context():
-        assert not isinstance(mongoengine.get_connection(), mongomock.MongoClient)
+        assert isinstance(mongoengine.get_connection(), pymongo.MongoClient)

@@ -284,6 +284,8 @@ class TestingConfig(Config):
         self.REDIS_URL = env_str("TEST_REDIS_URL")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = f"dreamdot-test-{os.getpid()}"
+        # Test processes share one Redis: each resets (limiter.reset) only its own counters.
+        self.RATELIMIT_STORAGE_OPTIONS = {**self.RATELIMIT_STORAGE_OPTIONS, "key_prefix": self.RATELIMIT_KEY_PREFIX}
         # Redis pub/sub ignores database numbers: keep concurrent test runs apart.
         self.BROKER_PREFIX = f"dreamdot-test-{os.getpid()}:"
         self.MEDIA_ROOT = str(instance_dir / "media")

@@ -2,6 +2,8 @@
 at once, the others wait their turn; websockets, streamed bodies and waits on outside
 services hold no slot; a request never waits past ADMISSION_WAIT_MS."""
 
+import time
+
 import gevent
 import pytest
 
@@ -84,11 +86,11 @@ def test_a_streamed_body_is_sent_after_the_slot_is_given_back():
 def test_a_request_that_waited_too_long_runs_anyway():
     inner = App(seconds=0.5)
     wsgi = Admission(inner, 1, wait_seconds=0.05)
-    started = gevent.get_hub().loop.now()
+    started = time.monotonic()
     run_all(wsgi, 2)
     assert inner.most == 2  # the second ran beside the first once its wait was up
     assert wsgi.overrun == 1
-    assert gevent.get_hub().loop.now() - started < 0.9
+    assert time.monotonic() - started < 0.9
     assert wsgi.semaphore.counter == 1  # the slot it never had is not given back
 
 

@@ -92,7 +92,7 @@ class Purchase(ItemsModel):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-# On PostgreSQL a purchase is one call of a function (app/models/ledger_functions.py).
+# A purchase is one call of a function, created with this table (app/models/ledger_functions.py).
 ledger_functions.install(Purchase.__table__)
 
 

@@ -3,7 +3,6 @@ the embedded servers `make run` started (for start-up warnings, /healthz and the
 
 from __future__ import annotations
 
-import logging
 import time
 
 import mongoengine
@@ -11,8 +10,6 @@ import orjson
 import sqlalchemy as sa
 
 from config import StoreNotConfigured
-
-log = logging.getLogger("dreamdot.stores")
 
 MONGO_ALIAS = "default"
 

@@ -49,15 +49,10 @@ def _read_in_autocommit() -> None:
 
     if not is_read_only_request() or db.session().in_transaction():
         return  # (a session that already read something keeps its transaction)
-    seen = set()
     for bind in READ_BINDS:
-        engine = db.engines[bind]
-        if engine in seen:  # binds on one database share an engine
-            continue
-        seen.add(engine)
-        # The first use of this engine in the request's session: nothing has been sent on
-        # the connection yet.
-        use_driver_autocommit(db.session.connection(bind_arguments={"bind": engine}))
+        # The first use of this bind's connection in the request's session: nothing has been
+        # sent on it yet (binds sharing an engine share the connection).
+        use_driver_autocommit(db.session.connection(bind_arguments={"bind": db.engines[bind]}))
 
 
 _CONNECTIONS = "dreamdot.request_connections"

@@ -79,7 +79,7 @@ def build_known_week() -> dict:
     s2 = purchases.purchase_item(b.id, item1.id).purchase
     s3 = purchases.purchase_item(a.id, item2.id).purchase
     refunded = purchases.refund_purchase(creator.id, s2.id)
-    db.session.commit()  # end the session's read snapshot before it writes (SQLite WAL)
+    db.session.commit()  # the unit of work of those requests: the sale and refund notifications
     make_plan(creator, 500)
     sub, _ = subscriptions.subscribe(d.id, creator)
     db.session.commit()

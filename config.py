@@ -125,8 +125,7 @@ class Config:
         self.EMBEDDED_STORES = embedded_stores()
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         self.SQLALCHEMY_RECORD_QUERIES = env_bool("SQLALCHEMY_RECORD_QUERIES", False)
-        # PostgreSQL engines (every bind on PostgreSQL gets them; SQLite keeps its defaults):
-        # connections per worker process, how long a request waits for one, how long to
+        # PostgreSQL engines, per bind: connections per worker process, how long a request waits for one, how long to
         # wait for the server to answer a connect, and the longest a statement may run.
         self.DB_POOL_SIZE = env_int("DB_POOL_SIZE", 5)
         self.DB_MAX_OVERFLOW = env_int("DB_MAX_OVERFLOW", 10)
@@ -155,7 +154,6 @@ class Config:
         # connection to many clients per transaction (PgBouncer's transaction mode).
         self.DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
         self.MONGODB_URI = mongodb_uri or env_str("MONGODB_URI")
-        self.MONGODB_DB = env_str("MONGODB_DB", "dreamdot")
         # How long to wait for a MongoDB server to be found or to connect before 503.
         self.MONGODB_TIMEOUT_MS = env_int("MONGODB_TIMEOUT_MS", 3000)
         # How long one MongoDB operation may wait for its reply (a blackholed connection).

@@ -7,12 +7,12 @@ shape as `purchases`, in the same run.
 The stores are those of bench/stores.py: every bind on BENCH_DATABASE_URL (default dd_bench on
 this machine), documents on BENCH_MONGODB_URI or an embedded secantusdb started for the run;
 both are emptied and recreated. Every purchase is the real service call
-(`purchase_item`), followed by the commit of the request's session, as a request does. With
-every bind on this one database (as deployed) a purchase is one statement: the call of the
-`dd_purchase_item` function on the items bind, in autocommit (the item and the blocks, the
-buyer's accounts locked, the entitlement, balanced entries, the purchase row, the balances
-and the creator's sale notification, in one transaction); the request's commit then has
-nothing to send.
+(`purchase_item`), followed by the commit of the request's session, as a request does: three
+statements, each on one bind, whatever the bind layout: the users a block stands between the
+buyer and (social bind), the call of the `dd_purchase_item` function on the items bind in
+autocommit (the item, the buyer's accounts locked, the entitlement, balanced entries, the
+purchase row and the balances, in one transaction), then the creator's sale notification,
+written by the request's commit.
 
 The buyers are threads spread over worker processes (`--processes`, like gunicorn workers),
 each process with a connection pool per bind of `--pool` connections (like DB_POOL_SIZE),

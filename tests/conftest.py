@@ -26,7 +26,6 @@ SERVERS = stores.Servers()
 
 def pytest_configure(config):
     for name, text in {
-        "postgres": "runs on PostgreSQL (every test does)",
         "redis": "needs Redis (TEST_REDIS_URL)",
         "browser": "drives a real Chromium (/usr/bin/chromium)",
         "slow": "slower tests",
@@ -230,7 +229,3 @@ def signin_form(client, login: str, password: str, **extra) -> object:
     """POST the sign-in page form (with its CSRF token), as a browser without JS does."""
     token = csrf_token(client, "/signin")
     return client.post("/signin", data={"login": login, "password": password, "csrf_token": token, **extra})
-
-
-def is_postgres(application) -> bool:
-    return True

@@ -7,7 +7,6 @@ import pytest
 import config as settings
 from config import Config
 
-
 BINDS = ("users", "social", "items", "community", "audit")
 
 

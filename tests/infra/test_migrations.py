@@ -5,7 +5,6 @@ make must be the one `db.create_all()` makes."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -17,7 +16,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db
 from app.models.ledger_functions import PURCHASE_FUNCTION
-from config import BINDS, TestingConfig, normalize_db_url
+from config import BINDS, TestingConfig
 
 # Alembic cannot compare the expression index of PostgreSQL full-text search; it says so.
 pytestmark = pytest.mark.filterwarnings(
@@ -89,11 +88,9 @@ def check_round_trip(app) -> None:
 
 
 @pytest.fixture
-def fresh_postgres_url():
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base or not base.startswith("postgres"):
-        pytest.skip("TEST_DATABASE_URL does not name a PostgreSQL server")
-    url = sa.make_url(normalize_db_url(base))
+def fresh_postgres_url(app):
+    """A new database on the suite's PostgreSQL server."""
+    url = sa.make_url(app.config["SQLALCHEMY_BINDS"]["users"])
     name = f"dd_migrations_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -104,7 +101,6 @@ def fresh_postgres_url():
     admin.dispose()
 
 
-@pytest.mark.postgres
 def test_upgrade_and_downgrade_with_all_binds_in_one_postgres_database(tmp_path, fresh_postgres_url):
     binds = {bind: fresh_postgres_url for bind in BINDS}
     app = make_app(tmp_path, binds)
@@ -116,7 +112,6 @@ def test_upgrade_and_downgrade_with_all_binds_in_one_postgres_database(tmp_path,
             engine.dispose()
 
 
-@pytest.mark.postgres
 def test_upgrading_past_0003_replaces_the_old_purchase_function(tmp_path, fresh_postgres_url):
     """A database migrated before 0003 holds the function with its old arguments (the
     notification's url): after the upgrade only the function of the module is left (one

@@ -4,21 +4,12 @@ again."""
 
 import re
 
-import pytest
-
 from app.extensions import db
 from app.services.notifications import notify
-from tests.conftest import is_postgres, sign_in
+from tests.conftest import sign_in
 from tests.factories import PostFactory, UserFactory, follow
 from tests.factories.payments import fund
 from tests.support.statements import Statements
-
-
-@pytest.fixture
-def on_postgres(app):
-    if not is_postgres(app):
-        pytest.skip("autocommit reads are a PostgreSQL path: TEST_DATABASE_URL is not set")
-    return app
 
 
 class Recorder(Statements):
@@ -52,13 +43,12 @@ def badge(html: str) -> str:
     return re.search(r'<li id="nav-notifications"[^>]*>(.*?)</li>', html, re.S).group(1)
 
 
-@pytest.mark.postgres
-def test_home_reads_in_autocommit(on_postgres):
+def test_home_reads_in_autocommit(app):
     me, author = UserFactory(), UserFactory()
     follow(me, author)
     PostFactory(author_id=author.id)
     db.session.commit()
-    client = signed_in(on_postgres, me)
+    client = signed_in(app, me)
     assert client.get("/home").status_code == 200  # the first visit grants the sign-up credit
     with Recorder() as recorder:
         response = client.get("/home")
@@ -66,12 +56,11 @@ def test_home_reads_in_autocommit(on_postgres):
     assert recorder.seen and all(autocommit for _, autocommit in recorder.seen), recorder.seen
 
 
-@pytest.mark.postgres
-def test_other_pages_and_writes_keep_their_transaction(on_postgres):
+def test_other_pages_and_writes_keep_their_transaction(app):
     me, author = UserFactory(), UserFactory()
     post = PostFactory(author_id=author.id)
     db.session.commit()
-    client = signed_in(on_postgres, me)
+    client = signed_in(app, me)
     client.get("/home")
     for _ in range(3):  # the pooled connections the feed used are transactional again
         with Recorder() as recorder:
@@ -113,14 +102,13 @@ def test_the_navigation_shows_the_current_badge_and_balance(app):
     assert "2" not in badge(client.get("/home").get_data(as_text=True))
 
 
-@pytest.mark.postgres
-def test_htmx_next_page_reads_no_navigation(on_postgres):
+def test_htmx_next_page_reads_no_navigation(app):
     me, author = UserFactory(), UserFactory()
     follow(me, author)
     for _ in range(25):
         PostFactory(author_id=author.id)
     db.session.commit()
-    client = signed_in(on_postgres, me)
+    client = signed_in(app, me)
     html = client.get("/home").get_data(as_text=True)
     more = re.search(r'href="(/home\?cursor=[^"]+)"', html).group(1).replace("&amp;", "&")
     with Recorder() as recorder:
@@ -129,11 +117,10 @@ def test_htmx_next_page_reads_no_navigation(on_postgres):
     assert recorder.seen and not reads_navigation(recorder.seen), recorder.seen
 
 
-@pytest.mark.postgres
-def test_the_json_feed_reads_no_navigation(on_postgres):
+def test_the_json_feed_reads_no_navigation(app):
     me = UserFactory()
     db.session.commit()
-    client = signed_in(on_postgres, me)
+    client = signed_in(app, me)
     client.get("/api/posts/feed")
     with Recorder() as recorder:
         assert client.get("/api/posts/feed").status_code == 200
@@ -164,11 +151,10 @@ class Commits:
         sa.event.remove(db.session, "after_commit", self._seen)
 
 
-@pytest.mark.postgres
-def test_a_read_only_page_that_changed_nothing_is_not_committed_and_releases_its_connection(on_postgres):
+def test_a_read_only_page_that_changed_nothing_is_not_committed_and_releases_its_connection(app):
     me = UserFactory()
     db.session.commit()
-    client = signed_in(on_postgres, me)
+    client = signed_in(app, me)
     client.get("/home")
     pool = db.engines["social"].pool
     with Commits() as commits:
@@ -182,8 +168,7 @@ def test_a_read_only_page_that_changed_nothing_is_not_committed_and_releases_its
     assert commits.count == 1
 
 
-@pytest.mark.postgres
-def test_a_read_only_page_keeps_its_single_statement_write(on_postgres):
+def test_a_read_only_page_keeps_its_single_statement_write(app):
     """The sign-in session's `last_seen_at` is touched in autocommit on a feed page: it is
     stored although the page's session is not committed."""
     from datetime import timedelta
@@ -195,7 +180,7 @@ def test_a_read_only_page_keeps_its_single_statement_write(on_postgres):
 
     me = UserFactory()
     db.session.commit()
-    client = signed_in(on_postgres, me)
+    client = signed_in(app, me)
     client.get("/home")
     old = utcnow() - timedelta(days=2)
     db.session.execute(sa.update(AuthSession).where(AuthSession.user_id == me.id).values(last_seen_at=old))
@@ -233,13 +218,12 @@ def test_nothing_to_commit_holds_only_for_a_read_only_request_with_nothing_pendi
         db.session.rollback()
 
 
-@pytest.mark.postgres
-def test_nothing_to_commit_is_false_for_a_connection_inside_a_transaction(on_postgres):
+def test_nothing_to_commit_is_false_for_a_connection_inside_a_transaction(app):
     import sqlalchemy as sa
 
     from app.web.reads import nothing_to_commit
 
-    with on_postgres.test_request_context("/home"):
+    with app.test_request_context("/home"):
         db.session.commit()
         # A statement before the read-only hook: its connection begins a transaction.
         db.session.execute(sa.text("SELECT 1"), bind_arguments={"bind": db.engines["social"]})

@@ -2,7 +2,6 @@
 seen by cursor listeners, errors raised as SQLAlchemy's, and a prepared statement per
 connection."""
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,9 +15,6 @@ from app.services.accounts import sessions
 from app.services.compiled import CompiledSelect, use_prepared_statements
 from tests.factories import PostFactory, UserFactory, follow
 from tests.support.statements import Statements
-
-PG_URL = os.environ.get("TEST_DATABASE_URL")
-needs_pg = pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
 
 
 def connection_for(model):
@@ -88,8 +84,6 @@ def test_a_driver_error_is_sqlalchemys(app):
     db.session.rollback()
 
 
-@pytest.mark.postgres
-@needs_pg
 @pytest.mark.usefixtures("feed_data")
 def test_postgres_prepares_once_per_connection_then_executes(app):
     engine = db.engines["social"]
@@ -108,8 +102,6 @@ def test_postgres_prepares_once_per_connection_then_executes(app):
     assert seen.statements[0] in prepared  # remembered by the connection
 
 
-@pytest.mark.postgres
-@needs_pg
 @pytest.mark.usefixtures("feed_data")
 def test_postgres_without_prepared_statements_sends_the_select(app):
     engine = db.engines["social"]
@@ -124,8 +116,6 @@ def test_postgres_without_prepared_statements_sends_the_select(app):
     assert [s.split()[0] for s in seen.statements] == ["SELECT"]
 
 
-@pytest.mark.postgres
-@needs_pg
 def test_postgres_a_lost_connection_is_invalidated_and_the_next_one_prepares_afresh(app):
     engine = db.engines["social"]
     statement = CompiledSelect(sa.select(sa.func.count()).select_from(Post))
@@ -156,8 +146,6 @@ def test_utc_datetime_results_are_zone_aware():
     assert processor(None) is None
 
 
-@pytest.mark.postgres
-@needs_pg
 def test_json_columns_are_decoded_by_orjson_on_postgres(feed_data):
     import orjson
 

@@ -171,7 +171,7 @@ def test_audit_log_filters(admin_client, htmx):
 
 def test_system_page(admin_client):
     html = admin_client.get("/admin/system").get_data(as_text=True)
-    mongo_mode = admin_client.application.extensions["dreamdot.mongo_mode"]  # or "server" (TEST_MONGODB_URI)
+    mongo_mode = admin_client.application.extensions["dreamdot.mongo_mode"]
     for text in ("users", "social", "items", "community", "audit", mongo_mode, "not configured",
                  "Python", "Flask", "SQLAlchemy", "Embedded defaults", "0.1.0"):
         assert text in html

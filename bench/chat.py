@@ -182,6 +182,7 @@ class Client:
         self.user_id, self.token, self.base, self.ws_url = user_id, token, base, ws_url
         self.ws = None
         self.conversation = None
+        self.lost = ""  # why this client's websocket failed or closed before the end
 
     def setup(self, peer_id: int | None) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -192,14 +193,20 @@ class Client:
                                   headers=headers, timeout=30)
             self.conversation = reply.json()["conversation"]["id"]
 
-    def connect(self) -> None:
-        self.ws = websocket.create_connection(f"{self.ws_url}?token={self.token}", origin=self.base, timeout=60)
+    def connect(self) -> bool:
+        try:
+            self.ws = websocket.create_connection(f"{self.ws_url}?token={self.token}", origin=self.base, timeout=60)
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            self.lost = f"connect: {exc!r}"[:200]
+            return False
+        return True
 
     def read(self, latencies: list[float], recording: list[bool]) -> None:
         while True:
             try:
                 frame = json.loads(self.ws.recv())
-            except Exception:  # noqa: BLE001 - socket closed at the end
+            except Exception as exc:  # noqa: BLE001 - socket closed (at the end, or by the server)
+                self.lost = self.lost or f"closed: {exc!r}"[:200]
                 return
             data = frame.get("data", {})
             if frame.get("event") == "message" and data.get("sender_id") != self.user_id and recording[0]:
@@ -232,8 +239,8 @@ def run_chat(args, instance: str, documents: DocumentStore) -> dict:
         def connect_and_read(client):
             # Reading from the start also answers the server's pings (simple-websocket
             # closes a connection whose pongs stop, with 1008).
-            client.connect()
-            readers.append(gevent.spawn(client.read, latencies, recording))
+            if client.connect():
+                readers.append(gevent.spawn(client.read, latencies, recording))
 
         pool = gevent.pool.Pool(200)
         for client in clients:
@@ -247,7 +254,8 @@ def run_chat(args, instance: str, documents: DocumentStore) -> dict:
         time.sleep(args.idle)
         idle_cpu = 100 * (worker_cpu_seconds(server) - idle_cpu) / max(args.idle, 0.001)
         rss_idle = worker_rss_kb(server)
-        held = sum(1 for c in clients if c.ws is not None and c.ws.connected)
+        held = sum(1 for c in clients if c.ws is not None and c.ws.connected and not c.lost)
+        lost = [c.lost for c in clients if c.lost]
         note(f"{held} websockets held after idling")
         recording[0] = True
         note("sending")
@@ -272,7 +280,8 @@ def run_chat(args, instance: str, documents: DocumentStore) -> dict:
             if c.ws:
                 c.ws.shutdown()  # no closing handshake: a saturated worker would answer late
         gevent.killall(readers, timeout=2)
-        return {"held": held, "connect_seconds": connect_seconds, "greet_seconds": greet_seconds, "idle_cpu": idle_cpu, "sent": sent, "received": len(latencies),
+        failures = {kind: [why for why in lost if why.startswith(kind)] for kind in ("connect", "closed")}
+        return {"held": held, "lost": failures, "connect_seconds": connect_seconds, "greet_seconds": greet_seconds, "idle_cpu": idle_cpu, "sent": sent, "received": len(latencies),
                 "rate": len(latencies) / args.duration, "p50": percentile(latencies, 0.5),
                 "p99": percentile(latencies, 0.99), "rss_before_kb": rss_before, "rss_idle_kb": rss_idle,
                 "rss_busy_kb": rss_busy, "per_conn_kb": (rss_idle - rss_before) / max(held, 1),
@@ -407,6 +416,9 @@ def main() -> None:
     print(f"chat: {chat['gc_full']:.0f} full garbage collections in the worker while sending; longest since "
           f"start {chat['gc_longest_ms']:.0f} ms")
     print(f"chat: worker CPU while the connections idled: {chat['idle_cpu']:.1f} %")
+    for kind, whys in chat.get("lost", {}).items():
+        if whys:
+            print(f"chat: {len(whys)} websockets lost ({kind}) before sending; the first: {whys[0]}")
     print(f"chat: connecting took {chat['connect_seconds']:.1f}s, greeting (after the handshakes) "
           f"{chat['greet_seconds']:.1f}s more; worker RSS before connections "
           f"{chat['rss_before_kb'] / 1024:.0f} MB, under load {chat['rss_busy_kb'] / 1024:.0f} MB")

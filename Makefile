@@ -27,10 +27,10 @@ reset: ## Forget the local data (databases, documents, media) of make run
 	rm -rf instance
 
 test: setup ## Run the whole suite in parallel on embedded stores, or on TEST_DATABASE_URL / TEST_MONGODB_URI / TEST_REDIS_URL
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: setup ## The suite without browser tests
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser" $(PYTEST_ARGS)
 
 fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operation and identity)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)

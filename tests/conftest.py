@@ -10,7 +10,6 @@ from pathlib import Path
 
 import mongoengine
 import pytest
-import sqlalchemy as sa
 
 from app import create_app
 from app.documents import DOCUMENTS, prepare_collections

@@ -11,7 +11,7 @@ from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
 from app.services.items import assets, catalog, plans, views
 from app.services.items.catalog import ItemInput
-from app.services.items.files import content_disposition, holds_key, open_signed_url
+from app.services.items.files import content_disposition
 from app.services.items.policies import viewer_id
 from app.services.media import storage
 from app.web.auth import login_required
@@ -160,9 +160,7 @@ def read(item_id: int):
 
 @bp.get("/items/files/<token>")
 def file(token: str):
-    signed = open_signed_url(token, viewer_id(current_user))
-    if not holds_key(signed.item_id, signed.key):
-        abort(404)  # removed from the item since the URL was made
+    signed = views.open_item_file(token, current_user)
     if viewer_id(current_user) is not None:
         from app.services.payments.purchases import record_download
 

@@ -107,15 +107,6 @@ def open_signed_url(token: str, viewer_id: int | None) -> SignedFile:
     return SignedFile(data["i"], data["k"], data["n"], bool(data.get("d")))
 
 
-def holds_key(item_id: int, key: str) -> bool:
-    """Whether the item's content still refers to `key` (a removed file's URL stops working
-    even before, or without, its deletion from storage)."""
-    from app.documents.items import ItemContent
-
-    doc = ItemContent.objects(item_id=item_id).only("images", "files", "chapters").first()
-    return doc is not None and key in doc.storage_keys()
-
-
 def content_disposition(name: str, inline: bool = False) -> str:
     """RFC 6266: an ASCII fallback and the exact name as filename*."""
     fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

@@ -12,7 +12,9 @@ from app.extensions import db
 from app.models import User
 from app.models.items import Entitlement, Item
 from app.services.accounts import serialize_user
-from app.services.items.files import signed_file_url
+from app.services.errors import NotFound
+from app.services.items.files import SignedFile, open_signed_url, signed_file_url
+from app.services.items.loading import get_item_or_404
 from app.services.items.policies import can_access_content, viewer_id
 from app.services.media import media_url
 
@@ -138,6 +140,29 @@ def view_item(item: Item, viewer) -> ItemView:
     return ItemView(item=item, locked=not allowed,
                     content=_content(viewer, item, doc) if allowed else None,
                     preview=_preview(viewer, item, doc))
+
+
+def open_item_file(token: str, viewer) -> SignedFile:
+    """The file a signed URL names, when `viewer` may still have it. The signature proves
+    only that access was checked when the URL was made: a refund, a lapsed subscription,
+    a block or the file's removal since then ends it (NotFound)."""
+    signed = open_signed_url(token, viewer_id(viewer))
+    item = get_item_or_404(signed.item_id, viewer)
+    doc = ItemContent.objects(item_id=item.id).first()
+    if doc is None or signed.key not in _keys_for(viewer, item, doc):
+        raise NotFound("No such file.")
+    return signed
+
+
+def _keys_for(viewer, item: Item, doc: ItemContent) -> set[str]:
+    """The private keys `viewer` may fetch now: all of them with access to the content,
+    else a comic's free pages."""
+    if can_access_content(viewer, item):
+        return set(doc.storage_keys())
+    if item.kind != "comic":
+        return set()
+    pages = [page.key for chapter in doc.chapters for page in chapter.pages]
+    return set(pages[:doc.free_pages])
 
 
 def comic_position(view: ItemView, chapter: int, page: int) -> dict:

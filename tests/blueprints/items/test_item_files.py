@@ -4,10 +4,15 @@ short-lived, served with a safe Content-Disposition."""
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
+from app.models import User
+from app.models.ledger import ContentDownload
+from app.services.payments.balances import get_balance
+from app.services.payments.ledger import read_session
 from tests.conftest import bearer, sign_in
-from tests.factories import EntitlementFactory, UserFactory
+from tests.factories import EntitlementFactory, UserFactory, fund
 from tests.items_helpers import new_item, request_context, upload
 
 
@@ -74,3 +79,56 @@ def test_an_expired_url_is_403(app, client, paid_download, monkeypatch):
 def test_others_get_no_url_at_all(app, client, paid_download):
     reply = client.get(f"/api/items/{paid_download.id}", headers=bearer(app, UserFactory())).get_json()
     assert reply["content"] is None and "url" not in str(reply["preview"])
+
+
+def downloads(user) -> int:
+    with read_session() as session:
+        return session.scalar(sa.select(sa.func.count(ContentDownload.id)).where(ContentDownload.user_id == user.id))
+
+
+def bought_url(app, make_client, item, user) -> tuple[object, str, int]:
+    """A buyer who paid through the API: their signed-in client, file URL and purchase id."""
+    fund(user, credit=1000)
+    purchase = make_client().post(f"/api/items/{item.id}/purchase", json={}, headers=bearer(app, user)).get_json()
+    client = make_client()
+    sign_in(client, user)
+    return client, file_url(app, client, item, user), purchase["purchase"]["id"]
+
+
+def test_a_refund_ends_a_url_signed_before_it(app, make_client, paid_download):
+    refunded, kept, creator = UserFactory(), UserFactory(), db.session.get(User, paid_download.creator_id)
+    client, url, purchase_id = bought_url(app, make_client, paid_download, refunded)
+    other_client, other_url, _ = bought_url(app, make_client, paid_download, kept)
+    creator_client = make_client()
+    sign_in(creator_client, creator)
+    creator_url = file_url(app, creator_client, paid_download, creator)
+    with client.get(url) as response:
+        assert response.data == b"\x00secret bytes"
+    reply = make_client().post(f"/api/payment/purchases/{purchase_id}/refund", headers=bearer(app, creator))
+    assert reply.status_code == 200 and reply.get_json()["purchase"]["status"] == "refunded"
+    balance = get_balance(refunded.id)
+
+    with client.get(url) as response:
+        assert response.status_code == 404
+        assert b"secret bytes" not in response.data
+        assert "Content-Disposition" not in response.headers
+    assert downloads(refunded) == 1  # the refused request recorded no download
+    assert get_balance(refunded.id) == balance == {"credit_cents": 1000, "earnings_cents": 0, "total_cents": 1000}
+    assert client.get(f"/api/items/{paid_download.id}").get_json()["content"] is None
+
+    with other_client.get(other_url) as response:
+        assert response.status_code == 200 and response.data == b"\x00secret bytes"
+    with creator_client.get(creator_url) as response:
+        assert response.status_code == 200 and response.data == b"\x00secret bytes"
+
+
+def test_a_comics_free_pages_stay_open_to_readers_who_did_not_buy(app, client):
+    gen = request_context(app)
+    next(gen)
+    item = new_item(UserFactory(), kind="comic", pricing="one_time", price_cents=300)
+    db.session.commit()
+    gen.close()
+    pages = client.get(f"/api/items/{item.id}").get_json()["preview"]["chapters"][0]["pages"]
+    assert pages[0]["url"] and pages[1]["url"] is None
+    with client.get(pages[0]["url"]) as response:
+        assert response.status_code == 200 and response.mimetype == "image/webp"

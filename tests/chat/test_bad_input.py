@@ -36,17 +36,31 @@ def frame(conversation_id, **overrides):
 
 @pytest.mark.parametrize("raw", ["{not json", "[]", '{"event": "send_message"}', '{"event": 5, "data": {}}',
                                  '{"event": "typing", "data": []}'])
-def test_malformed_frames_get_bad_frame(pair, raw):
+def test_malformed_frames_get_invalid_frame(pair, raw):
     alice, _, _ = pair
     alice.ws.send(raw)
-    assert alice.expect("error")["code"] == "bad_frame"
+    assert alice.expect("error")["code"] == "invalid_frame"
     assert nothing_stored()
 
 
-def test_binary_frame_gets_bad_frame(pair):
+def test_binary_frame_gets_invalid_frame(pair):
     alice, _, _ = pair
     alice.ws.send_binary(b"\x00\x01")
-    assert alice.expect("error")["code"] == "bad_frame"
+    assert alice.expect("error")["code"] == "invalid_frame"
+
+
+@pytest.mark.parametrize("raw", ["[" * 30_000, '{"event": "typing", "data": ' + "{\"a\":" * 10_000])
+def test_deeply_nested_json_gets_invalid_frame_and_the_connection_lives_on(pair, raw):
+    alice, bob, conversation_id = pair
+    alice.ws.send(raw)
+    error = alice.expect("error")
+    assert error["code"] == "invalid_frame" and error["message"]
+    assert alice.ws.connected and nothing_stored()
+    assert bob.quiet("message", wait=0.2)
+    client_msg_id = alice.send_direct(conversation_id, bob.id, "still here")
+    assert alice.expect("message_ack", client_msg_id=client_msg_id)["status"] == "stored"
+    assert bob.open_direct(bob.expect("message", client_msg_id=client_msg_id)) == "still here"
+    assert Message.objects.count() == 1
 
 
 def test_a_ten_megabyte_frame_is_refused(pair):

@@ -189,15 +189,16 @@ class ChatConnection:
             return
         if wait:
             time.sleep(wait)
-        event, data = parse_frame(raw)
-        if event is None:
-            self.error("bad_frame", "Frames are JSON objects {\"event\": str, \"data\": {...}}.")
-            return
-        handler = self.handlers.get(event)
-        if handler is None:
-            self.error("unknown_event", f"Unknown event {event[:40]!r}.")
-            return
+        event, data = None, {}
         try:
+            event, data = parse_frame(raw)
+            if event is None:
+                self.error("invalid_frame", "Frames are JSON objects {\"event\": str, \"data\": {...}}.")
+                return
+            handler = self.handlers.get(event)
+            if handler is None:
+                self.error("unknown_event", f"Unknown event {event[:40]!r}.")
+                return
             handler(data)
         except ServiceError as exc:
             extra = frame_ids(event, data)
@@ -249,11 +250,13 @@ def wake(subscription) -> None:
 
 
 def parse_frame(raw) -> tuple[str | None, dict]:
+    """(event, data), or (None, {}) for a frame that is not a JSON object of that shape.
+    JSON nested past the interpreter's recursion limit is refused like any malformed frame."""
     if not isinstance(raw, str):
         return None, {}
     try:
         message = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, {}
     if not isinstance(message, dict) or not isinstance(message.get("event"), str):
         return None, {}

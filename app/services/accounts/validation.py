@@ -6,6 +6,8 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
+from app.services.names import one_line_name
+
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
 DISPLAY_NAME_MAX = 50
 BIO_MAX = 500
@@ -29,7 +31,7 @@ def clean_email(value: str | None) -> tuple[str, str | None]:
 
 
 def clean_display_name(value: str | None) -> tuple[str, str | None]:
-    name = " ".join((value or "").split())
+    name = one_line_name(value)
     if len(name) > DISPLAY_NAME_MAX:
         return name, f"At most {DISPLAY_NAME_MAX} characters."
     if any(ord(c) < 32 for c in name):

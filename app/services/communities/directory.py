@@ -18,6 +18,7 @@ from app.services.communities.cursors import decode_cursor, encode_cursor
 from app.services.communities.membership import add_owner, get_membership
 from app.services.errors import Conflict, Invalid, NotAllowed
 from app.services.media import media_url, process_image, storage
+from app.services.names import one_line_name
 from app.services.pagination import clean_limit
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
@@ -42,7 +43,7 @@ def clean_slug(value: str | None) -> tuple[str, str | None]:
 
 
 def clean_name(value: str | None) -> tuple[str, str | None]:
-    name = " ".join((value or "").split())
+    name = one_line_name(value)
     if len(name) < 3 or len(name) > NAME_MAX:
         return name, f"3 to {NAME_MAX} characters."
     return name, None

@@ -16,6 +16,7 @@ from app.services.communities import policies
 from app.services.communities.cursors import decode_cursor, encode_cursor
 from app.services.communities.membership import get_membership
 from app.services.errors import Invalid, NotAllowed, NotFound
+from app.services.names import one_line_name
 from app.services.notifications import notify
 from app.services.pagination import clean_limit
 from app.services.richtext import html_to_text, markdown_to_html, sanitize_html
@@ -68,7 +69,7 @@ def require_poster(community: Community, user):
 def create_post(community: Community, author, *, title: str | None, body: str | None = None,
                 body_html: str | None = None) -> CommunityPost:
     require_poster(community, author)
-    title = " ".join((title or "").split())
+    title = one_line_name(title)
     html, body_error = clean_body(body=body, body_html=body_html)
     errors = {"title": None if 1 <= len(title) <= TITLE_MAX else f"1 to {TITLE_MAX} characters.", "body": body_error}
     errors = {k: v for k, v in errors.items() if v}

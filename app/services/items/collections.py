@@ -9,12 +9,13 @@ from app.models.items import Collection, CollectionItem, Item
 from app.services.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.services.ids import as_id
 from app.services.items.policies import can_view_item, viewer_id
+from app.services.names import one_line_name
 
 
 def create_collection(owner, name: str, is_public: bool = False) -> Collection:
     if viewer_id(owner) is None:
         raise Unauthorized("Sign in to make collections.")
-    name = (name or "").strip() if isinstance(name, str) else ""
+    name = one_line_name(name) if isinstance(name, str) else ""
     if not name or len(name) > 80:
         raise Invalid("Name the collection (at most 80 characters).", code="validation_failed",
                       fields={"name": "From 1 to 80 characters."})

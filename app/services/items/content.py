@@ -15,6 +15,7 @@ from app.services.items.files import guess_type, safe_filename, save_stream
 from app.services.items.imaging import process_art_image, process_comic_page
 from app.services.items.sanitize import is_blank, prepare_writing
 from app.services.media import read_limited, storage
+from app.services.names import one_line_name
 
 MAX_FILES = 20
 MAX_IMAGES = 20
@@ -97,7 +98,7 @@ def comic_chapter(number: int, title: str | None, uploads: list, alts, transcrip
                   stored: Stored) -> ComicChapter:
     check_count(uploads, "pages", MAX_PAGES, "page", required=True)
     check_page_numbers(numbers, len(uploads))
-    title = (title or "").strip()[:120] or f"Chapter {number}"
+    title = one_line_name(title)[:120] or f"Chapter {number}"
     pages = comic_pages(uploads, alts, transcripts, stored=stored)
     return ComicChapter(uid=new_uid(), number=number, title=title, pages=pages)
 

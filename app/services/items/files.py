@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.services.errors import NotAllowed, NotFound, TooLarge
 from app.services.media import storage
 from app.services.media.storage import new_name
+from app.services.names import one_line_name
 
 CHUNK = 1024 * 1024
 FILE_URL_PREFIX = "/items/files"  # served by the items blueprint
@@ -67,7 +68,7 @@ def delete_keys(keys) -> None:
 
 def safe_filename(name: str | None, default: str = "file") -> str:
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = re.sub(r"[\x00-\x1f\x7f\"]", "", name).strip().lstrip(".")
+    name = one_line_name(re.sub(r"[\x00-\x1f\x7f\"]", "", name)).lstrip(".")
     return name[:200] or default
 
 

@@ -6,6 +6,7 @@ import re
 
 from app.models.items import KINDS, PRICINGS
 from app.services.errors import Invalid
+from app.services.names import one_line_name
 
 MAX_PRICE_CENTS = 100_000_00  # $100,000.00
 MAX_TAGS = 10
@@ -59,7 +60,7 @@ def clean_item_fields(data: dict, *, partial: bool = False, current=None) -> dic
             out["kind"] = data["kind"]
     if not partial or "title" in data:
         title = data.get("title")
-        title = title.strip() if isinstance(title, str) else ""
+        title = one_line_name(title) if isinstance(title, str) else ""
         if not title:
             errors["title"] = "A title is required."
         elif len(title) > 120:

@@ -30,12 +30,32 @@ def gevent_patched() -> bool:
 
 
 def run_blocking(fn: Callable[..., T], *args) -> T:
-    """Call fn in gevent's thread pool under the gevent worker, inline elsewhere."""
+    """Call fn in gevent's thread pool under the gevent worker, inline elsewhere. What fn
+    raises is raised here, in the caller, which decides whether it is an error worth a
+    traceback: gevent's pool prints every exception that leaves it, a refused upload's
+    Invalid included, to stderr with its traceback."""
     if gevent_patched():
         import gevent
 
-        return gevent.get_hub().threadpool.apply(fn, args)
+        outcome = gevent.get_hub().threadpool.apply(_outcome, (fn, args))
+        if isinstance(outcome, _Raised):
+            raise outcome.error
+        return outcome
     return fn(*args)
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _outcome(fn: Callable[..., T], args: tuple) -> T | _Raised:
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, raised again there
+        return _Raised(exc)
 
 
 # Admission slots (app/web/admission.py): the slot of the request this greenlet serves.

@@ -10,6 +10,7 @@ decompression bomb (a tiny PNG declaring 100,000 x 100,000 pixels), with nothing
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import zlib
 from pathlib import Path
@@ -18,6 +19,9 @@ import pytest
 
 from app.extensions import db
 from app.models import User
+from app.models.community import Community
+from app.models.items import Item
+from app.models.social import Post
 from tests.conftest import bearer
 from tests.factories import make_image
 
@@ -109,5 +113,27 @@ def test_a_lying_file_or_a_bomb_is_refused_and_nothing_is_kept(app, client, uplo
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["error"]["fields"]
     assert stored_bytes(app) == []
+    db.session.expire_all()
+    assert uploader.avatar_key is None
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("kind", [*REFUSED, "bmp"])
+def test_a_refused_upload_logs_one_warning_without_a_traceback(app, client, uploader, target, kind, caplog):
+    data = make_image("BMP", (32, 32)) if kind == "bmp" else REFUSED[kind]
+    caplog.set_level(logging.INFO)
+    response = _send(app, client, target, kind, data)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_image"
+    assert error["message"] == "That file is not an image we accept (JPEG, PNG, WebP or GIF)."
+    assert list(error["fields"].values()) == ["Not a JPEG, PNG, WebP or GIF image."]
+    refusals = [r for r in caplog.records if r.name == "dreamdot.media"]
+    assert [r.levelno for r in refusals] == [logging.WARNING]
+    assert refusals[0].getMessage().startswith("image refused for ")
+    assert all(r.exc_info is None and r.levelno < logging.ERROR for r in caplog.records)
+    assert "Traceback" not in caplog.text
+    assert stored_bytes(app) == []
+    assert [db.session.query(model).count() for model in (Item, Post, Community)] == [0, 0, 0]
     db.session.expire_all()
     assert uploader.avatar_key is None

@@ -1,6 +1,9 @@
 """Image checks: real images of the allowed formats only, within byte and pixel limits."""
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -55,3 +58,47 @@ def test_exif_orientation_is_applied_then_dropped():
     with Image.open(io.BytesIO(data)) as result:
         assert result.size == (100, 200)
         assert len(result.getexif()) == 0
+
+
+GEVENT_REFUSAL = """
+from gevent import monkey
+monkey.patch_all()
+import logging
+logging.basicConfig(level=logging.WARNING)
+from app.services.errors import Invalid
+from app.services.items.imaging import process_comic_page
+try:
+    process_comic_page(b"<html>not an image</html>", field="pages")
+except Invalid as exc:
+    print("refused:", exc.code, exc.fields)
+"""
+
+
+def test_under_gevent_a_refusal_reaches_the_caller_without_a_traceback():
+    """gunicorn's gevent worker runs image work in gevent's thread pool, which prints every
+    exception leaving it with its traceback: a refusal must come back as an answer instead."""
+    result = subprocess.run([sys.executable, "-c", GEVENT_REFUSAL], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "refused: invalid_image {'pages': 'Not a JPEG, PNG, WebP or GIF image.'}\n"
+    assert "Traceback" not in result.stderr and "failed with" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines == ["WARNING:dreamdot.media:image refused for pages: not decodable (UnidentifiedImageError) (25 bytes)"]
+
+
+def test_under_gevent_other_results_and_errors_still_reach_the_caller():
+    script = """
+from gevent import monkey
+monkey.patch_all()
+from app.services.concurrency import run_blocking
+assert run_blocking(lambda a, b: a + b, 2, 3) == 5
+try:
+    run_blocking(int, "x")
+except ValueError as exc:
+    print("raised:", exc)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "raised: invalid literal for int() with base 10: 'x'\n"
+    assert "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ metadata) and resized for its use."""
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -17,6 +18,8 @@ from app.services.errors import Invalid, TooLarge
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
+
+log = logging.getLogger("dreamdot.media")
 
 
 @dataclass(frozen=True)
@@ -46,28 +49,40 @@ def read_limited(upload: BinaryIO, limit: int, field: str) -> bytes:
 
 
 def open_checked(data: bytes, field: str) -> Image.Image:
-    """A decoded, verified image, or Invalid."""
-    bad = Invalid(
+    """A decoded, verified image, or Invalid. A refusal is bad input, not a failure: it is
+    logged as one warning line, without a traceback."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _decode(data)
+    except _Refused as refused:
+        reason = str(refused)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+            OSError, SyntaxError, ValueError) as exc:
+        reason = f"not decodable ({type(exc).__name__})"
+    log.warning("image refused for %s: %s (%d bytes)", field, reason, len(data))
+    raise Invalid(
         "That file is not an image we accept (JPEG, PNG, WebP or GIF).",
         code="invalid_image",
         fields={field: "Not a JPEG, PNG, WebP or GIF image."},
     )
+
+
+class _Refused(Exception):
+    """Why an upload that Pillow could open is still not accepted."""
+
+
+def _decode(data: bytes) -> Image.Image:
     if not data:
-        raise bad
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            probe = Image.open(io.BytesIO(data))
-            if probe.format not in ALLOWED_FORMATS:
-                raise bad
-            if probe.width * probe.height > MAX_PIXELS:
-                raise bad
-            probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, SyntaxError, ValueError):
-        raise bad from None
+        raise _Refused("empty")
+    probe = Image.open(io.BytesIO(data))
+    if probe.format not in ALLOWED_FORMATS:
+        raise _Refused(f"format {probe.format} not accepted")
+    if probe.width * probe.height > MAX_PIXELS:
+        raise _Refused(f"{probe.width}x{probe.height} pixels, over the limit")
+    probe.verify()
+    image = Image.open(io.BytesIO(data))
+    image.load()
     return image
 
 

@@ -5,6 +5,9 @@ optional sign, or a real JSON integer, within the field's bounds. Superscript di
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 import sqlalchemy as sa
 from flask import g
@@ -191,6 +194,47 @@ def test_signed_out_a_bad_price_is_still_a_sign_in_question(client, world):
     item = make_item(world["owner"], price_cents=1000)
     response = _post_raw(client, f"/api/items/{item.id}/purchase", "expected_price_cents", '"²"', {})
     assert response.status_code == 401
+
+
+def _cursor(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def test_other_numbers_from_requests(client, world):
+    """Cursors, report targets, member ids and the comic reader's page: refused, never a 500."""
+    headers, item = world["headers"], make_item(world["owner"], price_cents=0, pricing="free")
+    for cursor in ("¹", "-1", "99999999999999999999"):
+        assert client.get(f"/api/items/{item.id}/reviews", query_string={"cursor": cursor}).status_code == 400
+        assert client.get("/api/favorites", query_string={"cursor": cursor}, headers=headers).status_code == 400
+    popular = [_cursor(["popular", float("inf"), 1]),
+               _cursor(["popular", 10**30, 1]), _cursor(["popular", 1, 10**30]), _cursor(["popular", 1, True])]
+    for cursor in popular:
+        response = client.get("/api/items", query_string={"sort": "popular", "cursor": cursor})
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid_cursor", cursor
+    history = client.get(f"/api/payment/transactions/{world['reader'].id}",
+                         query_string={"cursor": _cursor({"id": 10**30})}, headers=headers)
+    assert history.status_code == 400 and history.json["error"]["code"] == "invalid_cursor"
+    for target in ("¹", "1e20", 1e20, 10**20, True, -1):
+        response = client.post("/api/reports", json={"target_type": "post", "target_id": target, "reason": "spam"},
+                               headers=headers)
+        assert response.status_code == 400 and list(response.json["error"]["fields"]) == ["target_id"], target
+    for member in ("²", 10**20, 1.0, True):
+        response = client.post("/api/chat/conversations", json={"member_ids": [member]}, headers=headers)
+        assert response.status_code == 400 and list(response.json["error"]["fields"]) == ["member_ids"], member
+    for ids in ([10**20], [1.0], ["1"]):
+        response = client.post("/api/notifications/read", json={"ids": ids}, headers=headers)
+        assert response.status_code == 400 and list(response.json["error"]["fields"]) == ["ids"], ids
+    for page in ("¹", "١", "99999999999999999999"):
+        assert client.get(f"/items/{item.id}/read", query_string={"page": page}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/posts/{}", "/api/posts/{}", "/items/{}"])
+def test_an_id_in_the_path_is_ascii_digits(client, world, path):
+    post = world["post"]
+    assert client.get(path.format(post.id)).status_code in (200, 404)
+    arabic = str(post.id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert client.get(path.format(arabic)).status_code == 404
+    assert client.get(path.format("¹")).status_code == 404
 
 
 # The rule itself.

@@ -190,6 +190,15 @@ def test_the_purchase_and_subscribe_forms_refuse_a_bad_price_with_a_message(clie
     assert get_balance(reader.id)["credit_cents"] == 5000 and _rows(Purchase) == 0
 
 
+def test_a_blank_price_on_the_form_means_none_was_shown(client, world):
+    reader, item = world["reader"], make_item(world["owner"], price_cents=1000)
+    fund(reader, credit=5000)
+    sign_in(client, reader)
+    token = csrf_token(client, "/wallet")
+    response = client.post(f"/items/{item.id}/purchase", data={"csrf_token": token, "expected_price_cents": "  "})
+    assert response.status_code == 303 and get_balance(reader.id)["credit_cents"] == 4000
+
+
 def test_signed_out_a_bad_price_is_still_a_sign_in_question(client, world):
     item = make_item(world["owner"], price_cents=1000)
     response = _post_raw(client, f"/api/items/{item.id}/purchase", "expected_price_cents", '"²"', {})

@@ -117,7 +117,7 @@ def connect():
 
 def _expected_price(form) -> int | None:
     """The price the page showed (a hidden field; blank when it showed none)."""
-    return parse_expected_price(form.expected_price_cents.data or None)
+    return parse_expected_price((form.expected_price_cents.data or "").strip() or None)
 
 
 @bp.post("/items/<int:item_id>/purchase")

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-MAX_ID = 2**63 - 1
+from app.services.numbers import BIGINT_MAX, to_int
+
+MAX_ID = BIGINT_MAX
 
 
 def as_id(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        return None
-    return number if 0 < number <= MAX_ID else None
+    return to_int(value, minimum=1, maximum=MAX_ID)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from app.services.errors import Invalid
+from app.services.numbers import parse_int
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 
 def clean_limit(value, default: int = DEFAULT_LIMIT) -> int:
     """`?limit=` as an int in 1..100 (`default` when absent); Invalid for anything else."""
-    if value in (None, ""):
-        return default
-    text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise Invalid(f"limit must be a whole number from 1 to {MAX_LIMIT}.", code="validation_failed",
-                      fields={"limit": f"A number from 1 to {MAX_LIMIT}."})
-    return int(text)
+    return parse_int(value, field="limit", minimum=1, maximum=MAX_LIMIT, default=default,
+                     message=f"limit must be a whole number from 1 to {MAX_LIMIT}.",
+                     reason=f"A number from 1 to {MAX_LIMIT}.")

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.extensions import login_manager
 from app.services import accounts
+from app.services.ids import as_id
 from app.web.context import bearer_token, is_api_request
 from app.web.htmx import hx_redirect, is_htmx
 
@@ -54,9 +55,10 @@ class DreamDotSessionInterface(SecureCookieSessionInterface):
 @login_manager.user_loader
 def load_user(user_id: str):
     uid, _, sid = (user_id or "").partition(":")
-    if not uid.isdigit() or not sid:
+    number = as_id(uid)
+    if number is None or not sid:
         return None
-    return accounts.user_for_session(int(uid), sid)
+    return accounts.user_for_session(number, sid)
 
 
 @login_manager.request_loader

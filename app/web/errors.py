@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template
+from flask import current_app, jsonify
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import ConnectionFailure as MongoConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -68,10 +68,18 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     else:
         # HTMX swaps some errors (413) into the form it posted: give it the fragment.
         template = "errors/_error.html" if wants_partial() else "errors/error.html"
-        response = render_template(template, status=status, message=message)
+        response = render_error_page(template, status=status, message=message)
     response = _as_response(response)
     response.status_code = status
     return response
+
+
+def render_error_page(template: str, **context) -> str:
+    """An error page drawn from its template and `context` alone. `render_template` would
+    run the context processors first, and Flask-Login's loads the signed-in user: a query,
+    which fails again when the database is why the page is drawn (and the 503 became a bare
+    500). The error templates need nothing else (errors/base.html)."""
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 def _as_response(value):

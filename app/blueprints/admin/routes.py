@@ -7,6 +7,7 @@ from app.services.accounts import suspension
 from app.services.admin import audit_log, system
 from app.services.analytics.ranges import parse_range
 from app.services.errors import Invalid, ServiceError
+from app.services.ids import as_id
 from app.services.payments import payouts
 from app.services.reports import queue
 from app.web.auth import admin_required
@@ -15,8 +16,7 @@ from app.web.htmx import redirect_to, render
 
 
 def _before() -> int | None:
-    value = request.args.get("before", "")
-    return int(value) if value.isdigit() and int(value) < 2**62 else None
+    return as_id(request.args.get("before"))
 
 
 @bp.get("")

@@ -4,6 +4,7 @@ from flask_login import current_user
 from app.blueprints.chat import api_bp
 from app.services import chat
 from app.services.errors import Invalid, NotFound
+from app.services.pagination import clean_limit
 from app.services.social.blocks import is_blocked_between
 from app.web.auth import login_required
 from app.web.forms import json_body
@@ -74,9 +75,7 @@ def show_conversation(conversation_id: str):
 @api_bp.get("/conversations/<conversation_id>/messages")
 @login_required
 def list_messages(conversation_id: str):
-    limit = request.args.get("limit", 20, type=int)
-    if not 1 <= limit <= 100:
-        raise Invalid("limit is 1 to 100.", code="validation_failed", fields={"limit": "1 to 100."})
+    limit = clean_limit(request.args.get("limit"))
     after = request.args.get("after") or request.args.get("cursor")
     messages = chat.list_messages(current_user.id, conversation_id, after=after, limit=limit)
     next_cursor = str(messages[-1].id) if len(messages) == limit else None

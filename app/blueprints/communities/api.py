@@ -8,7 +8,8 @@ from app.services.communities import directory, moderation
 from app.services.communities import membership as m
 from app.services.communities import threads as t
 from app.services.communities.serializers import serialize_posts, serialize_replies
-from app.services.errors import Invalid
+from app.services.ids import MAX_ID
+from app.services.numbers import parse_int
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
@@ -21,12 +22,8 @@ def _viewer_id():
 
 
 def _user_id(data: dict) -> int:
-    value = data.get("user_id")
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
-        raise Invalid("user_id must be a number.", code="validation_failed", fields={"user_id": "A user id."})
-    return value
+    return parse_int(data.get("user_id"), field="user_id", minimum=1, maximum=MAX_ID,
+                     message="user_id must be a number.", reason="A user id.")
 
 
 @api_bp.get("")

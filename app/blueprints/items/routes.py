@@ -9,11 +9,13 @@ from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input,
 from app.services import items as item_service
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
+from app.services.ids import MAX_ID
 from app.services.items import assets, catalog, plans, views
 from app.services.items.catalog import ItemInput
 from app.services.items.files import content_disposition
 from app.services.items.policies import viewer_id
 from app.services.media import storage
+from app.services.numbers import to_int
 from app.web.auth import login_required
 from app.web.context import current_origin, current_viewer_key
 from app.web.htmx import redirect_to, render
@@ -149,10 +151,11 @@ def read(item_id: int):
     if item.kind != "comic":
         abort(404)
     view = views.view_item(item, current_user)
-    chapter, page = request.args.get("chapter", "1"), request.args.get("page", "1")
-    if not (chapter.isdigit() and page.isdigit()):
+    chapter = to_int(request.args.get("chapter", "1"), minimum=0, maximum=MAX_ID)
+    page = to_int(request.args.get("page", "1"), minimum=0, maximum=MAX_ID)
+    if chapter is None or page is None:
         abort(404)
-    position = views.comic_position(view, int(chapter), int(page))
+    position = views.comic_position(view, chapter, page)
     if not position:
         abort(404)
     return render("items/read.html", "items/_reader.html", view=view, item=item, pos=position)

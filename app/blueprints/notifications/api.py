@@ -4,6 +4,8 @@ from flask_login import current_user
 from app.blueprints.notifications import api_bp
 from app.services import notifications
 from app.services.errors import Invalid
+from app.services.ids import MAX_ID
+from app.services.numbers import to_int
 from app.services.pagination import clean_limit
 from app.web.auth import login_required
 from app.web.forms import json_body
@@ -35,7 +37,7 @@ def _ids(data: dict) -> list[int] | None:
     if ids is None:
         return None
     if (not isinstance(ids, list) or len(ids) > MAX_IDS
-            or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)):
+            or not all(to_int(i, minimum=1, maximum=MAX_ID, strings=False) for i in ids)):
         raise Invalid("ids must be a list of notification ids.", code="validation_failed",
                       fields={"ids": f"A list of up to {MAX_IDS} notification ids."})
     return ids

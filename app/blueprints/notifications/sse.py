@@ -28,6 +28,8 @@ from app.extensions import db
 from app.services import notifications
 from app.services.accounts.sessions import session_tag
 from app.services.broker import broker, user_channel
+from app.services.ids import MAX_ID
+from app.services.numbers import to_int
 from app.web.auth import login_required
 
 REPLAY_LIMIT = 100
@@ -49,7 +51,7 @@ def sse_message(event: str | None, data: str = "", event_id: int | None = None) 
 
 def last_event_id() -> int:
     raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id") or ""
-    return int(raw) if raw.isdigit() and len(raw) < 19 else 0
+    return to_int(raw, minimum=0, maximum=MAX_ID) or 0
 
 
 def render_notifications(user_id: int, views) -> list[str]:

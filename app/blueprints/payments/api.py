@@ -5,28 +5,21 @@ from app.blueprints.payments import api_bp
 from app.extensions import db
 from app.models import User
 from app.services import accounts
-from app.services.errors import Invalid, NotFound
+from app.services.errors import NotFound
+from app.services.pagination import clean_limit
 from app.services.payments import history, payouts, purchases, subscriptions, topups
+from app.services.payments.amounts import parse_expected_price
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
 from app.web.forms import json_body
 from app.web.limits import write_limit
 
 
-def page_limit() -> int:
-    raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise Invalid("limit is a number from 1 to 100.", code="validation_failed", fields={"limit": "1 to 100."})
-    return int(raw)
-
-
 @api_bp.post("/items/<int:item_id>/purchase")
 @login_required
 @write_limit
 def purchase(item_id: int):
-    expected = json_body().get("expected_price_cents")
-    if isinstance(expected, str) and expected.isdigit():
-        expected = int(expected)
+    expected = parse_expected_price(json_body().get("expected_price_cents"))
     result = purchases.purchase_item(current_user.id, item_id, expected)
     return jsonify(purchase=purchases.serialize_purchase(result.purchase), balance=result.balance), 201
 
@@ -37,9 +30,7 @@ def purchase(item_id: int):
 def subscribe(username: str):
     creator = accounts.get_user_by_username(username)
     expected = json_body().get("expected_price_cents") if request.content_length else None
-    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)):
-        raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
-                      fields={"expected_price_cents": "Whole cents only."})
+    expected = parse_expected_price(expected, strings=False)
     sub, charged = subscriptions.subscribe(current_user.id, creator, expected_price_cents=expected)
     return jsonify(subscription=subscriptions.serialize_subscription(sub),
                    balance=get_balance(current_user.id)), 201 if charged else 200
@@ -101,6 +92,6 @@ def transactions(user_id: int):
         lines, _ = history.list_history(user_id, filters=filters, limit=None)
         return Response(history.history_csv(lines), mimetype="text/csv",
                         headers={"Content-Disposition": 'attachment; filename="transactions.csv"'})
-    lines, next_cursor = history.list_history(user_id, filters=filters, limit=page_limit(),
+    lines, next_cursor = history.list_history(user_id, filters=filters, limit=clean_limit(request.args.get("limit")),
                                               cursor=request.args.get("cursor"))
     return jsonify(transactions=[line.as_dict() for line in lines], next_cursor=next_cursor)

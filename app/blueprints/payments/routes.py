@@ -11,8 +11,9 @@ from app.blueprints.payments.forms import (
     TopUpForm,
 )
 from app.services import accounts
-from app.services.errors import Invalid, ServiceError
+from app.services.errors import ServiceError
 from app.services.payments import history, payouts, purchases, stripe_gateway, subscriptions, topups
+from app.services.payments.amounts import parse_expected_price
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
 from app.web.forms import apply_errors
@@ -114,17 +115,19 @@ def connect():
     return redirect(url, 303)
 
 
+def _expected_price(form) -> int | None:
+    """The price the page showed (a hidden field; blank when it showed none)."""
+    return parse_expected_price((form.expected_price_cents.data or "").strip() or None)
+
+
 @bp.post("/items/<int:item_id>/purchase")
 @login_required
 def purchase(item_id: int):
     form = PurchaseForm()
     back = url_for("items.show", item_id=item_id)
     if form.validate_on_submit():
-        expected = (form.expected_price_cents.data or "").strip()
         try:
-            if expected and not expected.isdigit():
-                raise Invalid("That price is not whole cents.", code="invalid_amount")
-            purchases.purchase_item(current_user.id, item_id, int(expected) if expected else None)
+            purchases.purchase_item(current_user.id, item_id, _expected_price(form))
         except ServiceError as exc:
             if exc.status == 404:
                 raise
@@ -140,12 +143,8 @@ def subscribe(username: str):
     creator = accounts.get_user_by_username(username)
     form = SubscribeForm()
     if form.validate_on_submit():
-        expected = (form.expected_price_cents.data or "").strip()
         try:
-            if expected and not expected.isdigit():
-                raise Invalid("That price is not whole cents.", code="invalid_amount")
-            _, charged = subscriptions.subscribe(current_user.id, creator,
-                                                 expected_price_cents=int(expected) if expected.isdigit() else None)
+            _, charged = subscriptions.subscribe(current_user.id, creator, expected_price_cents=_expected_price(form))
             flash("Subscribed." if charged else "You are subscribed.", "success")
         except ServiceError as exc:
             if exc.status == 404:

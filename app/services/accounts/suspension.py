@@ -12,6 +12,7 @@ from app.services.accounts.sessions import end_all_sessions
 from app.services.accounts.visibility import forget_suspended_user_ids
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.ids import as_id
 
 
 def clean_reason(reason: str | None, *, field: str = "reason") -> str:
@@ -23,7 +24,8 @@ def clean_reason(reason: str | None, *, field: str = "reason") -> str:
 
 
 def get_user(user_id) -> User:
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() and int(user_id) < 2**62 else None
+    number = as_id(user_id)
+    user = db.session.get(User, number) if number is not None else None
     if user is None:
         raise NotFound("No such user.")
     return user

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from app.models.base import utcnow
 from app.services.errors import Invalid
+from app.services.numbers import to_int
 
 PRESETS = (7, 30, 90)
 DEFAULT_DAYS = 30
@@ -56,5 +57,13 @@ def parse_range(start_text: str | None, end_text: str | None, *, days: str | int
             raise Invalid(f"A range is at most {MAX_DAYS} days.", code="validation_failed",
                           fields={"from": f"At most {MAX_DAYS} days before `to`."})
         return DateRange(start, end)
-    length = int(days) if str(days or "").isdigit() and int(days) in PRESETS else DEFAULT_DAYS
+    length = DEFAULT_DAYS if days in (None, "") else _preset(days)
     return DateRange(today - timedelta(days=length - 1), today)
+
+
+def _preset(days) -> int:
+    length = to_int(days, minimum=1, maximum=MAX_DAYS)
+    if length not in PRESETS:
+        choices = ", ".join(str(n) for n in PRESETS)
+        raise Invalid(f"days is one of {choices}.", code="validation_failed", fields={"days": f"One of {choices}."})
+    return length

@@ -21,6 +21,8 @@ from app.services.chat.events import publish_to_users
 from app.services.chat.keys import get_public_key
 from app.services.chat.policies import is_conversation_member
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.ids import MAX_ID
+from app.services.numbers import to_int
 from app.services.social.blocks import is_blocked_between
 
 MAX_KEYS_PER_PUT = 1000
@@ -44,7 +46,8 @@ def get_conversation(conversation_id, user_id: int) -> Conversation:
 
 def start_direct_conversation(user_id: int, other_id) -> tuple[Conversation, bool]:
     """The pair's one conversation, made on first use. Hidden (404) across a block."""
-    if not isinstance(other_id, int) or isinstance(other_id, bool) or other_id == user_id:
+    other_id = to_int(other_id, minimum=1, maximum=MAX_ID, strings=False)
+    if other_id is None or other_id == user_id:
         raise Invalid("Name one other member.", code="validation_failed",
                       fields={"member_ids": "One id other than yours."})
     other = db.session.get(User, other_id)

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 
 from app.services.errors import Invalid
+from app.services.numbers import BIGINT_MAX, to_int
 
 
 def encode_cursor(*values) -> str:
@@ -38,6 +39,8 @@ def _convert(value, kind):
         if not isinstance(value, bool):
             raise ValueError
         return value
-    if isinstance(value, bool) or not isinstance(value, kind):
+    if kind is int:
+        value = to_int(value, minimum=-BIGINT_MAX, maximum=BIGINT_MAX, strings=False)
+    if value is None or not isinstance(value, kind) or isinstance(value, bool):
         raise ValueError
     return value

@@ -16,10 +16,12 @@ from app.services.items.imaging import process_art_image, process_comic_page
 from app.services.items.sanitize import is_blank, prepare_writing
 from app.services.media import read_limited, storage
 from app.services.names import one_line_name
+from app.services.numbers import to_int
 
 MAX_FILES = 20
 MAX_IMAGES = 20
 MAX_PAGES = 200
+MAX_PAGE_NUMBER = 9999
 
 
 @dataclass
@@ -77,9 +79,8 @@ def check_page_numbers(numbers: list, count: int, start: int = 1) -> None:
         raise invalid("pages", "Give one page number per page.", "page_out_of_order")
     for offset, raw in enumerate(numbers):
         expected = start + offset
-        text = str(raw).strip()
-        if not re.fullmatch(r"\d{1,4}", text) or int(text) != expected:
-            raise invalid("pages", f"Page {text[:8]} is out of order: expected page {expected}.",
+        if to_int(raw, minimum=0, maximum=MAX_PAGE_NUMBER) != expected:
+            raise invalid("pages", f"Page {str(raw).strip()[:8]} is out of order: expected page {expected}.",
                           "page_out_of_order")
 
 
@@ -104,10 +105,11 @@ def comic_chapter(number: int, title: str | None, uploads: list, alts, transcrip
 
 
 def clean_free_pages(value) -> int:
-    text = str(value if value is not None else 0).strip() or "0"
-    if not re.fullmatch(r"\d{1,4}", text):
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    number = to_int(0 if blank else value, minimum=0, maximum=MAX_PAGE_NUMBER)
+    if number is None:
         raise invalid("free_pages", "The number of free pages is a whole number from 0.")
-    return int(text)
+    return number
 
 
 def download_files(uploads: list, *, stored: Stored) -> list[DownloadFile]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.items import Favorite, Item
 from app.services.errors import Unauthorized
+from app.services.ids import as_id
 from app.services.items.policies import viewer_id
 from app.services.items.search import clean_limit
 
@@ -54,11 +55,12 @@ def list_favorites(viewer, *, cursor=None, limit=20) -> tuple[list[Item], str | 
     if hidden:
         stmt = stmt.where(Item.creator_id.not_in(hidden))
     if cursor not in (None, ""):
-        if not str(cursor).isdigit():
+        before = as_id(cursor)
+        if before is None:
             from app.services.errors import Invalid
 
             raise Invalid("That page link is not valid.", code="invalid_cursor", fields={"cursor": "Not valid."})
-        stmt = stmt.where(Item.id < int(cursor))
+        stmt = stmt.where(Item.id < before)
     rows = list(db.session.execute(stmt.order_by(Item.id.desc()).limit(limit + 1)))
     items = [row[0] for row in rows]
     return items[:limit], (str(items[limit - 1].id) if len(items) > limit else None)

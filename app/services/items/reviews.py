@@ -3,23 +3,23 @@ entitled to it, for a free one by anyone signed in (never the creator)."""
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.items import Item, Review
 from app.services.errors import Conflict, Invalid, NotAllowed, Unauthorized
+from app.services.ids import as_id
 from app.services.items.policies import can_review_item, is_creator, viewer_id
 from app.services.items.search import clean_limit
 from app.services.notifications import notify
+from app.services.numbers import to_int
 
 
 def clean_review(rating, body) -> tuple[int, str]:
     errors = {}
-    text = str(rating).strip() if rating is not None and not isinstance(rating, bool) else ""
-    if not re.fullmatch(r"[1-5]", text):
+    rating = to_int(rating, minimum=1, maximum=5)
+    if rating is None:
         errors["rating"] = "Rate from 1 to 5."
     if body is not None and not isinstance(body, str):
         errors["body"] = "Must be text."
@@ -27,7 +27,7 @@ def clean_review(rating, body) -> tuple[int, str]:
         errors["body"] = "At most 5,000 characters."
     if errors:
         raise Invalid("Some fields need another look.", code="validation_failed", fields=errors)
-    return int(text), (body or "").strip()
+    return rating, (body or "").strip()
 
 
 def create_review(viewer, item: Item, rating, body) -> Review:
@@ -61,9 +61,10 @@ def list_reviews(item: Item, *, cursor=None, limit=20) -> tuple[list[Review], st
     limit = clean_limit(limit)
     stmt = sa.select(Review).where(Review.item_id == item.id)
     if cursor not in (None, ""):
-        if not str(cursor).isdigit():
+        before = as_id(cursor)
+        if before is None:
             raise Invalid("That page link is not valid.", code="invalid_cursor", fields={"cursor": "Not valid."})
-        stmt = stmt.where(Review.id < int(cursor))
+        stmt = stmt.where(Review.id < before)
     rows = list(db.session.scalars(stmt.order_by(Review.id.desc()).limit(limit + 1)))
     return rows[:limit], (str(rows[limit - 1].id) if len(rows) > limit else None)
 

@@ -17,6 +17,7 @@ from app.models.items import Item, ItemTag
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid
 from app.services.items.policies import viewer_id
+from app.services.numbers import BIGINT_MAX, to_int
 from app.services.pagination import clean_limit  # noqa: F401 - re-exported
 from app.services.social.blocks import blocked_user_ids
 
@@ -61,9 +62,13 @@ def _decode_cursor(cursor: str, sort: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         kind, key, last_id = json.loads(raw)
-        if kind != sort or not isinstance(last_id, int):
+        last_id = to_int(last_id, minimum=0, maximum=BIGINT_MAX, strings=False)
+        if kind != sort or last_id is None:
             raise ValueError
-        key = int(key) if sort == "popular" else datetime.fromisoformat(key)
+        key = to_int(key, minimum=-BIGINT_MAX, maximum=BIGINT_MAX) if sort == "popular" \
+            else datetime.fromisoformat(key)
+        if key is None:
+            raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError):
         raise Invalid("That page link is not valid.", code="invalid_cursor",
                       fields={"cursor": "Not a cursor of this list."}) from None

@@ -7,6 +7,7 @@ import re
 from app.models.items import KINDS, PRICINGS
 from app.services.errors import Invalid
 from app.services.names import one_line_name
+from app.services.numbers import BIGINT_MAX, to_int
 
 MAX_PRICE_CENTS = 100_000_00  # $100,000.00
 MAX_TAGS = 10
@@ -14,15 +15,10 @@ TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
 
 def _int(value, name: str, errors: dict) -> int | None:
-    if isinstance(value, bool):
+    number = to_int(value, minimum=-BIGINT_MAX, maximum=BIGINT_MAX)
+    if number is None:
         errors[name] = "Must be a whole number."
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
-        return int(value.strip())
-    errors[name] = "Must be a whole number."
-    return None
+    return number
 
 
 def clean_tags(value) -> tuple[list[str], str | None]:
@@ -108,7 +104,7 @@ def parse_dollars(value: str | None) -> int | str | None:
     if value is None or str(value).strip() == "":
         return None
     text = str(value).strip().lstrip("$")
-    match = re.fullmatch(r"(-?)(\d{1,13})(?:\.(\d{1,2}))?", text)
+    match = re.fullmatch(r"(-?)([0-9]{1,13})(?:\.([0-9]{1,2}))?", text)
     if not match:
         return "not-a-number"
     sign, whole, cents = match.groups()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from app.services.errors import Invalid, NotAllowed
+from app.services.numbers import BIGINT_MAX, to_int
 from app.services.payments.ledger import read_session
 
 KINDS = ("signup_grant", "topup", "purchase", "refund", "subscription", "payout", "payout_reversal")
@@ -98,8 +99,8 @@ def _encode(entry_id: int) -> str:
 def _decode(cursor: str) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        value = data["id"]
-        if not isinstance(value, int) or isinstance(value, bool):
+        value = to_int(data["id"], minimum=1, maximum=BIGINT_MAX, strings=False)
+        if value is None:
             raise ValueError
         return value
     except (ValueError, KeyError, TypeError):

@@ -23,9 +23,9 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.items import Entitlement
 from app.models.ledger import ContentDownload, Purchase
 from app.models.ledger_functions import REFUSED_SQLSTATE
-from app.services.errors import Conflict, InsufficientFunds, Invalid, NotAllowed, NotFound
+from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
 from app.services.notifications import notify
-from app.services.payments.amounts import dollars
+from app.services.payments.amounts import dollars, parse_expected_price
 from app.services.payments.ledger import (
     BALANCE_SHARDS,
     SYSTEM_FEES,
@@ -79,12 +79,7 @@ def purchase_item(buyer_id: int, item_id: int, expected_price_cents: int | None 
     is one call of `dd_purchase_item` in autocommit on the items bind
     (app/models/ledger_functions.py): one round trip, one transaction; then the creator's
     sale notification is stored on the request's session (committed with the request)."""
-    if expected_price_cents is not None and (
-        isinstance(expected_price_cents, bool) or not isinstance(expected_price_cents, int)
-        or expected_price_cents < 0
-    ):
-        raise Invalid("expected_price_cents must be whole cents.", code="invalid_amount",
-                      fields={"expected_price_cents": "Whole cents only."})
+    expected_price_cents = parse_expected_price(expected_price_cents, strings=False)
     purchase, title, balance = _purchase_in_function(buyer_id, item_id, expected_price_cents,
                                                      users_blocked_with(buyer_id))
     notify(purchase.creator_id, "sale", actor_id=buyer_id, target_type="item", target_id=item_id,

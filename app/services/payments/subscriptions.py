@@ -18,7 +18,7 @@ from app.models.items import CreatorPlan, Subscription
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
 from app.services.items.policies import subscription_gives_access
 from app.services.notifications import notify
-from app.services.payments.amounts import dollars
+from app.services.payments.amounts import dollars, parse_expected_price
 from app.services.payments.ledger import (
     SYSTEM_FEES,
     AlreadyApplied,
@@ -68,6 +68,7 @@ def subscribe(subscriber_id: int, creator: User, *, now: datetime | None = None,
     while subscribed returns the subscription unchanged, so a double click pays once.
     `expected_price_cents`, when given, must be the plan's price (409 price_changed)."""
     now = now or utcnow()
+    expected_price_cents = parse_expected_price(expected_price_cents, strings=False)
     if creator.id == subscriber_id:
         raise NotAllowed("You cannot subscribe to yourself.", code="own_subscription")
     if blocked_between(subscriber_id, creator.id):

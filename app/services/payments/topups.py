@@ -17,6 +17,8 @@ from app.documents.payments import PaymentEvent
 from app.models.base import utcnow
 from app.models.ledger import TopUp
 from app.services.errors import Invalid, NotAllowed, NotFound
+from app.services.ids import as_id
+from app.services.numbers import BIGINT_MAX, to_int
 from app.services.payments import stripe_gateway
 from app.services.payments.amounts import parse_cents
 from app.services.payments.ledger import (
@@ -63,10 +65,10 @@ def apply_checkout_session(checkout: dict) -> bool:
     session_id = checkout.get("id")
     user_ref = checkout.get("client_reference_id") or metadata.get("user_id")
     amount = checkout.get("amount_total")
-    if not session_id or not str(user_ref or "").isdigit() or not isinstance(amount, int) or amount <= 0:
+    user_id = as_id(user_ref)
+    if not session_id or user_id is None or to_int(amount, minimum=1, maximum=BIGINT_MAX, strings=False) is None:
         log.warning("checkout session %s without a usable user or amount: ignored", session_id)
         return False
-    user_id = int(user_ref)
     try:
         with money_session() as session:
             topup = session.scalar(sa.select(TopUp).where(TopUp.session_id == session_id))

@@ -11,6 +11,7 @@ from app.models import Community, CommunityPost, Item, User
 from app.models.base import utcnow
 from app.models.social import Comment, Like, Post
 from app.services.errors import Invalid, NotFound
+from app.services.numbers import parse_int
 
 TARGET_TYPES = ("post", "comment", "item", "community_post", "user")
 
@@ -29,11 +30,9 @@ def parse_target(target_type, target_id) -> tuple[str, int]:
     if target_type not in TARGET_TYPES:
         raise Invalid("Choose what you are reporting.", code="validation_failed",
                       fields={"target_type": f"One of {', '.join(TARGET_TYPES)}."})
-    text = str(target_id if target_id is not None else "").strip()
-    if isinstance(target_id, bool) or not text.isdigit() or not 0 < int(text) < 2**62:
-        raise Invalid("target_id must be a positive number.", code="validation_failed",
-                      fields={"target_id": "A positive number."})
-    return target_type, int(text)
+    number = parse_int(target_id, field="target_id", minimum=1, maximum=2**62 - 1,
+                       message="target_id must be a positive number.", reason="A positive number.")
+    return target_type, number
 
 
 def _excerpt(text: str, n: int = 80) -> str:

@@ -17,15 +17,16 @@ def insert_ignore(model, values: dict) -> bool:
 
 
 def parse_id(value, name: str = "post_id") -> int:
-    """An id from a form, a URL or JSON, or Invalid naming the field."""
+    """An id from a form, a URL or JSON, or Invalid naming the field; an id no row can have
+    (past 2**62) is not found."""
     from app.services.errors import Invalid, NotFound
+    from app.services.numbers import whole_number
 
     if value is None or value == "":
         raise Invalid(f"{name} is required.", code="validation_failed", fields={name: "Required."})
-    text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit():
+    number = whole_number(value)
+    if number is None or number < 0:
         raise Invalid(f"{name} must be a number.", code="validation_failed", fields={name: "Must be a number."})
-    number = int(text)
     if number > 2**62:
         raise NotFound("Not found.")
     return number

@@ -9,31 +9,17 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from config import TestingConfig
 from tests.conftest import HTMX, bearer, csrf_token, sign_in
 from tests.factories import PASSWORD, UserFactory, make_item
-from tests.fakes.tcp_proxy import postgres_proxy
 from tests.support.statements import Statements
 
 UNAVAILABLE = "DreamDot is briefly unavailable. Try again in a moment."
 
 
 @pytest.fixture
-def pg_proxy(app):
-    proxy = postgres_proxy(app.config["SQLALCHEMY_BINDS"]["users"])
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def cut_app(make_app, pg_proxy, tmp_path):
+def cut_app(proxied_pg_app):
     """An app whose binds reach PostgreSQL through the proxy (cut it to lose the database)."""
-    config = TestingConfig(tmp_path / "proxied")
-    config.SQLALCHEMY_BINDS = {bind: pg_proxy.postgres_url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
-    config.DB_STATEMENT_TIMEOUT_MS = 700
-    config.DB_CONNECT_TIMEOUT = 2
-    config.DB_POOL_TIMEOUT = 2
-    return make_app(config)
+    return proxied_pg_app
 
 
 def assert_designed_page(response, status: int, text: str) -> None:

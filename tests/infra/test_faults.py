@@ -19,7 +19,7 @@ from config import TestingConfig
 from tests.conftest import bearer
 from tests.factories import UserFactory
 from tests.factories.payments import fund, make_item
-from tests.fakes.tcp_proxy import TcpProxy, closed_port, postgres_proxy
+from tests.fakes.tcp_proxy import TcpProxy, closed_port
 from tests.sse_client import SSEClient
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -44,24 +44,6 @@ def own_prefix() -> str:
 def ledger_ok(application) -> bool:
     result = application.test_cli_runner().invoke(args=["ledger", "verify"])
     return result.exit_code == 0 and "ledger ok" in result.output
-
-
-@pytest.fixture
-def pg_proxy(app):
-    proxy = postgres_proxy(app.config["SQLALCHEMY_BINDS"]["users"])
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def proxied_pg_app(make_app, pg_proxy, tmp_path):
-    """An app whose five binds reach PostgreSQL through the proxy, with short timeouts."""
-    config = TestingConfig(tmp_path / "proxied")
-    config.SQLALCHEMY_BINDS = {bind: pg_proxy.postgres_url(url) for bind, url in config.SQLALCHEMY_BINDS.items()}
-    config.DB_STATEMENT_TIMEOUT_MS = 700
-    config.DB_CONNECT_TIMEOUT = 2
-    config.DB_POOL_TIMEOUT = 2
-    return make_app(config)
 
 
 def buyer_of_one_item(app, faulty_app):

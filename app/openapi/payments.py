@@ -148,8 +148,10 @@ PATHS = {
             "security": [{}],
             "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {**reply("Received (applied or already applied, or ignored)", {
-                "type": "object", "properties": {"received": {"type": "boolean"}, "applied": {"type": "boolean"}}},
+            "responses": {**reply("Received: applied, a duplicate, ignored, or rejected and recorded "
+                                         "(e.g. `rejected: unknown_user`, `rejected: malformed`)", {
+                "type": "object", "properties": {"received": {"type": "boolean"}, "applied": {"type": "boolean"},
+                                                 "status": {"type": "string"}}},
                 200, 400), **_not_configured},
         }
     },

@@ -76,11 +76,15 @@ def refuse_nul_characters():
     values = [request.path, *(v for _, vs in request.args.lists() for v in vs)]
     if request.method not in SAFE_METHODS:
         values += [v for _, vs in request.form.lists() for v in vs] + list(request.form)
-        if request.is_json:
-            values.append(request.get_json(silent=True))
-    if any(_has_nul(value) for value in values):
-        from app.web.errors import error_response
+    from app.web.errors import error_response
 
+    try:
+        if request.method not in SAFE_METHODS and request.is_json:
+            values.append(request.get_json(silent=True))
+        has_nul = any(_has_nul(value) for value in values)
+    except RecursionError:  # JSON nested deeper than Python parses: no view could read it
+        return error_response(400, "invalid_payload", "The JSON is nested too deeply.")
+    if has_nul:
         return error_response(400, "invalid_text", "Text cannot contain NUL characters.")
     return None
 

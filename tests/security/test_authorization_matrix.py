@@ -63,6 +63,7 @@ OWNER_PRIVATE_READS = {
     "chat_api.show_media",
     # The staff area does not exist for anybody else (404).
     "admin.index", "admin.audit", "admin.reports", "admin.system_page", "admin.users", "admin.user",
+    "admin.payment_events",
 }
 # What a block hides from the blocked user (api.md: neither sees the other's profile, posts...).
 BLOCK_HIDDEN_READS = {
@@ -143,6 +144,7 @@ TABLE = [
     ("GET", "/api/notifications", {401}, {200}, {200}, {200}, {200}),
     ("GET", "/admin/payouts", {404}, {404}, {404}, {404}, {200}),
     ("GET", "/admin/users/{owner}", {404}, {404}, {404}, {404}, {200}),
+    ("GET", "/admin/payments/events", {404}, {404}, {404}, {404}, {200}),
     ("POST", "/admin/users/{owner}/suspend", {400, 404}, {404}, {404}, {404}, {400}),  # a reason is required
     ("POST", "/admin/reports/{report_id}/dismiss", {400, 404}, {404}, {404}, {404}, {303}),
     ("GET", "/api/analytics/summary", {401}, {200}, {200}, {200}, {200}),  # each their own figures

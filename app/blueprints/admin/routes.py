@@ -8,7 +8,7 @@ from app.services.admin import audit_log, system
 from app.services.analytics.ranges import parse_range
 from app.services.errors import Invalid, ServiceError
 from app.services.ids import as_id
-from app.services.payments import payouts
+from app.services.payments import payouts, topups
 from app.services.reports import queue
 from app.web.auth import admin_required
 from app.web.context import current_origin
@@ -106,3 +106,9 @@ def audit():
 @admin_required
 def system_page():
     return render("admin/system.html", report=system.system_report(current_app))
+
+
+@bp.get("/payments/events")
+@admin_required
+def payment_events():
+    return render("admin/payment_events.html", events=topups.unapplied_events())

@@ -27,6 +27,7 @@ def _admin_urls(app) -> list[tuple[str, str]]:
 def test_the_walk_covers_every_admin_page(app):
     paths = {p for _, p in _admin_urls(app)}
     for expected in ("/admin", "/admin/users", "/admin/reports", "/admin/payouts", "/admin/audit", "/admin/system",
+                     "/admin/payments/events",
                      "/admin/users/1", "/admin/reports/1/dismiss", "/admin/users/1/reinstate"):
         assert expected in paths
 

@@ -2,6 +2,7 @@
 renewals and payouts: after every step the ledger balances, caches match entries, no user
 is negative, and money is neither created nor lost."""
 
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -12,10 +13,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.ledger import LedgerAccount, LedgerEntry
+from app.models.ledger import LedgerAccount, LedgerEntry, TopUp
 from app.services.errors import ServiceError
 from app.services.payments import grants, payouts, purchases, subscriptions, topups
-from app.services.payments.ledger import read_session, verify_ledger
+from app.services.payments.ledger import money_session, read_session, verify_ledger
 from tests.conftest import _empty_databases
 from tests.factories import UserFactory, make_item, make_plan
 
@@ -50,8 +51,11 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(u=user, amount=st.integers(500, 1_000_000), replay=st.booleans())
     def top_up(self, u, amount, replay):
         self.topups += 1
-        session = {"id": f"cs_sm_{self.topups}", "payment_status": "paid", "amount_total": amount,
+        session = {"id": f"cs_sm_{self.topups}", "payment_status": "paid", "amount_total": amount, "currency": "usd",
                    "client_reference_id": str(self.user_ids[u]), "metadata": {"purpose": "topup"}}
+        with money_session() as db_session:  # the row start_topup writes before Stripe is asked
+            db_session.add(TopUp(user_id=self.user_ids[u], session_id=session["id"],
+                                 idempotency_key=secrets.token_hex(16), amount_cents=amount))
         assert topups.apply_checkout_session(session) is True
         if replay:
             assert topups.apply_checkout_session(session) is False

@@ -88,7 +88,7 @@ def test_unpaid_completed_waits_for_async_success(user, stripe_fake):
 
 def test_unknown_events_are_acknowledged_and_ignored(user, stripe_fake):
     result = deliver("customer.created", {"id": "cus_1", "object": "customer"})
-    assert result == {"received": True, "applied": False}
+    assert result == {"received": True, "applied": False, "status": "ignored: event_type"}
     assert tx_count() == 0
 
 

@@ -180,6 +180,9 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", production)
         self.REMEMBER_DAYS = env_int("REMEMBER_DAYS", 30)
+        # A browser that signed in to an account skips that account's failed-sign-in wait.
+        self.KNOWN_DEVICE_COOKIE = "dreamdot_device"
+        self.KNOWN_DEVICE_DAYS = env_int("KNOWN_DEVICE_DAYS", 365)
         # "Remember me" makes the cookie permanent: it lives as long as its server-side row.
         self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.REMEMBER_DAYS)
         # The cookie is written when something in it changes (sign-in, the CSRF secret), not

@@ -64,3 +64,15 @@ class AuthSession(UsersModel):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class SigninThrottle(UsersModel):
+    """Failed sign-ins of one account, counted here (not per process) so every worker sees
+    them; past a few failures the account's sign-in waits until `locked_until`."""
+
+    __tablename__ = "signin_throttles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

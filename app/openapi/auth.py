@@ -21,6 +21,9 @@ PATHS = {
     "/api/auth/signin": {
         "post": {
             "summary": "Sign in with username or email; returns a bearer token",
+            "description": "After five failed sign-ins in a row an account waits 1, 2, 4 ... minutes (at most an "
+                           "hour): 429 `too_many_attempts` with `Retry-After`, the password not checked. A client "
+                           "that keeps the `dreamdot_device` cookie of an earlier success skips the wait.",
             "security": [{}],
             "requestBody": json_body({"login": {"type": "string"}, "password": {"type": "string"}},
                                      ["login", "password"]),

@@ -54,3 +54,14 @@ class TooLarge(ServiceError):
 class Unavailable(ServiceError):
     status = 503
     code = "unavailable"
+
+
+class TooManyAttempts(ServiceError):
+    """Refused for a while (`retry_after` seconds) without looking at what was sent."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -90,7 +90,10 @@ def _as_response(value):
 
 def handle_service_error(exc: ServiceError):
     db.session.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
+    response = error_response(exc.status, exc.code, exc.message, exc.fields)
+    if getattr(exc, "retry_after", None):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def handle_csrf_error(exc: CSRFError):

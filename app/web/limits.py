@@ -12,10 +12,11 @@ def _config(name: str):
 
 
 def _failed(response) -> bool:
-    return response.status_code in (400, 401, 403, 422)
+    return response.status_code in (400, 401, 403, 422, 429)
 
 
-# Only failed sign-ins count: the sixth failure within the window answers 429.
+# Only failed sign-ins count (an account's wait refusing one too): the sixth failure within
+# the window answers 429.
 signin_limit = limiter.shared_limit(
     _config("RATELIMIT_SIGNIN"), scope="signin", methods=["POST"], deduct_when=_failed
 )

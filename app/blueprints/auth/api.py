@@ -6,6 +6,7 @@ from app.services import accounts
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
 from app.web.context import current_origin
+from app.web.devices import device_token, remember_device
 from app.web.forms import json_body, text_field
 from app.web.limits import signin_limit, signup_limit
 
@@ -33,7 +34,9 @@ def signin():
         text_field(data, "login", required=True, max_length=254),
         text_field(data, "password", required=True, max_length=1024),
         origin=current_origin(),
+        device=device_token(),  # only API clients that keep cookies send one
     )
+    remember_device(user)
     token = accounts.issue_token(user, origin=current_origin())
     return jsonify(user=accounts.serialize_user(user), token=token)
 

@@ -7,6 +7,7 @@ from app.services import accounts
 from app.services.errors import ServiceError
 from app.web.auth import login_required, safe_next
 from app.web.context import current_origin
+from app.web.devices import device_token, remember_device
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.limits import signin_limit, signup_limit
@@ -47,10 +48,12 @@ def signin():
         form.next.data = safe_next(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.login.data, form.password.data, origin=current_origin())
+            user = accounts.authenticate(form.login.data, form.password.data, origin=current_origin(),
+                                         device=device_token())
         except ServiceError as exc:
             apply_errors(form, exc)
         else:
+            remember_device(user)
             _sign_in(user, remember=form.remember.data)
             return redirect_to(safe_next(form.next.data) or url_for("main.index"))
     status = 422 if form.is_submitted() else 200

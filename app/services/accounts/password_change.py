@@ -1,5 +1,6 @@
 """Changing a password: the current one proves it is the owner, the new one follows the
-sign-up rules, and every other sign-in (browsers and API tokens) ends."""
+sign-up rules, every other sign-in (browsers and API tokens) ends, and the account's
+failed sign-ins are forgotten."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from app.models import User
 from app.services import NO_ORIGIN, Origin
 from app.services.accounts.passwords import hash_password, password_problem, verify_password
 from app.services.accounts.sessions import end_all_sessions
+from app.services.accounts.throttle import clear_failures
 from app.services.audit import record_event
 from app.services.errors import Invalid
 
@@ -36,6 +38,7 @@ def change_password(
                       fields={"new_password": problem})
     user.password_hash = hash_password(new_password)
     ended = end_all_sessions(user, keep=keep_session)
+    clear_failures(user)  # the owner proved it: failed sign-ins no longer count
     db.session.flush()
     record_event("password_changed", user_id=user.id, origin=origin, target_type="user",
                  target_id=user.id, sessions_ended=ended)

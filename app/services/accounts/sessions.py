@@ -11,6 +11,7 @@ import functools
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,11 +25,12 @@ from app.extensions import db
 from app.models import AuthSession, User
 from app.models.base import utcnow
 from app.services import NO_ORIGIN, Origin
+from app.services.accounts import throttle
 from app.services.accounts.passwords import burn_verify, verify_password
 from app.services.audit import record_event
 from app.services.broker import publish_after_commit, user_channel
 from app.services.compiled import CompiledSelect
-from app.services.errors import NotAllowed, Unauthorized
+from app.services.errors import NotAllowed, TooManyAttempts, Unauthorized
 
 TOKEN_SALT = "dreamdot-api-token"  # noqa: S105 - a signing namespace, not a secret
 TOUCH_EVERY = timedelta(minutes=5)
@@ -42,28 +44,39 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalar(sa.select(User).where(column == key))
 
 
-def authenticate(login: str, password: str, *, origin: Origin = NO_ORIGIN) -> User:
+def authenticate(
+    login: str, password: str, *, origin: Origin = NO_ORIGIN, device: str | None = None
+) -> User:
     """The user with these credentials. One message whether the user is unknown or the
-    password wrong; the same time spent either way."""
+    password wrong; the same time spent either way. An account with too many failures in a
+    row waits (TooManyAttempts, the password not checked) unless `device`, the browser's
+    known-device token, says this browser signed in to it before."""
     user = find_by_login(login)
     if user is None:
         burn_verify()
-    if user is None or not verify_password(user.password_hash, password or ""):
-        record_event(
-            "signin_failed",
-            user_id=user.id if user else None,
-            origin=origin,
-            durable=True,
-            login=(login or "")[:254],
-        )
-        raise Unauthorized(
-            "That username or email and password do not match an account.",
-            code="invalid_credentials",
-        )
+        _refuse(None, login, origin)
+    if not throttle.is_known_device(user, device):
+        try:
+            throttle.check_not_throttled(user)
+        except TooManyAttempts:
+            record_event("signin_failed", user_id=user.id, origin=origin, durable=True,
+                         login=(login or "")[:254], reason="throttled")
+            raise
+    if not verify_password(user.password_hash, password or ""):
+        throttle.record_failure(user)
+        _refuse(user, login, origin)
     if user.is_suspended:
         record_event("signin_refused_suspended", user_id=user.id, origin=origin, durable=True)
         raise NotAllowed("This account is suspended.", code="suspended")
+    throttle.clear_failures(user)
     return user
+
+
+def _refuse(user: User | None, login: str, origin: Origin) -> NoReturn:
+    record_event("signin_failed", user_id=user.id if user else None, origin=origin, durable=True,
+                 login=(login or "")[:254])
+    raise Unauthorized("That username or email and password do not match an account.",
+                       code="invalid_credentials")
 
 
 def start_session(

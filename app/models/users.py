@@ -64,3 +64,19 @@ class AuthSession(UsersModel):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class ChatTicket(UsersModel):
+    """A single-use, short-lived ticket that opens the chat websocket (`?ticket=`), so no
+    long-lived credential travels in a URL. Only a hash of the ticket is kept; it belongs to
+    the session that asked for it and is refused once that session ends."""
+
+    __tablename__ = "chat_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(sa.String(64))
+    session_kind: Mapped[str] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

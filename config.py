@@ -235,6 +235,7 @@ class Config:
         self.CHAT_RATE_BURST = env_int("CHAT_RATE_BURST", 30)
         self.CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 60)
         self.CHAT_HEARTBEAT_SECONDS = env_int("CHAT_HEARTBEAT_SECONDS", 20)
+        self.CHAT_TICKET_SECONDS = min(env_int("CHAT_TICKET_SECONDS", 30), 60)  # api.md: at most 60
         # Key backups: PBKDF2-SHA256 iterations the browser uses and the server demands.
         # Never below 600,000 outside tests (see check_chat_settings).
         self.CHAT_PBKDF2_ITERATIONS = env_int("CHAT_PBKDF2_ITERATIONS", 600_000)

@@ -1,6 +1,7 @@
 """gunicorn settings, all from the environment (Heroku-style dyno)."""
 
 import os
+from urllib.parse import unquote_plus
 
 from gunicorn import glogging
 from gunicorn.config import AccessLogFormat
@@ -21,16 +22,48 @@ max_requests = int(os.environ.get("MAX_REQUESTS", "0"))
 max_requests_jitter = 100 if max_requests else 0
 
 
+# Query values never written to the access log: the chat websocket's single-use ticket and
+# any API token a client still puts in a URL (api.md: no credential is ever logged).
+SECRET_QUERY_NAMES = frozenset({"ticket", "token"})
+REDACTED = "[redacted]"
+
+
+def redact_query(query: str) -> str:
+    """The query string with the values of SECRET_QUERY_NAMES replaced (names compared as
+    the app decodes them, so `%74oken=` is caught too)."""
+    if not query:
+        return query
+    parts = query.split("&")
+    for i, part in enumerate(parts):
+        name, eq, _value = part.partition("=")
+        if unquote_plus(name).strip().lower() in SECRET_QUERY_NAMES:
+            parts[i] = f"{name}={REDACTED}" if eq else part
+    return "&".join(parts)
+
+
+def redact_uri(uri: str) -> str:
+    path, mark, query = uri.partition("?")
+    return f"{path}?{redact_query(query)}" if mark else uri
+
+
 class AccessLogger(glogging.Logger):
     """gunicorn's logger, with the access log's line built from the nine values its default
     format names. gunicorn builds a dictionary of every request header, response header and
     environ key for each line, and escapes every one of them, whatever the format uses: 6%
     of a feed page's worker time, a fifth of the bare route's (docs/benchmarks.md). With
-    another `access_log_format` (which may name any of them) gunicorn's own atoms are used."""
+    another `access_log_format` (which may name any of them) gunicorn's own atoms are used.
+    Either way the values of `ticket=` and `token=` in the URL are never written."""
 
     def atoms(self, resp, req, environ, request_time):
         if self.cfg.access_log_format != AccessLogFormat.default:
-            return super().atoms(resp, req, environ, request_time)
+            atoms = super().atoms(resp, req, environ, request_time)
+            for key in ("r", "{raw_uri}e", "{request_uri}e"):
+                if isinstance(atoms.get(key), str):
+                    atoms[key] = redact_uri(atoms[key])
+            for key in ("q", "{query_string}e"):
+                if isinstance(atoms.get(key), str):
+                    atoms[key] = redact_query(atoms[key])
+            return atoms
         status = resp.status
         if isinstance(status, str):
             status = status.split(None, 1)[0]
@@ -40,7 +73,7 @@ class AccessLogger(glogging.Logger):
             "l": "-",
             "u": self._get_user(environ) or "-",
             "t": self.now(),
-            "r": f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}",
+            "r": f"{environ['REQUEST_METHOD']} {redact_uri(environ['RAW_URI'])} {environ['SERVER_PROTOCOL']}",
             "s": status,
             "b": sent is not None and str(sent) or "-",
             "f": environ.get("HTTP_REFERER", "-"),

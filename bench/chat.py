@@ -195,7 +195,11 @@ class Client:
 
     def connect(self) -> bool:
         try:
-            self.ws = websocket.create_connection(f"{self.ws_url}?token={self.token}", origin=self.base, timeout=60)
+            reply = requests.post(f"{self.base}/api/chat/ticket", headers={"Authorization": f"Bearer {self.token}"},
+                                  timeout=60)
+            reply.raise_for_status()
+            ticket = reply.json()["ticket"]
+            self.ws = websocket.create_connection(f"{self.ws_url}?ticket={ticket}", origin=self.base, timeout=60)
         except Exception as exc:  # noqa: BLE001 - counted and reported
             self.lost = f"connect: {exc!r}"[:200]
             return False

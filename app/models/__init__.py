@@ -4,11 +4,12 @@ from app.models import audit, community, items, ledger, social, users  # noqa: F
 from app.models.audit import AuditEvent
 from app.models.community import Community, CommunityPost, CommunityReply, Membership
 from app.models.items import CreatorPlan, Entitlement, Item, Subscription
-from app.models.users import AuthSession, SigninThrottle, User
+from app.models.users import AuthSession, ChatTicket, SigninThrottle, User
 
 __all__ = [
     "AuditEvent",
     "AuthSession",
+    "ChatTicket",
     "Community",
     "CommunityPost",
     "CommunityReply",

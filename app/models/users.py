@@ -76,3 +76,19 @@ class SigninThrottle(UsersModel):
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ChatTicket(UsersModel):
+    """A single-use, short-lived ticket that opens the chat websocket (`?ticket=`), so no
+    long-lived credential travels in a URL. Only a hash of the ticket is kept; it belongs to
+    the session that asked for it and is refused once that session ends."""
+
+    __tablename__ = "chat_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(sa.String(64))
+    session_kind: Mapped[str] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -39,6 +39,12 @@ SCHEMAS = {
 CONVERSATION = _obj(["conversation"], conversation=ref("Conversation"))
 
 PATHS = {
+    "/api/chat/ticket": {"post": {
+        "summary": "A single-use ticket for the websocket, `/chat/ws?ticket=` (valid at most 60 s)",
+        "description": "The ticket belongs to the session that asked for it and is refused once that "
+                       "session ends. A long-lived API token is not accepted in the websocket's URL.",
+        "responses": reply("The ticket", _obj(["ticket", "expires_in"], ticket={"type": "string"},
+                           expires_in={"type": "integer", "maximum": 60}), 200, 401)}},
     "/api/chat/keys": {"put": {
         "summary": "Register my public key (X25519, made in the browser)",
         "requestBody": json_body({"public_key": B64}, ["public_key"]),

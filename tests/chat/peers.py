@@ -38,9 +38,20 @@ class Peer:
             assert reply.status_code == 200, reply.text
 
     # -- websocket -----------------------------------------------------------------
+    def ticket(self) -> str | None:
+        """A single-use websocket ticket from the API, or None when the API refuses one."""
+        reply = self.http.post("/api/chat/ticket")
+        if reply.status_code != 200:
+            return None
+        return reply.json()["ticket"]
+
     def connect(self, **options) -> Peer:
+        """Open the websocket with a fresh ticket (as the browser does: no long-lived token in
+        the URL). Without one (the session ended) the handshake goes without credentials."""
         options.setdefault("origin", self.server.url)
-        self.ws = websocket.create_connection(f"{self.server.ws_url}/chat/ws?token={self.token}", timeout=5, **options)
+        ticket = self.ticket()
+        query = f"?ticket={ticket}" if ticket else ""
+        self.ws = websocket.create_connection(f"{self.server.ws_url}/chat/ws{query}", timeout=5, **options)
         return self
 
     def close(self) -> None:

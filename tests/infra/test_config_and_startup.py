@@ -269,3 +269,14 @@ def test_mongodb_uri_selects_a_real_server(make_app):
     assert other.extensions["dreamdot.mongo_mode"] == "server"
     with other.app_context():
         assert isinstance(mongoengine.get_connection(), pymongo.MongoClient)
+
+
+@pytest.mark.parametrize("custom", [None, '%(r)s %(q)s %({raw_uri}e)s %({query_string}e)s'])
+def test_the_access_log_never_writes_a_ticket_or_token(tmp_path, custom):
+    uri = "/chat/ws?ticket=T1cket-secret&x=1&token=T0ken-secret&%74oken=Enc0ded-secret"
+    line = _access_line(_gunicorn_conf().AccessLogger, tmp_path, "ours.log", custom,
+                        RAW_URI=uri, QUERY_STRING=uri.partition("?")[2], PATH_INFO="/chat/ws")
+    assert "secret" not in line
+    assert "ticket=[redacted]&x=1&token=[redacted]&%74oken=[redacted]" in line
+    if custom is None:
+        assert '"GET /chat/ws?ticket=[redacted]&x=1&token=[redacted]&%74oken=[redacted] HTTP/1.1" 200' in line

@@ -7,9 +7,21 @@ from app.services.errors import Invalid, NotFound
 from app.services.pagination import clean_limit
 from app.services.social.blocks import is_blocked_between
 from app.web.auth import login_required
+from app.web.context import bearer_token
 from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
+
+
+@api_bp.post("/ticket")
+@login_required
+@write_limit
+def issue_ticket():
+    """A single-use ticket for `/chat/ws?ticket=`, valid for at most a minute."""
+    ticket, expires_in = chat.issue_ticket(current_user, "api" if bearer_token() is not None else "web")
+    response = jsonify(ticket=ticket, expires_in=expires_in)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @api_bp.put("/keys")

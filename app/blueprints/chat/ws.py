@@ -1,7 +1,8 @@
 """The chat websocket, `GET /chat/ws`. Frames are JSON `{"event", "data"}` (api.md).
 
 The handshake is refused (403) when the Origin is not the app's own, and (401) without a
-live session cookie or `?token=`. Each connection subscribes to its user's broker channel
+live session cookie or a single-use `?ticket=` (POST /api/chat/ticket). A long-lived API
+token in the URL is not accepted: URLs are written to access logs. Each connection subscribes to its user's broker channel
 (Redis with REDIS_URL, so processes relay to each other), keeps presence fresh with a
 heartbeat, and is slowed by a token bucket before it is told `rate_limited`."""
 
@@ -20,7 +21,7 @@ from simple_websocket import ConnectionClosed
 
 from app.blueprints.chat import bp
 from app.extensions import db, sock
-from app.services import accounts, chat
+from app.services import chat
 from app.services.broker import broker
 from app.services.chat import presence
 from app.services.chat.events import chat_channel, frame
@@ -69,11 +70,13 @@ def gate_handshake():
     if request.endpoint != "chat.socket":
         return None
     origin = request.headers.get("Origin")
-    token = request.args.get("token")
+    ticket = request.args.get("ticket")
     if origin is not None and origin.rstrip("/") != own_origin():
         return _refuse(403, "bad_origin", "This websocket accepts connections from DreamDot pages only.")
-    if token:
-        user = accounts.user_for_token(token)
+    if ticket:
+        user = chat.redeem_ticket(ticket)
+    elif "token" in request.args:  # a long-lived API token in a URL (access logs): refused
+        user = None
     else:
         if origin is None:  # a cookie without an Origin is not a browser we can trust
             return _refuse(403, "bad_origin", "The Origin header is required.")

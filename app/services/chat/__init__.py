@@ -33,8 +33,10 @@ from app.services.chat.messages import (
     send_message,
     serialize_message,
 )
+from app.services.chat.tickets import issue_ticket, redeem_ticket
 
 __all__ = [
+    "issue_ticket", "redeem_ticket",
     "acknowledge_message", "clear_verified", "get_conversation", "get_key_backup", "get_public_key",
     "list_conversations", "list_envelopes", "list_messages", "mark_verified", "open_community_conversation",
     "read_blob", "register_public_key", "relay_typing", "request_missing_keys", "rotate_conversation_key",

@@ -192,6 +192,8 @@
     else if (frame.event === "error") status("Error: " + d.message);
   }
 
+  // The session cookie signs the socket in: only the path goes into the URL, never a
+  // credential (api.md; a client without the cookie asks POST /api/chat/ticket first).
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     ws = new WebSocket(scheme + location.host + new URL(root.dataset.wsUrl, location.href).pathname);

@@ -38,9 +38,10 @@ SELF_SERVICE = {
     "payments.connect", "payments.topup", "payments.redeem",
     # A join is the user's own membership (a pending request for a private community).
     "communities.join", "communities.leave", "communities_api.join", "communities_api.leave",
-    # Chat: one's own keys, backup, blobs, safety marks and conversations to start.
+    # Chat: one's own keys, backup, blobs, safety marks, conversations to start, and the
+    # single-use ticket that opens one's own websocket.
     "chat.create", "chat.verify", "chat.open_community", "chat_api.put_key", "chat_api.put_key_backup",
-    "chat_api.create_conversation", "chat_api.upload_media",
+    "chat_api.create_conversation", "chat_api.upload_media", "chat_api.issue_ticket",
     # A report is the reporter's own act (it reaches the staff queue, changes nothing else).
     "reports.new", "reports_api.create",
 }

@@ -57,11 +57,11 @@ class StoreNotConfigured(RuntimeError):
 
 
 def normalize_db_url(url: str) -> str:
-    """Heroku-style `postgres://` URLs name the psycopg2 driver explicitly."""
+    """Heroku-style `postgres://` and plain `postgresql://` URLs name the psycopg (3) driver."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -132,10 +132,10 @@ class Config:
         self.DB_POOL_TIMEOUT = env_float("DB_POOL_TIMEOUT", 20.0)
         self.DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
         self.DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000)
-        # The longest the app waits on a PostgreSQL connection with nothing coming back (a
-        # reply, or the handshake's next step): a network that drops packets silently gives
-        # no error, and statement_timeout cannot help (the server never sees the statement).
-        # Keep it above DB_STATEMENT_TIMEOUT_MS; 0: no limit.
+        # How long data sent to PostgreSQL may stay unacknowledged before the connection is
+        # given up (libpq's tcp_user_timeout): a network that drops packets silently gives no
+        # error, and statement_timeout cannot help (the server never sees the statement).
+        # Seconds; 0: the operating system's default.
         self.DB_SOCKET_TIMEOUT = env_float("DB_SOCKET_TIMEOUT", 20.0)
         # The server ends a session left idle inside a transaction this long (milliseconds;
         # 0: never): a client that vanished mid-transaction releases its locks.
@@ -149,9 +149,10 @@ class Config:
         # Keep it at or under DB_POOL_SIZE; 0: no limit.
         self.ADMISSION_SLOTS = env_int("ADMISSION_SLOTS", 4)
         self.ADMISSION_WAIT_MS = env_int("ADMISSION_WAIT_MS", 500)
-        # The hottest SELECTs (the signed-in user, the home feed) as server-side prepared
-        # statements (app/services/compiled.py). Off behind a pooler that hands one server
-        # connection to many clients per transaction (PgBouncer's transaction mode).
+        # psycopg prepares a statement on the server once a connection has run it a few
+        # times (its prepare_threshold). Off behind a pooler that hands one server connection
+        # to many clients per transaction without tracking prepared statements (PgBouncer's
+        # transaction mode before 1.21).
         self.DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
         self.MONGODB_URI = mongodb_uri or env_str("MONGODB_URI")
         # How long to wait for a MongoDB server to be found or to connect before 503.

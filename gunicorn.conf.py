@@ -4,10 +4,10 @@ import os
 from urllib.parse import unquote_plus
 
 from gunicorn import glogging
-from gunicorn.config import AccessLogFormat
 
-# Patch the standard library before anything imports it, and make psycopg2 yield to
-# gevent, so one worker serves thousands of SSE streams and websockets.
+# The gevent worker patches the standard library before the app is loaded, and psycopg
+# (3.1.14 and later) waits cooperatively in a patched process, so one worker serves
+# thousands of SSE streams and websockets.
 worker_class = "gevent"
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
@@ -47,49 +47,25 @@ def redact_uri(uri: str) -> str:
 
 
 class AccessLogger(glogging.Logger):
-    """gunicorn's logger, with the access log's line built from the nine values its default
-    format names. gunicorn builds a dictionary of every request header, response header and
-    environ key for each line, and escapes every one of them, whatever the format uses: 6%
-    of a feed page's worker time, a fifth of the bare route's (docs/benchmarks.md). With
-    another `access_log_format` (which may name any of them) gunicorn's own atoms are used.
-    Either way the values of `ticket=` and `token=` in the URL are never written."""
+    """gunicorn's logger, with the values of `ticket=` and `token=` in the URL never written
+    (api.md: no credential is ever logged), whatever `access_log_format` names."""
 
     def atoms(self, resp, req, environ, request_time):
-        if self.cfg.access_log_format != AccessLogFormat.default:
-            atoms = super().atoms(resp, req, environ, request_time)
-            for key in ("r", "{raw_uri}e", "{request_uri}e"):
-                if isinstance(atoms.get(key), str):
-                    atoms[key] = redact_uri(atoms[key])
-            for key in ("q", "{query_string}e"):
-                if isinstance(atoms.get(key), str):
-                    atoms[key] = redact_query(atoms[key])
-            return atoms
-        status = resp.status
-        if isinstance(status, str):
-            status = status.split(None, 1)[0]
-        sent = getattr(resp, "sent", None)
-        return {
-            "h": environ.get("REMOTE_ADDR", "-"),
-            "l": "-",
-            "u": self._get_user(environ) or "-",
-            "t": self.now(),
-            "r": f"{environ['REQUEST_METHOD']} {redact_uri(environ['RAW_URI'])} {environ['SERVER_PROTOCOL']}",
-            "s": status,
-            "b": sent is not None and str(sent) or "-",
-            "f": environ.get("HTTP_REFERER", "-"),
-            "a": environ.get("HTTP_USER_AGENT", "-"),
-        }
+        atoms = super().atoms(resp, req, environ, request_time)
+        if isinstance(atoms.get("r"), str):  # the request line: method, URI, protocol
+            method, _, rest = atoms["r"].partition(" ")
+            uri, space, protocol = rest.rpartition(" ") if " " in rest else (rest, "", "")
+            atoms["r"] = f"{method} {redact_uri(uri)}{space}{protocol}"
+        for key in ("{raw_uri}e", "{request_uri}e"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact_uri(atoms[key])
+        for key in ("q", "{query_string}e"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact_query(atoms[key])
+        return atoms
 
 
 logger_class = AccessLogger
-
-
-def post_fork(server, worker):
-    # create_app then replaces this wait callback with DreamDot's, which yields to gevent
-    # the same way and also puts a deadline on every wait (app/services/pg_wait.py).
-    from psycogreen.gevent import patch_psycopg
-
-    patch_psycopg()
 
 
 def post_worker_init(worker):

@@ -30,17 +30,17 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.extensions import csrf, db, limiter, login_manager, migrate, sock
     from app.services.broker import init_broker, install_session_hooks
     from app.services.media.storage import init_storage
-    from app.services.stores import configure_engines, connect_mongo
+    from app.services.stores import configure_engines, connect_mongo, engine_binds
     from app.web.auth import DreamDotSessionInterface
     from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
     from app.web.layout import init_app as init_layout
     from app.web.links import init_app as init_links
-    from app.web.reads import init_app as init_reads
     from app.web.security import init_security
     from app.web.uploads import init_uploads
 
     app.session_interface = DreamDotSessionInterface()
+    app.config["SQLALCHEMY_BINDS"] = engine_binds(app.config)
     db.init_app(app)
     configure_engines(app, db)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
@@ -57,8 +57,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_converters(app)
     register_error_handlers(app)
     _register_request_hooks(app)
-    _remember_sync_functions(app)
-    init_reads(app)
     init_links(app)
     init_layout(app)
     _register_blueprints(app)
@@ -112,63 +110,8 @@ def _register_blueprints(app: Flask) -> None:
     connect_signals()
 
 
-def _remember_sync_functions(app: Flask) -> None:
-    """Flask asks `inspect` whether each view and hook is a coroutine function on every call
-    (`ensure_sync`, about 17 times a request): the answer for a function never changes, so
-    it is kept, by weak reference (a function made per request is not kept alive by it)."""
-    import weakref
-
-    original = app.ensure_sync
-    known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def ensure_sync(func):
-        try:
-            wraps = known[func]  # (a flag: a value holding func would keep it alive)
-        except KeyError:
-            wrapped = original(func)
-            known[func] = wrapped is not func
-            return wrapped
-        except TypeError:  # no weak reference to it: ask every time
-            return original(func)
-        return original(func) if wraps else func
-
-    app.ensure_sync = ensure_sync
-
-
 def _register_request_hooks(app: Flask) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from app.extensions import db
-    from app.services.audit import forget_durable_events, readd_durable_events
-    from app.web.errors import handle_store_unavailable, is_outage
     from app.web.htmx import add_vary
-    from app.web.reads import end_without_commit
-
-    @app.after_request
-    def commit_unit_of_work(response):
-        # The one commit of a request: services flush, the edge commits what succeeded. A
-        # store lost at this last step answers 503 like one lost earlier (error handlers do
-        # not see what after_request raises).
-        if response.status_code < 400:
-            if end_without_commit(db.session()):
-                return response  # a read-only page that changed nothing (app/web/reads.py)
-            try:
-                db.session.commit()
-            except SQLAlchemyError as exc:
-                if not is_outage(exc):
-                    raise
-                return handle_store_unavailable(exc)
-            forget_durable_events(db.session)
-        else:
-            db.session.rollback()
-            # A failed request still leaves its security trail (failed sign-ins).
-            if readd_durable_events(db.session):
-                try:
-                    db.session.commit()
-                except SQLAlchemyError:
-                    db.session.rollback()
-                    logging.getLogger("dreamdot.audit").exception("could not keep the audit trail")
-        return response
 
     app.after_request(add_vary)
 

@@ -275,7 +275,7 @@ def database_pids() -> list[int]:
     """The server processes of the benchmark's database (connections of the app's pools)."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(DB_URL)
+    engine = sa.create_engine(sa.make_url(DB_URL).set(drivername="postgresql+psycopg"))
     try:
         with engine.connect() as connection:
             return list(connection.execute(

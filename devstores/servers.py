@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
-import psycopg2
+import psycopg
 import pymongo
-from psycopg2 import sql
+from psycopg import sql
 
 log = logging.getLogger("devstores")
 
@@ -106,9 +106,7 @@ def start_postgres(data_dir: Path) -> tuple[Postgres, bool]:
 
 def ensure_databases(admin_url: str, names: list[str], *, fresh: bool = False) -> None:
     """Create the databases that do not exist yet (with `fresh`, drop them first)."""
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    try:
+    with psycopg.connect(_libpq_url(admin_url), autocommit=True) as connection:
         with connection.cursor() as cursor:
             for name in names:
                 if fresh:
@@ -116,8 +114,12 @@ def ensure_databases(admin_url: str, names: list[str], *, fresh: bool = False) -
                 cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
                 if cursor.fetchone() is None:
                     cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
+
+
+def _libpq_url(url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+psycopg://...`) as the libpq URI psycopg connects with."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme.split('+', 1)[0]}{sep}{rest}"
 
 
 @dataclass

@@ -14,16 +14,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-try:  # under gunicorn's gevent worker, make psycopg2 yield as gunicorn.conf.py does
-    from gevent import monkey
-
-    if monkey.is_module_patched("socket"):
-        from psycogreen.gevent import patch_psycopg
-
-        patch_psycopg()
-except ImportError:
-    pass
-
 from app import create_app  # noqa: E402
 from config import TestingConfig  # noqa: E402
 

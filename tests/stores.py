@@ -94,8 +94,8 @@ def forget_dead_runs() -> None:
 
 
 def _with_database(url: str, name: str) -> str:
-    """The same server's database `name`, as a libpq URI (no SQLAlchemy driver name)."""
-    return sa.make_url(url).set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    """The same server's database `name`, as a SQLAlchemy URL of the psycopg (3) driver."""
+    return sa.make_url(url).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
 
 
 def _mongo_with_database(uri: str, name: str) -> str:

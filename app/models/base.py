@@ -27,15 +27,8 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("naive datetime given; use datetime.now(UTC)")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def result_processor(self, dialect, coltype):
-        # psycopg2 returns datetimes itself: one plain function per value instead of
-        # TypeDecorator's wrapper around process_result_value (every timestamp of every row
-        # passes here).
-        return _as_utc
-
-
-def _as_utc(value):
-    return value.replace(tzinfo=UTC) if value is not None else None
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
 
 
 class UsersModel(db.Model):

@@ -6,9 +6,8 @@ from app.extensions import db
 from app.models import AuditEvent
 from app.models.base import utcnow
 from app.services import NO_ORIGIN, Origin
-from app.services.commit_work import queued_for_commit
 
-DURABLE_KEY = queued_for_commit("dreamdot.durable_audit")
+DURABLE_KEY = "dreamdot.durable_audit"  # session.info: events kept through a rollback
 
 
 def record_event(

@@ -20,7 +20,6 @@ from collections import defaultdict
 
 from flask import current_app
 
-from app.services.commit_work import queued_for_commit
 
 log = logging.getLogger("dreamdot.broker")
 
@@ -281,7 +280,7 @@ def publish_after_commit(session, channel: str | list[str], event: dict) -> None
     session.info.setdefault(PENDING_KEY, []).append((transaction, channels, event))
 
 
-PENDING_KEY = queued_for_commit("dreamdot_publish")
+PENDING_KEY = "dreamdot_publish"  # session.info: events announced after the commit
 _hooks_installed = False
 
 

@@ -39,26 +39,25 @@ def mongo_db():
 
 
 def postgres_engine_options(config) -> dict:
-    """Pool and timeout settings for PostgreSQL engines. A pooled connection idle for a
-    while is tested before it is handed out (`install_idle_ping`), so after the server (or
-    the network) comes back the app recovers by itself instead of failing once per dead
-    pooled connection."""
-    options = {
-        "pool_size": config["DB_POOL_SIZE"],
-        "max_overflow": config["DB_MAX_OVERFLOW"],
-        "pool_timeout": config["DB_POOL_TIMEOUT"],
-        "pool_recycle": 1800,
-    }
-    from app.services.pg_wait import connection_class
+    """Pool and timeout settings for PostgreSQL engines (psycopg 3), all documented settings
+    of SQLAlchemy's pool and libpq. A pooled connection idle for a while is tested before it
+    is handed out (`install_idle_ping`), so after the server (or the network) comes back the
+    app recovers by itself instead of failing once per dead pooled connection.
 
-    # connect_timeout bounds a blocking connect; the connection class carries the deadlines
-    # of every wait on the socket (app/services/pg_wait.py), which also hold when packets
-    # are dropped silently. TCP keepalives find a dead peer of an idle pooled connection.
+    - connect_timeout bounds a connect (psycopg applies it in gevent workers too);
+    - tcp_user_timeout gives up a connection whose sent data stays unacknowledged (a network
+      that drops packets silently), keepalives find a dead peer of an idle connection;
+    - statement_timeout and idle_in_transaction_session_timeout are the server's own bounds;
+    - psycopg prepares a statement once a connection has run it `prepare_threshold` times
+      (its default, 5), unless DB_PREPARED_STATEMENTS is off (a pooler in transaction mode)."""
     connect_args = {
         "connect_timeout": config["DB_CONNECT_TIMEOUT"],
-        "connection_factory": connection_class(config["DB_CONNECT_TIMEOUT"], config["DB_SOCKET_TIMEOUT"]),
         "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
     }
+    if config["DB_SOCKET_TIMEOUT"] > 0:
+        connect_args["tcp_user_timeout"] = int(config["DB_SOCKET_TIMEOUT"] * 1000)
+    if not config["DB_PREPARED_STATEMENTS"]:
+        connect_args["prepare_threshold"] = None
     server_settings = []
     if config["DB_STATEMENT_TIMEOUT_MS"] > 0:
         server_settings.append(f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}")
@@ -67,43 +66,44 @@ def postgres_engine_options(config) -> dict:
             f"-c idle_in_transaction_session_timeout={config['DB_IDLE_IN_TRANSACTION_TIMEOUT_MS']}")
     if server_settings:
         connect_args["options"] = " ".join(server_settings)
-    options["connect_args"] = connect_args
-    # json/jsonb columns (post images, item tags, audit details) decoded by orjson: the driver decodes
-    # every value of every row it reads, and the standard library's decoder was most of a
-    # feed page's typecasting. Values are written by the standard library's encoder.
-    options["json_deserializer"] = orjson.loads
-    return options
+    return {
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "pool_recycle": 1800,
+        "connect_args": connect_args,
+        # `rowcount` kept for every statement (an INSERT ... ON CONFLICT DO NOTHING says
+        # whether it inserted): psycopg resets it when SQLAlchemy closes a cursor without rows.
+        "execution_options": {"preserve_rowcount": True},
+        # json/jsonb columns (post images, item tags, audit details) decoded by orjson: the
+        # driver decodes every value of every row it reads. Written by the standard library.
+        "json_deserializer": orjson.loads,
+    }
+
+
+def engine_binds(config) -> dict[str, dict]:
+    """SQLALCHEMY_BINDS in Flask-SQLAlchemy's documented dict form: each bind's URL with the
+    engine options above (then SQLALCHEMY_ENGINE_OPTIONS on top; benchmarks use it).
+    Flask-SQLAlchemy gives SQLALCHEMY_ENGINE_OPTIONS to the default engine only, and DreamDot
+    has binds only. Accepts binds already in that form (an app made from another's config)."""
+    options = {**postgres_engine_options(config), **config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    binds = {}
+    for bind, value in config["SQLALCHEMY_BINDS"].items():
+        url = value["url"] if isinstance(value, dict) else value
+        binds[bind] = {**options, "url": url}
+    return binds
+
+
+def bind_url(config, bind: str) -> str:
+    """A bind's database URL, whichever form SQLALCHEMY_BINDS holds it in."""
+    value = config["SQLALCHEMY_BINDS"][bind]
+    return str(value["url"] if isinstance(value, dict) else value)
 
 
 def configure_engines(app, db) -> None:
-    from app.services import pg_wait
-    from app.services.compiled import use_prepared_statements
-
     with app.app_context():
-        pg_wait.install()
         for engine in set(db.engines.values()):
             install_idle_ping(engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
-            install_driver_autocommit_reset(engine)
-            use_prepared_statements(engine, app.config["DB_PREPARED_STATEMENTS"])
-
-
-def use_driver_autocommit(connection: sa.Connection) -> None:
-    """Make each statement of this pooled PostgreSQL connection commit on its own, before
-    anything was sent on it: psycopg2's own `autocommit` flag, which sends nothing (SQLAlchemy's
-    AUTOCOMMIT isolation level goes through `set_isolation_level`, which sends a SET on the
-    way in and another on the way back to the pool). The pool clears the flag on checkin
-    (`install_driver_autocommit_reset`)."""
-    connection.connection.dbapi_connection.autocommit = True
-
-
-def install_driver_autocommit_reset(engine: sa.Engine) -> None:
-    """A connection put in psycopg2's autocommit (`use_driver_autocommit`) goes back to the
-    pool transactional: the flag is cleared on checkin, which sends nothing to the server."""
-
-    @sa.event.listens_for(engine, "checkin")
-    def _transactional_again(dbapi_connection, _record):
-        if dbapi_connection is not None and not dbapi_connection.closed and dbapi_connection.autocommit:
-            dbapi_connection.autocommit = False
 
 
 _USED_AT = "dreamdot.used_at"
@@ -120,8 +120,9 @@ def install_idle_ping(engine: sa.Engine, after_seconds: float) -> None:
     server closed or reset since its last use (a restart, a failover, a terminated
     backend) has its end-of-file or error waiting there, and is tested and replaced. What
     this cannot see within `after_seconds` is a path that went silent (packets dropped):
-    the request's first statement then meets the socket deadline of `pg_wait`, answers 503,
-    and SQLAlchemy replaces every connection older than that failure. A new connection is
+    the request's first statement then fails when libpq's tcp_user_timeout gives the
+    connection up, answers 503, and SQLAlchemy replaces every connection older than that
+    failure. A new connection is
     tested at its first checkout (it may have been made while the server was going away)."""
 
     @sa.event.listens_for(engine, "checkin")

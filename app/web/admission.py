@@ -2,27 +2,25 @@
 
 A gevent worker is one core, and it starts every request that arrives. At 50 concurrent
 clients, 50 requests interleave at every database round trip, each holding its context,
-session and pooled connection: the worker spends about a fifth more CPU per request (cold
-caches, the hub, the pool's waits) and still idles a fifth of the time. Admitting a few
-requests at once (`ADMISSION_SLOTS`) and letting the others wait their turn, first come
-first served, keeps the core on requests that finish: the signed-in home page went from
-225 to 300 requests/s at 50 clients and its p99 from 540 to 185 ms (docs/benchmarks.md).
+session and pooled connection: the worker spends more CPU per request (cold caches, the
+hub, the pool's waits) and still idles part of the time. Admitting a few requests at once
+(`ADMISSION_SLOTS`) and letting the others wait their turn keeps the core on requests that
+finish (docs/benchmarks.md).
 
-What never waits for a slot, and what gives one back:
+It lives here, at the web edge, as WSGI middleware, and nothing below it knows of it. What
+never waits for a slot, and what gives one back:
 - a websocket upgrade: a chat socket runs inside the app call for its whole life;
 - the body of a streamed response (server-sent events, downloads): the slot is given back
-  when the view returns, before the body is sent;
-- code waiting on an outside service (Stripe, ImageKit) steps out of its slot meanwhile
-  (`app.services.concurrency.stepping_out`), and takes one again afterwards.
+  when the app returns, before the body is sent.
 
 A request never waits longer than `ADMISSION_WAIT_MS` for a slot: past it, it runs anyway.
 So requests stuck on a store that does not answer (until its timeout) delay the others by
 at most that much, never stop them. Only in a gevent-patched process (the gunicorn worker);
-threads, the CLI and the tests' client run every request at once, as before."""
+threads, the CLI and the tests' client run every request at once."""
 
 from __future__ import annotations
 
-from app.services.concurrency import Slot, admitted, gevent_patched
+from app.services.concurrency import gevent_patched
 
 
 class Admission:
@@ -39,8 +37,14 @@ class Admission:
     def __call__(self, environ, start_response):
         if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             return self.wsgi_app(environ, start_response)
-        with admitted(Slot(self.semaphore, self.wait_seconds, self)):
+        admitted = self.semaphore.acquire(timeout=self.wait_seconds)
+        if not admitted:
+            self.overrun += 1
+        try:
             return self.wsgi_app(environ, start_response)
+        finally:
+            if admitted:
+                self.semaphore.release()
 
 
 def init_app(app) -> None:

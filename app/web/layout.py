@@ -23,7 +23,7 @@ MAX_ENTRIES = 2_000
 
 
 def signed_in_nav() -> Markup:
-    user = current_user._get_current_object()
+    user = current_user
     nav = nav_summary(user)
     balance = tuple(sorted(nav.balance.items())) if nav.balance else None
     key = (request.script_root, user.id, user.username, user.name, bool(user.is_admin), nav.unread, balance)

@@ -64,7 +64,7 @@ class CardCache:
 
 
 def card_cache(app=None) -> CardCache:
-    app = app or current_app._get_current_object()
+    app = app or current_app
     cache = app.extensions.get(_EXTENSION)
     if cache is None:
         cache = app.extensions[_EXTENSION] = CardCache()
@@ -136,7 +136,7 @@ def post_cards(entries, back: str) -> Markup:
     part and a footer of plain string formatting."""
     if not entries:
         return Markup("")
-    viewer = current_user._get_current_object()
+    viewer = current_user
     signed_in = viewer.is_authenticated
     viewer_id = viewer.id if signed_in else None
     csrf = str(escape(csrf_token()))

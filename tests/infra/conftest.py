@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.stores import bind_url
 from config import TestingConfig
 from tests.fakes.tcp_proxy import postgres_proxy
 
 
 @pytest.fixture
 def pg_proxy(app):
-    proxy = postgres_proxy(app.config["SQLALCHEMY_BINDS"]["users"])
+    proxy = postgres_proxy(bind_url(app.config, "users"))
     yield proxy
     proxy.close()
 

@@ -1,13 +1,12 @@
 """Admission slots (app/web/admission.py): at most N requests of a gevent worker run the app
-at once, the others wait their turn; websockets, streamed bodies and waits on outside
-services hold no slot; a request never waits past ADMISSION_WAIT_MS."""
+at once, the others wait their turn; websockets and streamed bodies hold no slot; a request
+never waits past ADMISSION_WAIT_MS."""
 
 import time
 
 import gevent
 import pytest
 
-from app.services.concurrency import stepping_out
 from app.web import admission
 from app.web.admission import Admission
 
@@ -27,9 +26,6 @@ class App:
         self.most = max(self.most, self.inside)
         self.order.append(environ["n"])
         try:
-            if environ.get("step_out"):
-                with stepping_out():
-                    gevent.sleep(self.seconds * 5)
             gevent.sleep(self.seconds)
         finally:
             self.inside -= 1
@@ -92,23 +88,6 @@ def test_a_request_that_waited_too_long_runs_anyway():
     assert wsgi.overrun == 1
     assert time.monotonic() - started < 0.9
     assert wsgi.semaphore.counter == 1  # the slot it never had is not given back
-
-
-def test_waiting_on_an_outside_service_lets_another_request_in():
-    inner = App(seconds=0.05)
-    wsgi = Admission(inner, 1, wait_seconds=5)
-    jobs = [gevent.spawn(call, wsgi, 0, step_out=True)]
-    gevent.sleep(0.01)
-    jobs.append(gevent.spawn(call, wsgi, 1))
-    gevent.joinall(jobs, timeout=10, raise_error=True)
-    assert inner.most == 2  # the second ran while the first waited outside
-    assert wsgi.semaphore.counter == 1
-    assert wsgi.overrun == 0
-
-
-def test_stepping_out_outside_a_request_does_nothing():
-    with stepping_out():
-        pass
 
 
 @pytest.mark.parametrize(("patched", "slots", "wrapped"), [(True, 4, True), (True, 0, False), (False, 4, False)])

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.services.stores import bind_url
 from config import BINDS, TestingConfig
 from tests.stores import _with_database
 
@@ -18,7 +19,7 @@ PASSWORD = "violet-kettle-9921"  # noqa: S105 - a test password
 @pytest.fixture
 def one_database(app):
     """A fresh database on the suite's PostgreSQL server, for all five binds."""
-    users_url = app.config["SQLALCHEMY_BINDS"]["users"]
+    users_url = bind_url(app.config, "users")
     name = f"{sa.make_url(users_url).database}_shared"
     admin = sa.create_engine(_with_database(users_url, "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -5,6 +5,7 @@ import logging
 import pytest
 
 import config as settings
+from app.services.stores import bind_url
 from config import Config
 
 BINDS = ("users", "social", "items", "community", "audit")
@@ -17,7 +18,7 @@ def production_env(app, monkeypatch, tmp_path):
                  "SESSION_COOKIE_SECURE", "HSTS"):
         monkeypatch.delenv(name, raising=False)
     for bind in BINDS:
-        monkeypatch.setenv(f"DATABASE_URL_{bind.upper()}", app.config["SQLALCHEMY_BINDS"][bind])
+        monkeypatch.setenv(f"DATABASE_URL_{bind.upper()}", bind_url(app.config, bind))
     monkeypatch.setenv("MONGODB_URI", app.config["MONGODB_URI"])
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "prod"))
@@ -53,8 +54,8 @@ def test_configuration_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("RATELIMIT_SIGNIN", "3 per minute")
     monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/0")
     config = Config("development")
-    assert config.SQLALCHEMY_BINDS["users"] == "postgresql+psycopg2://u:p@db.example/dd"
-    assert config.SQLALCHEMY_BINDS["audit"] == "postgresql+psycopg2://u:p@audit.example/dd"
+    assert config.SQLALCHEMY_BINDS["users"] == "postgresql+psycopg://u:p@db.example/dd"
+    assert config.SQLALCHEMY_BINDS["audit"] == "postgresql+psycopg://u:p@audit.example/dd"
     assert config.MAX_IMAGE_BYTES == 7 * 1024 * 1024
     assert (config.WEB_CONCURRENCY, config.PORT) == (3, 8123)
     assert config.RATELIMIT_SIGNIN == "3 per minute"
@@ -73,8 +74,8 @@ def test_without_a_database_the_app_refuses_to_start_and_says_why(monkeypatch, t
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/dd")
     monkeypatch.setenv("DATABASE_URL_SOCIAL", "postgresql://u:p@social.example/dd")
     binds = Config("development").SQLALCHEMY_BINDS
-    assert binds["users"] == binds["audit"] == "postgresql+psycopg2://u:p@db.example/dd"
-    assert binds["social"] == "postgresql+psycopg2://u:p@social.example/dd"
+    assert binds["users"] == binds["audit"] == "postgresql+psycopg://u:p@db.example/dd"
+    assert binds["social"] == "postgresql+psycopg://u:p@social.example/dd"
     assert not list(tmp_path.glob("*.db"))  # no database file of any kind is made
 
 

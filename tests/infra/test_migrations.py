@@ -16,6 +16,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db
 from app.models.ledger_functions import PURCHASE_FUNCTION
+from app.services.stores import bind_url
 from config import BINDS, TestingConfig
 
 # Alembic cannot compare the expression index of PostgreSQL full-text search; it says so.
@@ -90,7 +91,7 @@ def check_round_trip(app) -> None:
 @pytest.fixture
 def fresh_postgres_url(app):
     """A new database on the suite's PostgreSQL server."""
-    url = sa.make_url(app.config["SQLALCHEMY_BINDS"]["users"])
+    url = sa.make_url(bind_url(app.config, "users"))
     name = f"dd_migrations_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

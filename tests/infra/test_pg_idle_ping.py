@@ -7,12 +7,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.services.stores import install_idle_ping
+from app.services.stores import bind_url, install_idle_ping
 
 
 @pytest.fixture
 def pg_url(app) -> str:
-    return app.config["SQLALCHEMY_BINDS"]["users"]
+    return bind_url(app.config, "users")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""Read-only pages (app/web/reads.py): the feeds and their navigation read in autocommit;
-everything else keeps its transaction, and a connection back in the pool is transactional
-again."""
+"""Read-only pages (`read_only` in app/web/work.py): the feeds and their navigation read in
+autocommit; everything else keeps its transaction, and a connection back in the pool is
+transactional again."""
 
 import re
 
@@ -128,44 +128,16 @@ def test_the_json_feed_reads_no_navigation(app):
     assert all(autocommit for _, autocommit in recorder.seen), recorder.seen
 
 
-class Commits:
-    """How many times sessions committed while the block ran."""
-
-    def __init__(self):
-        self.count = 0
-
-    def _seen(self, _session):
-        self.count += 1
-
-    def __enter__(self):
-        import sqlalchemy as sa
-
-        db.session.commit()
-        sa.event.listen(db.session, "after_commit", self._seen)
-        self.count = 0
-        return self
-
-    def __exit__(self, *exc):
-        import sqlalchemy as sa
-
-        sa.event.remove(db.session, "after_commit", self._seen)
-
-
-def test_a_read_only_page_that_changed_nothing_is_not_committed_and_releases_its_connection(app):
+def test_a_read_only_page_gives_its_connections_back(app):
     me = UserFactory()
     db.session.commit()
     client = signed_in(app, me)
     client.get("/home")
     pool = db.engines["social"].pool
-    with Commits() as commits:
-        checked_out = pool.checkedout()
-        for _ in range(3):
-            assert client.get("/home").status_code == 200
-        assert pool.checkedout() == checked_out  # the teardown gave the connection back
-    assert commits.count == 0
-    with Commits() as commits:  # a page that is not read-only commits as before
-        assert client.get("/notifications").status_code == 200
-    assert commits.count == 1
+    checked_out = pool.checkedout()
+    for _ in range(3):
+        assert client.get("/home").status_code == 200
+    assert pool.checkedout() == checked_out  # the unit of work gave the connection back
 
 
 def test_a_read_only_page_keeps_its_single_statement_write(app):
@@ -185,47 +157,8 @@ def test_a_read_only_page_keeps_its_single_statement_write(app):
     old = utcnow() - timedelta(days=2)
     db.session.execute(sa.update(AuthSession).where(AuthSession.user_id == me.id).values(last_seen_at=old))
     db.session.commit()
-    with Commits() as commits:
-        assert client.get("/home").status_code == 200
-    assert commits.count == 0
+    db.session.commit()
+    assert client.get("/home").status_code == 200
     with db.engines["users"].connect() as connection:  # another connection sees it stored
         seen = connection.scalar(sa.select(AuthSession.last_seen_at).where(AuthSession.user_id == me.id))
     assert seen.replace(tzinfo=old.tzinfo) > old + timedelta(days=1)
-
-
-def test_nothing_to_commit_holds_only_for_a_read_only_request_with_nothing_pending(app):
-    from app.services.audit import DURABLE_KEY
-    from app.services.broker import PENDING_KEY
-    from app.services.chat.communities import AFTER_COMMIT
-    from app.web.reads import nothing_to_commit
-
-    me = UserFactory()
-    db.session.commit()
-    with app.test_request_context("/notifications"):
-        assert not nothing_to_commit(db.session())  # not a read-only view
-    with app.test_request_context("/home"):
-        db.session.commit()
-        app.preprocess_request()  # the read-only hook: autocommit reads
-        session = db.session()
-        db.session.get(type(me), me.id)
-        assert nothing_to_commit(session)
-        for key in (PENDING_KEY, AFTER_COMMIT, DURABLE_KEY):
-            session.info[key] = ["queued"]
-            assert not nothing_to_commit(session), key
-            del session.info[key]
-        me.bio = "changed"
-        assert not nothing_to_commit(session)
-        db.session.rollback()
-
-
-def test_nothing_to_commit_is_false_for_a_connection_inside_a_transaction(app):
-    import sqlalchemy as sa
-
-    from app.web.reads import nothing_to_commit
-
-    with app.test_request_context("/home"):
-        db.session.commit()
-        # A statement before the read-only hook: its connection begins a transaction.
-        db.session.execute(sa.text("SELECT 1"), bind_arguments={"bind": db.engines["social"]})
-        assert not nothing_to_commit(db.session())
-        db.session.rollback()

@@ -9,7 +9,7 @@ from app.extensions import db
 
 class Statements:
     """Each statement the app's engines execute inside the block (`seen`: the statement and
-    whether its connection was in psycopg2's autocommit). `keep` picks which to record."""
+    whether its connection was in the driver's autocommit). `keep` picks which to record."""
 
     def __init__(self, keep=lambda statement: True):
         self.keep = keep

@@ -13,6 +13,7 @@ from app.services.reports import queue
 from app.web.auth import admin_required
 from app.web.context import current_origin
 from app.web.htmx import redirect_to, render
+from app.web.work import unit_of_work
 
 
 def _before() -> int | None:
@@ -20,6 +21,7 @@ def _before() -> int | None:
 
 
 @bp.get("")
+@unit_of_work
 @admin_required
 def index():
     pending = len(payouts.list_payouts(status="pending", limit=101))
@@ -29,6 +31,7 @@ def index():
 
 
 @bp.get("/users")
+@unit_of_work
 @admin_required
 def users():
     q, status = request.args.get("q", ""), request.args.get("status", "")
@@ -37,6 +40,7 @@ def users():
 
 
 @bp.get("/users/<int:user_id>")
+@unit_of_work
 @admin_required
 def user(user_id: int):
     account = suspension.get_user(user_id)
@@ -45,6 +49,7 @@ def user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/<any(suspend, reinstate):action>")
+@unit_of_work
 @admin_required
 def moderate_user(user_id: int, action: str):
     account, form = suspension.get_user(user_id), ReasonForm()
@@ -58,6 +63,7 @@ def moderate_user(user_id: int, action: str):
 
 
 @bp.get("/reports")
+@unit_of_work
 @admin_required
 def reports():
     status = request.args.get("status", "open")
@@ -67,6 +73,7 @@ def reports():
 
 
 @bp.post("/reports/<int:report_id>/<any(dismiss, remove, suspend):action>")
+@unit_of_work
 @admin_required
 def resolve_report(report_id: int, action: str):
     origin = current_origin()
@@ -87,6 +94,7 @@ def resolve_report(report_id: int, action: str):
 
 
 @bp.get("/audit")
+@unit_of_work
 @admin_required
 def audit():
     args = request.args
@@ -103,12 +111,14 @@ def audit():
 
 
 @bp.get("/system")
+@unit_of_work
 @admin_required
 def system_page():
     return render("admin/system.html", report=system.system_report(current_app))
 
 
 @bp.get("/payments/events")
+@unit_of_work
 @admin_required
 def payment_events():
     return render("admin/payment_events.html", events=topups.unapplied_events())

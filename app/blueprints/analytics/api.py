@@ -5,9 +5,11 @@ from app.blueprints.analytics import api_bp
 from app.services.analytics.ranges import parse_range
 from app.services.analytics.summary import creator_summary
 from app.web.auth import login_required
+from app.web.work import unit_of_work
 
 
 @api_bp.get("/summary")
+@unit_of_work
 @login_required
 def summary():
     rng = parse_range(request.args.get("from"), request.args.get("to"))

@@ -11,6 +11,7 @@ from app.services.analytics.ranges import PRESETS, parse_range
 from app.services.errors import Invalid
 from app.web.auth import login_required
 from app.web.htmx import render
+from app.web.work import unit_of_work
 
 
 def _range():
@@ -18,6 +19,7 @@ def _range():
 
 
 @bp.get("/analytics")
+@unit_of_work
 @login_required
 def index():
     try:
@@ -34,6 +36,7 @@ def index():
 
 
 @bp.get("/analytics/<metric>.csv")
+@unit_of_work
 @login_required
 def export(metric: str):
     if metric not in analytics.METRICS:

@@ -9,9 +9,11 @@ from app.web.context import current_origin
 from app.web.devices import device_token, remember_device
 from app.web.forms import json_body, text_field
 from app.web.limits import signin_limit, signup_limit
+from app.web.work import unit_of_work
 
 
 @api_bp.post("/signup")
+@unit_of_work
 @signup_limit
 def signup():
     data = json_body()
@@ -27,6 +29,7 @@ def signup():
 
 
 @api_bp.post("/signin")
+@unit_of_work
 @signin_limit
 def signin():
     data = json_body()
@@ -42,12 +45,14 @@ def signin():
 
 
 @api_bp.get("/me")
+@unit_of_work
 @login_required
 def me():
     return jsonify(user=accounts.serialize_user(current_user), balance=get_balance(current_user.id))
 
 
 @api_bp.post("/signout")
+@unit_of_work
 @login_required
 def signout():
     accounts.end_session(current_user, origin=current_origin())

@@ -11,6 +11,7 @@ from app.web.devices import device_token, remember_device
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.limits import signin_limit, signup_limit
+from app.web.work import unit_of_work
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -21,6 +22,7 @@ def _sign_in(user, remember: bool) -> None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@unit_of_work
 @signup_limit
 def signup():
     if current_user.is_authenticated:
@@ -41,6 +43,7 @@ def signup():
 
 
 @bp.route("/signin", methods=["GET", "POST"])
+@unit_of_work
 @signin_limit
 def signin():
     form = SigninForm()
@@ -61,6 +64,7 @@ def signin():
 
 
 @bp.post("/signout")
+@unit_of_work
 @login_required
 def signout():
     form = SignoutForm()

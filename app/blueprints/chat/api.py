@@ -11,9 +11,11 @@ from app.web.context import bearer_token
 from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
+from app.web.work import unit_of_work
 
 
 @api_bp.post("/ticket")
+@unit_of_work
 @login_required
 @write_limit
 def issue_ticket():
@@ -25,6 +27,7 @@ def issue_ticket():
 
 
 @api_bp.put("/keys")
+@unit_of_work
 @login_required
 @write_limit
 def put_key():
@@ -33,6 +36,7 @@ def put_key():
 
 
 @api_bp.get("/keys/<int:user_id>")
+@unit_of_work
 @login_required
 def show_key(user_id: int):
     if is_blocked_between(current_user.id, user_id):
@@ -41,6 +45,7 @@ def show_key(user_id: int):
 
 
 @api_bp.put("/key-backup")
+@unit_of_work
 @login_required
 @write_limit
 def put_key_backup():
@@ -48,12 +53,14 @@ def put_key_backup():
 
 
 @api_bp.get("/key-backup")
+@unit_of_work
 @login_required
 def show_key_backup():
     return jsonify(chat.serialize_backup(chat.get_key_backup(current_user.id)))
 
 
 @api_bp.post("/conversations")
+@unit_of_work
 @login_required
 @write_limit
 def create_conversation():
@@ -71,6 +78,7 @@ def create_conversation():
 
 
 @api_bp.get("/conversations")
+@unit_of_work
 @login_required
 def list_conversations():
     conversations = chat.list_conversations(current_user.id)
@@ -78,6 +86,7 @@ def list_conversations():
 
 
 @api_bp.get("/conversations/<conversation_id>")
+@unit_of_work
 @login_required
 def show_conversation(conversation_id: str):
     conversation = chat.get_conversation(conversation_id, current_user.id)
@@ -85,6 +94,7 @@ def show_conversation(conversation_id: str):
 
 
 @api_bp.get("/conversations/<conversation_id>/messages")
+@unit_of_work
 @login_required
 def list_messages(conversation_id: str):
     limit = clean_limit(request.args.get("limit"))
@@ -95,6 +105,7 @@ def list_messages(conversation_id: str):
 
 
 @api_bp.put("/conversations/<conversation_id>/keys")
+@unit_of_work
 @login_required
 @write_limit
 def put_epoch_keys(conversation_id: str):
@@ -105,6 +116,7 @@ def put_epoch_keys(conversation_id: str):
 
 
 @api_bp.get("/conversations/<conversation_id>/keys")
+@unit_of_work
 @login_required
 def list_epoch_keys(conversation_id: str):
     conversation = chat.get_conversation(conversation_id, current_user.id)
@@ -112,6 +124,7 @@ def list_epoch_keys(conversation_id: str):
 
 
 @api_bp.post("/media")
+@unit_of_work
 @login_required
 @write_limit
 def upload_media():
@@ -120,6 +133,7 @@ def upload_media():
 
 
 @api_bp.get("/media/<blob_id>")
+@unit_of_work
 @login_required
 def show_media(blob_id: str):
     import io

@@ -10,6 +10,7 @@ from app.services.errors import ServiceError
 from app.services.social.blocks import is_blocked_between
 from app.web.auth import login_required
 from app.web.htmx import redirect_to, render
+from app.web.work import unit_of_work
 
 
 def _names(user_ids) -> dict[int, str]:
@@ -18,6 +19,7 @@ def _names(user_ids) -> dict[int, str]:
 
 
 @bp.get("/chat")
+@unit_of_work
 @login_required
 def index():
     conversations = [chat.serialize_conversation(c, current_user.id) for c in chat.list_conversations(current_user.id)]
@@ -30,6 +32,7 @@ def index():
 
 
 @bp.post("/chat/community/<slug>")
+@unit_of_work
 @login_required
 def open_community(slug: str):
     conversation, _ = chat.open_community_conversation(current_user.id, slug)
@@ -37,6 +40,7 @@ def open_community(slug: str):
 
 
 @bp.post("/chat/new")
+@unit_of_work
 @login_required
 def create():
     try:
@@ -49,6 +53,7 @@ def create():
 
 
 @bp.get("/chat/<conversation_id>")
+@unit_of_work
 @login_required
 def show(conversation_id: str):
     conversation = chat.get_conversation(conversation_id, current_user.id)
@@ -61,12 +66,14 @@ def show(conversation_id: str):
 
 
 @bp.get("/chat/keys")
+@unit_of_work
 @login_required
 def keys():
     return render("chat/keys.html", iterations=current_app.config["CHAT_PBKDF2_ITERATIONS"])
 
 
 @bp.get("/chat/safety/<int:user_id>")
+@unit_of_work
 @login_required
 def safety(user_id: int):
     contact = db.session.get(User, user_id)
@@ -83,6 +90,7 @@ def safety(user_id: int):
 
 
 @bp.post("/chat/safety/<int:user_id>")
+@unit_of_work
 @login_required
 def verify(user_id: int):
     if is_blocked_between(current_user.id, user_id) or db.session.get(User, user_id) is None:

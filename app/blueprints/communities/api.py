@@ -15,6 +15,7 @@ from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
+from app.web.work import unit_of_work
 
 
 def _viewer_id():
@@ -27,6 +28,7 @@ def _user_id(data: dict) -> int:
 
 
 @api_bp.get("")
+@unit_of_work
 def index():
     communities, next_cursor = directory.list_communities(
         q=request.args.get("q"), sort=request.args.get("sort"), cursor=request.args.get("cursor"),
@@ -35,6 +37,7 @@ def index():
 
 
 @api_bp.post("")
+@unit_of_work
 @login_required
 @write_limit
 def create():
@@ -51,6 +54,7 @@ def create():
 
 
 @api_bp.get("/<slug>")
+@unit_of_work
 def show(slug: str):
     community, mine = t.get_community_for(slug, current_user, content=False)
     return jsonify(community=directory.serialize_community(community),
@@ -58,6 +62,7 @@ def show(slug: str):
 
 
 @api_bp.post("/<slug>/join")
+@unit_of_work
 @login_required
 @write_limit
 def join(slug: str):
@@ -66,6 +71,7 @@ def join(slug: str):
 
 
 @api_bp.post("/<slug>/leave")
+@unit_of_work
 @login_required
 @write_limit
 def leave(slug: str):
@@ -74,6 +80,7 @@ def leave(slug: str):
 
 
 @api_bp.get("/<slug>/posts")
+@unit_of_work
 def posts(slug: str):
     community, _ = t.get_community_for(slug, current_user)
     rows, next_cursor = t.list_posts(community, current_user, cursor=request.args.get("cursor"),
@@ -82,6 +89,7 @@ def posts(slug: str):
 
 
 @api_bp.post("/<slug>/posts")
+@unit_of_work
 @login_required
 @write_limit
 def create_post(slug: str):
@@ -94,6 +102,7 @@ def create_post(slug: str):
 
 
 @api_bp.get("/<slug>/posts/<int:post_id>")
+@unit_of_work
 def show_post(slug: str, post_id: int):
     community, mine = t.get_community_for(slug, current_user)
     post = t.get_post(community, post_id, current_user, membership=mine)
@@ -101,12 +110,14 @@ def show_post(slug: str, post_id: int):
 
 
 @api_bp.get("/posts/<int:post_id>")
+@unit_of_work
 def show_post_by_id(post_id: int):
     community, post = t.get_post_by_id(post_id, current_user)
     return jsonify(post=serialize_posts([post], _viewer_id())[0], community=directory.serialize_community(community))
 
 
 @api_bp.get("/<slug>/posts/<int:post_id>/replies")
+@unit_of_work
 def replies(slug: str, post_id: int):
     community, mine = t.get_community_for(slug, current_user)
     post = t.get_post(community, post_id, current_user, membership=mine)
@@ -116,6 +127,7 @@ def replies(slug: str, post_id: int):
 
 
 @api_bp.post("/<slug>/posts/<int:post_id>/replies")
+@unit_of_work
 @login_required
 @write_limit
 def create_reply(slug: str, post_id: int):
@@ -128,6 +140,7 @@ def create_reply(slug: str, post_id: int):
 
 
 @api_bp.route("/<slug>/posts/<int:post_id>/likes", methods=["POST", "DELETE"])
+@unit_of_work
 @login_required
 @write_limit
 def like(slug: str, post_id: int):
@@ -137,6 +150,7 @@ def like(slug: str, post_id: int):
 
 
 @api_bp.post("/<slug>/posts/<int:post_id>/<any(lock, unlock, pin, unpin):action>")
+@unit_of_work
 @login_required
 @write_limit
 def moderate_post(slug: str, post_id: int, action: str):
@@ -147,6 +161,7 @@ def moderate_post(slug: str, post_id: int, action: str):
 
 
 @api_bp.post("/<slug>/posts/<int:post_id>/remove")
+@unit_of_work
 @login_required
 @write_limit
 def remove_post(slug: str, post_id: int):
@@ -157,6 +172,7 @@ def remove_post(slug: str, post_id: int):
 
 
 @api_bp.post("/<slug>/replies/<int:reply_id>/remove")
+@unit_of_work
 @login_required
 @write_limit
 def remove_reply(slug: str, reply_id: int):
@@ -167,12 +183,14 @@ def remove_reply(slug: str, reply_id: int):
 
 
 @api_bp.get("/<slug>/members")
+@unit_of_work
 def members(slug: str):
     community, _ = t.get_community_for(slug, current_user)
     return jsonify(members=[directory.serialize_membership(x) for x in m.list_members(community)])
 
 
 @api_bp.get("/<slug>/requests")
+@unit_of_work
 @login_required
 def requests(slug: str):
     community, _ = t.get_community_for(slug, current_user)
@@ -192,6 +210,7 @@ MEMBER_ACTIONS = {
 
 
 @api_bp.post("/<slug>/members/<any(approve, refuse, role, transfer, remove, ban, unban):action>")
+@unit_of_work
 @login_required
 @write_limit
 def member_action(slug: str, action: str):
@@ -203,6 +222,7 @@ def member_action(slug: str, action: str):
 
 
 @api_bp.get("/<slug>/log")
+@unit_of_work
 @login_required
 def log(slug: str):
     community, _ = t.get_community_for(slug, current_user)

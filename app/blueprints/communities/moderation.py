@@ -13,6 +13,7 @@ from app.services.errors import NotAllowed
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.htmx import redirect_to, render, wants_partial
+from app.web.work import unit_of_work
 
 
 def _moderated(slug: str):
@@ -30,6 +31,7 @@ def _members_page(community, mine):
 
 
 @bp.get("/<slug>/members")
+@unit_of_work
 @login_required
 def members(slug: str):
     community, mine = get_community_for(slug, current_user)
@@ -43,6 +45,7 @@ def _after_member_action(community):
 
 
 @bp.post("/<slug>/members/<int:user_id>/role")
+@unit_of_work
 @login_required
 def set_role(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
@@ -52,6 +55,7 @@ def set_role(slug: str, user_id: int):
 
 
 @bp.post("/<slug>/members/<int:user_id>/transfer")
+@unit_of_work
 @login_required
 def transfer(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
@@ -61,6 +65,7 @@ def transfer(slug: str, user_id: int):
 
 
 @bp.post("/<slug>/members/<int:user_id>/remove")
+@unit_of_work
 @login_required
 def remove(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
@@ -70,6 +75,7 @@ def remove(slug: str, user_id: int):
 
 
 @bp.post("/<slug>/members/<int:user_id>/ban")
+@unit_of_work
 @login_required
 def ban(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
@@ -79,6 +85,7 @@ def ban(slug: str, user_id: int):
 
 
 @bp.post("/<slug>/members/<int:user_id>/unban")
+@unit_of_work
 @login_required
 def unban(slug: str, user_id: int):
     community, _ = get_community_for(slug, current_user)
@@ -94,6 +101,7 @@ def _requests_page(community):
 
 
 @bp.get("/<slug>/requests")
+@unit_of_work
 @login_required
 def requests(slug: str):
     community, _ = _moderated(slug)
@@ -101,6 +109,7 @@ def requests(slug: str):
 
 
 @bp.post("/<slug>/requests/<int:user_id>/<any(approve, refuse):decision>")
+@unit_of_work
 @login_required
 def decide(slug: str, user_id: int, decision: str):
     community, _ = _moderated(slug)
@@ -113,6 +122,7 @@ def decide(slug: str, user_id: int, decision: str):
 
 
 @bp.get("/<slug>/log")
+@unit_of_work
 @login_required
 def log(slug: str):
     community, _ = _moderated(slug)

@@ -15,9 +15,11 @@ from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
+from app.web.work import unit_of_work
 
 
 @bp.get("")
+@unit_of_work
 def index():
     q, sort = request.args.get("q", ""), request.args.get("sort", "active")
     communities, next_cursor = directory.list_communities(q=q, sort=sort, cursor=request.args.get("cursor"))
@@ -26,6 +28,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 @write_limit
 def new():
@@ -46,6 +49,7 @@ def new():
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def edit(slug: str):
     community, mine = get_community_for(slug, current_user)
@@ -70,6 +74,7 @@ def edit(slug: str):
 
 
 @bp.get("/<slug>")
+@unit_of_work
 def show(slug: str):
     community, mine = get_community_for(slug, current_user, content=False)
     posts, next_cursor = [], None
@@ -88,6 +93,7 @@ def _membership_changed(community):
 
 
 @bp.post("/<slug>/join")
+@unit_of_work
 @login_required
 @write_limit
 def join(slug: str):
@@ -98,6 +104,7 @@ def join(slug: str):
 
 
 @bp.post("/<slug>/leave")
+@unit_of_work
 @login_required
 def leave(slug: str):
     community = membership.get_community_by_slug(slug)

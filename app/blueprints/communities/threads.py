@@ -14,11 +14,13 @@ from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 DONE = {"lock": "locked", "unlock": "unlocked", "pin": "pinned", "unpin": "unpinned"}
 
 
 @bp.route("/<slug>/posts/new", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 @write_limit
 def new_post(slug: str):
@@ -49,6 +51,7 @@ def _thread_page(community, post, mine, *, reply_form=None, status=200, partial=
 
 
 @bp.get("/<slug>/posts/<int:post_id>")
+@unit_of_work
 def show_post(slug: str, post_id: int):
     community, mine = t.get_community_for(slug, current_user)
     post = t.get_post(community, post_id, current_user, membership=mine)
@@ -56,6 +59,7 @@ def show_post(slug: str, post_id: int):
 
 
 @bp.post("/<slug>/posts/<int:post_id>/replies")
+@unit_of_work
 @login_required
 @write_limit
 def reply(slug: str, post_id: int):
@@ -76,6 +80,7 @@ def reply(slug: str, post_id: int):
 
 
 @bp.post("/<slug>/posts/<int:post_id>/<any(like, unlike):action>")
+@unit_of_work
 @login_required
 def like(slug: str, post_id: int, action: str):
     community, mine = t.get_community_for(slug, current_user)
@@ -87,6 +92,7 @@ def like(slug: str, post_id: int, action: str):
 
 
 @bp.post("/<slug>/posts/<int:post_id>/<any(lock, unlock, pin, unpin):action>")
+@unit_of_work
 @login_required
 def moderate_post(slug: str, post_id: int, action: str):
     community, mine = t.get_community_for(slug, current_user)
@@ -99,6 +105,7 @@ def moderate_post(slug: str, post_id: int, action: str):
 
 
 @bp.post("/<slug>/posts/<int:post_id>/remove")
+@unit_of_work
 @login_required
 def remove_post(slug: str, post_id: int):
     community, _ = t.get_community_for(slug, current_user)
@@ -108,6 +115,7 @@ def remove_post(slug: str, post_id: int):
 
 
 @bp.post("/<slug>/replies/<int:reply_id>/remove")
+@unit_of_work
 @login_required
 def remove_reply(slug: str, reply_id: int):
     community, _ = t.get_community_for(slug, current_user)

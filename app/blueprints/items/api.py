@@ -17,6 +17,7 @@ from app.web.context import current_origin
 from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
+from app.web.work import unit_of_work
 
 ITEM_FIELDS = ("kind", "title", "description", "tags", "pricing", "price_cents")
 
@@ -62,6 +63,7 @@ def _item_reply(item, status: int = 200):
 
 
 @api_bp.post("/items/create")
+@unit_of_work
 @login_required
 @write_limit
 def create():
@@ -71,12 +73,14 @@ def create():
 
 
 @api_bp.get("/items/<item_id>")
+@unit_of_work
 def show(item_id: str):
     item = item_service.get_item_or_404(item_id, current_user)
     return _item_reply(item)
 
 
 @api_bp.put("/items/<item_id>")
+@unit_of_work
 @login_required
 @write_limit
 def update(item_id: str):
@@ -89,6 +93,7 @@ def update(item_id: str):
 
 
 @api_bp.delete("/items/<item_id>")
+@unit_of_work
 @login_required
 @write_limit
 def destroy(item_id: str):
@@ -98,6 +103,7 @@ def destroy(item_id: str):
 
 
 @api_bp.get("/items")
+@unit_of_work
 def index():
     args = request.args
     creator_id = None
@@ -117,6 +123,7 @@ def _review_json(review) -> dict:
 
 
 @api_bp.post("/items/<item_id>/reviews")
+@unit_of_work
 @login_required
 @write_limit
 def review(item_id: str):
@@ -127,6 +134,7 @@ def review(item_id: str):
 
 
 @api_bp.get("/items/<item_id>/reviews")
+@unit_of_work
 def reviews(item_id: str):
     item = item_service.get_item_or_404(item_id, current_user)
     rows, next_cursor = list_reviews(item, cursor=request.args.get("cursor"), limit=request.args.get("limit"))
@@ -135,6 +143,7 @@ def reviews(item_id: str):
 
 @api_bp.post("/items/<item_id>/favorite")
 @api_bp.delete("/items/<item_id>/favorite")
+@unit_of_work
 @login_required
 @write_limit
 def favorite(item_id: str):
@@ -144,6 +153,7 @@ def favorite(item_id: str):
 
 
 @api_bp.get("/favorites")
+@unit_of_work
 @login_required
 def favorites():
     rows, next_cursor = list_favorites(current_user, cursor=request.args.get("cursor"),

@@ -17,6 +17,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
+from app.web.work import unit_of_work
 
 
 def _filters() -> dict:
@@ -35,6 +36,7 @@ def _next_url(endpoint: str, endpoint_args: dict, filters: dict, page) -> str | 
 
 
 @bp.get("/market")
+@unit_of_work
 def market():
     filters = _filters()
     page = search_items(current_user, **filters, limit=24)
@@ -44,6 +46,7 @@ def market():
 
 
 @bp.get("/creators/<username>")
+@unit_of_work
 def shop(username: str):
     creator = accounts.get_user_by_username(username)
     viewer_id = current_user.id if current_user.is_authenticated else None
@@ -59,6 +62,7 @@ def shop(username: str):
 
 
 @bp.route("/settings/shop", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def plan_settings():
     plan = plans.get_plan(current_user.id)

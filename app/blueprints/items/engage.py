@@ -14,9 +14,11 @@ from app.web.auth import login_required
 from app.web.forms import apply_errors
 from app.web.htmx import is_htmx, redirect_to, render
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 @bp.post("/items/<int:item_id>/reviews")
+@unit_of_work
 @login_required
 @write_limit
 def review(item_id: int):
@@ -37,6 +39,7 @@ def review(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/favorite")
+@unit_of_work
 @login_required
 @write_limit
 def favorite(item_id: int):
@@ -48,6 +51,7 @@ def favorite(item_id: int):
 
 
 @bp.route("/collections", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def my_collections():
     form = CollectionForm()
@@ -64,6 +68,7 @@ def my_collections():
 
 
 @bp.get("/collections/<int:collection_id>")
+@unit_of_work
 def collection(collection_id: int):
     found = collections.get_collection(collection_id, current_user)
     items = collections.collection_items(found, current_user)
@@ -72,6 +77,7 @@ def collection(collection_id: int):
 
 
 @bp.post("/collections/items")
+@unit_of_work
 @login_required
 def collect_from_item():
     """The item page's "Add to" form, naming the collection in the body."""
@@ -83,6 +89,7 @@ def collect_from_item():
 
 
 @bp.get("/favorites")
+@unit_of_work
 @login_required
 def favorites():
     from app.services.items.favorites import list_favorites
@@ -93,6 +100,7 @@ def favorites():
 
 
 @bp.post("/collections/<int:collection_id>/items")
+@unit_of_work
 @login_required
 def collect(collection_id: int):
     found = collections.get_own_collection(collection_id, current_user)

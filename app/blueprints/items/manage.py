@@ -14,6 +14,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 def _answer(item, action):
@@ -39,6 +40,7 @@ def _moved(moved: bool, direction: str, what: str) -> str:
 
 
 @bp.post("/items/<int:item_id>/assets/<asset_id>/remove")
+@unit_of_work
 @login_required
 @write_limit
 def remove_asset(item_id: int, asset_id: str):
@@ -51,6 +53,7 @@ def remove_asset(item_id: int, asset_id: str):
 
 
 @bp.post("/items/<int:item_id>/assets/<asset_id>/move")
+@unit_of_work
 @login_required
 @write_limit
 def move_asset(item_id: int, asset_id: str):
@@ -64,6 +67,7 @@ def move_asset(item_id: int, asset_id: str):
 
 
 @bp.post("/items/<int:item_id>/assets/<asset_id>/alt")
+@unit_of_work
 @login_required
 @write_limit
 def asset_alt(item_id: int, asset_id: str):
@@ -76,6 +80,7 @@ def asset_alt(item_id: int, asset_id: str):
 
 
 @bp.post("/items/<int:item_id>/chapters/<chapter_id>/remove")
+@unit_of_work
 @login_required
 @write_limit
 def remove_chapter(item_id: int, chapter_id: str):
@@ -88,6 +93,7 @@ def remove_chapter(item_id: int, chapter_id: str):
 
 
 @bp.post("/items/<int:item_id>/chapters/<chapter_id>/move")
+@unit_of_work
 @login_required
 @write_limit
 def move_chapter(item_id: int, chapter_id: str):

@@ -20,6 +20,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin, current_viewer_key
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 def _form_status(form, exc=None) -> int:
@@ -29,6 +30,7 @@ def _form_status(form, exc=None) -> int:
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 @write_limit
 def new():
@@ -50,6 +52,7 @@ def new():
 
 
 @bp.get("/items/<int:item_id>")
+@unit_of_work
 def show(item_id: int):
     item = item_service.get_item_or_404(item_id, current_user)
     view = views.view_item(item, current_user)
@@ -75,6 +78,7 @@ def _page_context(item) -> dict:
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 @write_limit
 def edit(item_id: int):
@@ -122,6 +126,7 @@ def _fill_edit_form(form, item) -> None:
 
 
 @bp.post("/items/<int:item_id>/chapters")
+@unit_of_work
 @login_required
 @write_limit
 def add_chapter(item_id: int):
@@ -137,6 +142,7 @@ def add_chapter(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/delete")
+@unit_of_work
 @login_required
 def destroy(item_id: int):
     item = item_service.get_item_for_edit(item_id, current_user)
@@ -146,6 +152,7 @@ def destroy(item_id: int):
 
 
 @bp.get("/items/<int:item_id>/read")
+@unit_of_work
 def read(item_id: int):
     item = item_service.get_item_or_404(item_id, current_user)
     if item.kind != "comic":
@@ -162,6 +169,7 @@ def read(item_id: int):
 
 
 @bp.get("/items/files/<token>")
+@unit_of_work
 def file(token: str):
     signed = views.open_item_file(token, current_user)
     if viewer_id(current_user) is not None:

@@ -3,9 +3,11 @@ from flask import abort, send_file
 from app.blueprints.media import bp
 from app.services.errors import NotFound
 from app.services.media import storage
+from app.web.work import unit_of_work
 
 
 @bp.get("/<path:key>")
+@unit_of_work
 def public(key: str):
     """Public media (avatars, banners, post images) from local storage. Anything outside
     `public/` is served only through signed URLs after an access check."""

@@ -9,11 +9,13 @@ from app.services.numbers import to_int
 from app.services.pagination import clean_limit
 from app.web.auth import login_required
 from app.web.forms import json_body
+from app.web.work import unit_of_work
 
 MAX_IDS = 500
 
 
 @api_bp.get("")
+@unit_of_work
 @login_required
 def index():
     limit = clean_limit(request.args.get("limit"))
@@ -25,6 +27,7 @@ def index():
 
 
 @api_bp.post("/read")
+@unit_of_work
 @login_required
 def mark_read():
     marked = notifications.mark_read(current_user.id, _ids(json_body()))

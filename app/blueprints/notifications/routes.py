@@ -5,6 +5,7 @@ from app.blueprints.notifications import bp
 from app.services import notifications
 from app.web.auth import login_required, safe_next
 from app.web.htmx import redirect_to, render, wants_partial
+from app.web.work import unit_of_work
 
 
 def _panel(**extra):
@@ -16,12 +17,14 @@ def _panel(**extra):
 
 
 @bp.get("/notifications")
+@unit_of_work
 @login_required
 def index():
     return _panel()
 
 
 @bp.post("/notifications/read")
+@unit_of_work
 @login_required
 def mark_all_read():
     notifications.mark_read(current_user.id)
@@ -32,6 +35,7 @@ def mark_all_read():
 
 
 @bp.get("/notifications/<int:notification_id>")
+@unit_of_work
 @login_required
 def show(notification_id: int):
     """Opening a notification marks it read and goes where it points."""

@@ -31,6 +31,7 @@ from app.services.broker import broker, user_channel
 from app.services.ids import MAX_ID
 from app.services.numbers import to_int
 from app.web.auth import login_required
+from app.web.work import unit_of_work
 
 REPLAY_LIMIT = 100
 # The last frame of a stream whose sign-in ended: the page's `sse-close="signed_out"` closes
@@ -73,6 +74,7 @@ def render_new_posts(count: int) -> str:
 
 
 @bp.get("/events")
+@unit_of_work
 @login_required
 def events():
     user_id, after = current_user.id, last_event_id()
@@ -87,7 +89,9 @@ def events():
         raise
     finally:
         db.session.remove()  # the stream below must not hold a database connection
-    stream = EventStream(current_app._get_current_object(), dict(request.environ), user_id,
+    # The application itself (not the proxy), which the stream uses after this request.
+    application = current_app.app_context().app
+    stream = EventStream(application, dict(request.environ), user_id,
                          subscription, first, after, replayed, session_tag(session_id))
     response = Response(stream, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache, no-transform"

@@ -8,11 +8,13 @@ from app.services.payments import payouts
 from app.web.auth import admin_required
 from app.web.context import current_origin
 from app.web.htmx import redirect_to, render
+from app.web.work import unit_of_work
 
 STATUSES = ("pending", "sending", "paid", "failed", "rejected")
 
 
 @bp.get("/admin/payouts")
+@unit_of_work
 @admin_required
 def admin_payouts():
     status = request.args.get("status", "pending")
@@ -23,6 +25,7 @@ def admin_payouts():
 
 
 @bp.post("/admin/payouts/<int:payout_id>/approve")
+@unit_of_work
 @admin_required
 def approve_payout(payout_id: int):
     if ActionForm().validate_on_submit():
@@ -32,6 +35,7 @@ def approve_payout(payout_id: int):
 
 
 @bp.post("/admin/payouts/<int:payout_id>/reject")
+@unit_of_work
 @admin_required
 def reject_payout(payout_id: int):
     form = RejectForm()
@@ -42,6 +46,7 @@ def reject_payout(payout_id: int):
 
 
 @bp.post("/admin/payouts/<int:payout_id>/send")
+@unit_of_work
 @admin_required
 def send_payout(payout_id: int):
     """Send again a payout left `sending` (a crash between the debit and Stripe's answer)."""

@@ -13,9 +13,11 @@ from app.services.payments.balances import get_balance
 from app.web.auth import login_required
 from app.web.forms import json_body
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 @api_bp.post("/items/<int:item_id>/purchase")
+@unit_of_work
 @login_required
 @write_limit
 def purchase(item_id: int):
@@ -25,6 +27,7 @@ def purchase(item_id: int):
 
 
 @api_bp.post("/creators/<username>/subscribe")
+@unit_of_work
 @login_required
 @write_limit
 def subscribe(username: str):
@@ -37,6 +40,7 @@ def subscribe(username: str):
 
 
 @api_bp.delete("/creators/<username>/subscribe")
+@unit_of_work
 @login_required
 @write_limit
 def unsubscribe(username: str):
@@ -46,6 +50,7 @@ def unsubscribe(username: str):
 
 
 @api_bp.post("/payment/create-checkout-session")
+@unit_of_work
 @login_required
 @write_limit
 def create_checkout_session():
@@ -57,6 +62,7 @@ def create_checkout_session():
 
 
 @api_bp.post("/payment/redeem-balance")
+@unit_of_work
 @login_required
 @write_limit
 def redeem_balance():
@@ -65,6 +71,7 @@ def redeem_balance():
 
 
 @api_bp.post("/payment/connect-onboarding")
+@unit_of_work
 @login_required
 @write_limit
 def connect_onboarding():
@@ -74,6 +81,7 @@ def connect_onboarding():
 
 
 @api_bp.post("/payment/purchases/<int:purchase_id>/refund")
+@unit_of_work
 @login_required
 @write_limit
 def refund(purchase_id: int):
@@ -82,6 +90,7 @@ def refund(purchase_id: int):
 
 
 @api_bp.get("/payment/transactions/<int:user_id>")
+@unit_of_work
 @login_required
 def transactions(user_id: int):
     if db.session.get(User, user_id) is None:

@@ -18,6 +18,7 @@ from app.services.payments.balances import get_balance
 from app.web.auth import login_required
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
+from app.web.work import unit_of_work
 
 
 def _wallet_context(filters: dict, form=None, **extra) -> dict:
@@ -38,12 +39,14 @@ def _filters() -> dict:
 
 
 @bp.get("/wallet")
+@unit_of_work
 @login_required
 def show():
     return render("payments/wallet.html", "payments/_history.html", **_wallet_context(_filters()))
 
 
 @bp.get("/wallet/transactions.csv")
+@unit_of_work
 @login_required
 def export():
     lines, _ = history.list_history(current_user.id, filters=_filters(), limit=None)
@@ -52,6 +55,7 @@ def export():
 
 
 @bp.route("/wallet/topup", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def topup():
     form = TopUpForm()
@@ -73,6 +77,7 @@ def topup():
 
 
 @bp.get("/wallet/topup/success")
+@unit_of_work
 @login_required
 def topup_success():
     topup = topups.confirm_topup(current_user.id, request.args.get("session_id", "")[:255])
@@ -80,6 +85,7 @@ def topup_success():
 
 
 @bp.post("/wallet/redeem")
+@unit_of_work
 @login_required
 def redeem():
     form = RedeemForm()
@@ -105,6 +111,7 @@ def _payout_message(payout) -> str:
 
 
 @bp.post("/wallet/connect")
+@unit_of_work
 @login_required
 def connect():
     if not stripe_gateway.is_configured():
@@ -121,6 +128,7 @@ def _expected_price(form) -> int | None:
 
 
 @bp.post("/items/<int:item_id>/purchase")
+@unit_of_work
 @login_required
 def purchase(item_id: int):
     form = PurchaseForm()
@@ -138,6 +146,7 @@ def purchase(item_id: int):
 
 
 @bp.post("/creators/<username>/subscribe")
+@unit_of_work
 @login_required
 def subscribe(username: str):
     creator = accounts.get_user_by_username(username)
@@ -154,6 +163,7 @@ def subscribe(username: str):
 
 
 @bp.post("/creators/<username>/unsubscribe")
+@unit_of_work
 @login_required
 def unsubscribe(username: str):
     creator = accounts.get_user_by_username(username)
@@ -164,6 +174,7 @@ def unsubscribe(username: str):
 
 
 @bp.post("/purchases/<int:purchase_id>/refund")
+@unit_of_work
 @login_required
 def refund(purchase_id: int):
     if ActionForm().validate_on_submit():

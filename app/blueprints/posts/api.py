@@ -10,8 +10,8 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
-from app.web.reads import read_only
 from app.web.uploads import upload_or_none
+from app.web.work import read_only, unit_of_work
 
 
 def page_json(page: feeds.Page):
@@ -20,6 +20,7 @@ def page_json(page: feeds.Page):
 
 
 @api_bp.post("/create")
+@unit_of_work
 @login_required
 @write_limit
 def create():
@@ -56,6 +57,7 @@ def explore():
 
 
 @api_bp.get("/<int:post_id>")
+@unit_of_work
 def show(post_id: int):
     post = posts.get_post(post_id, current_user)
     author = users_by_id([post.author_id]).get(post.author_id)
@@ -68,6 +70,7 @@ def show(post_id: int):
 
 
 @api_bp.delete("/<int:post_id>")
+@unit_of_work
 @login_required
 def destroy(post_id: int):
     posts.delete_post(current_user, post_id, origin=current_origin())

@@ -15,8 +15,8 @@ from app.web.forms import apply_errors, blank_form_html
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.links import link
-from app.web.reads import read_only
 from app.web.uploads import upload_or_none
+from app.web.work import read_only, unit_of_work
 
 
 def _feed(page_template: str, page, **context):
@@ -54,6 +54,7 @@ def profile_posts(username: str):
 
 
 @bp.post("/posts")
+@unit_of_work
 @login_required
 @write_limit
 def create():
@@ -76,6 +77,7 @@ def create():
 
 
 @bp.get("/posts/<int:post_id>")
+@unit_of_work
 def show(post_id: int):
     post = posts.get_post(post_id, current_user)
     if not request.args.get("cursor"):
@@ -98,6 +100,7 @@ def _entry(post):
 
 
 @bp.post("/posts/<int:post_id>/delete")
+@unit_of_work
 @login_required
 def destroy(post_id: int):
     if ActionForm().validate_on_submit():
@@ -107,6 +110,7 @@ def destroy(post_id: int):
 
 
 @bp.post("/posts/<int:post_id>/like")
+@unit_of_work
 @login_required
 @write_limit
 def like(post_id: int):
@@ -114,6 +118,7 @@ def like(post_id: int):
 
 
 @bp.post("/posts/<int:post_id>/unlike")
+@unit_of_work
 @login_required
 @write_limit
 def unlike(post_id: int):
@@ -132,6 +137,7 @@ def _like(post_id: int, action):
 
 
 @bp.post("/posts/<int:post_id>/comments")
+@unit_of_work
 @login_required
 @write_limit
 def comment(post_id: int):
@@ -150,6 +156,7 @@ def comment(post_id: int):
 
 
 @bp.post("/comments/<int:comment_id>/delete")
+@unit_of_work
 @login_required
 def destroy_comment(comment_id: int):
     if not ActionForm().validate_on_submit():

@@ -6,9 +6,11 @@ from app.services.reports import queue
 from app.web.auth import login_required
 from app.web.forms import json_body
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 @api_bp.post("")
+@unit_of_work
 @login_required
 @write_limit
 def create():

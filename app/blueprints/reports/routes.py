@@ -10,9 +10,11 @@ from app.web.auth import login_required
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 @write_limit
 def new():

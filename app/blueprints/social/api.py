@@ -10,6 +10,7 @@ from app.services.social.sql import parse_id
 from app.web.auth import login_required
 from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 def _data() -> dict:
@@ -18,6 +19,7 @@ def _data() -> dict:
 
 
 @api_bp.post("/likes")
+@unit_of_work
 @login_required
 @write_limit
 def like():
@@ -25,6 +27,7 @@ def like():
 
 
 @api_bp.delete("/likes")
+@unit_of_work
 @login_required
 @write_limit
 def unlike():
@@ -32,6 +35,7 @@ def unlike():
 
 
 @api_bp.post("/follow")
+@unit_of_work
 @login_required
 @write_limit
 def follow():
@@ -39,6 +43,7 @@ def follow():
 
 
 @api_bp.delete("/follow")
+@unit_of_work
 @login_required
 @write_limit
 def unfollow():
@@ -46,6 +51,7 @@ def unfollow():
 
 
 @api_bp.post("/block")
+@unit_of_work
 @login_required
 @write_limit
 def block():
@@ -54,6 +60,7 @@ def block():
 
 
 @api_bp.delete("/block")
+@unit_of_work
 @login_required
 @write_limit
 def unblock():
@@ -62,6 +69,7 @@ def unblock():
 
 
 @api_bp.post("/mute")
+@unit_of_work
 @login_required
 @write_limit
 def mute():
@@ -69,6 +77,7 @@ def mute():
 
 
 @api_bp.delete("/mute")
+@unit_of_work
 @login_required
 @write_limit
 def unmute():
@@ -77,6 +86,7 @@ def unmute():
 
 
 @api_bp.post("/comments")
+@unit_of_work
 @login_required
 @write_limit
 def create_comment():
@@ -88,6 +98,7 @@ def create_comment():
 
 
 @api_bp.get("/comments")
+@unit_of_work
 def list_comments():
     args = request.args
     entries, next_cursor = comments.list_comments(args.get("post_id"), current_user,
@@ -96,6 +107,7 @@ def list_comments():
 
 
 @api_bp.delete("/comments")
+@unit_of_work
 @login_required
 @write_limit
 def destroy_comment():

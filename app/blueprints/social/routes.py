@@ -13,6 +13,7 @@ from app.services.social.people import get_visible_user
 from app.web.auth import login_required, safe_next
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
+from app.web.work import unit_of_work
 
 
 def _checked_form() -> ActionForm:
@@ -23,6 +24,7 @@ def _checked_form() -> ActionForm:
 
 
 @bp.post("/u/<username>/follow")
+@unit_of_work
 @login_required
 @write_limit
 def follow(username: str):
@@ -30,6 +32,7 @@ def follow(username: str):
 
 
 @bp.post("/u/<username>/unfollow")
+@unit_of_work
 @login_required
 @write_limit
 def unfollow(username: str):
@@ -47,6 +50,7 @@ def _follow(username: str, action):
 
 
 @bp.get("/u/<username>/<any(followers, following):direction>")
+@unit_of_work
 def follow_list(username: str, direction: str):
     user = get_visible_user(username, current_user)
     people, next_cursor = follows.list_follows(user, direction, current_user, cursor=request.args.get("cursor"))
@@ -55,6 +59,7 @@ def follow_list(username: str, direction: str):
 
 
 @bp.route("/u/<username>/block", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def block(username: str):
     user = get_user_by_username(username)
@@ -67,6 +72,7 @@ def block(username: str):
 
 
 @bp.route("/u/<username>/mute", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def mute(username: str):
     user = get_visible_user(username, current_user)
@@ -79,12 +85,14 @@ def mute(username: str):
 
 
 @bp.get("/settings/blocks")
+@unit_of_work
 @login_required
 def blocked():
     return render("social/blocked.html", people=blocks.list_blocked(current_user), form=ActionForm())
 
 
 @bp.post("/settings/blocks/<int:user_id>/delete")
+@unit_of_work
 @login_required
 def unblock(user_id: int):
     _checked_form()
@@ -94,12 +102,14 @@ def unblock(user_id: int):
 
 
 @bp.get("/settings/mutes")
+@unit_of_work
 @login_required
 def muted():
     return render("social/muted.html", people=mutes.list_muted(current_user), form=ActionForm())
 
 
 @bp.post("/settings/mutes/<int:user_id>/delete")
+@unit_of_work
 @login_required
 def unmute(user_id: int):
     _checked_form()

@@ -7,9 +7,11 @@ from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.uploads import image_upload_limit, upload_or_none
+from app.web.work import unit_of_work
 
 
 @api_bp.get("/<username>")
+@unit_of_work
 def show(username: str):
     from app.services.social.people import get_visible_user
 
@@ -20,6 +22,7 @@ def show(username: str):
 
 
 @api_bp.patch("/me")
+@unit_of_work
 @image_upload_limit(images=2)
 @login_required
 def update_me():

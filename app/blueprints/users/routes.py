@@ -10,9 +10,11 @@ from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.uploads import image_upload_limit, upload_or_none
+from app.web.work import unit_of_work
 
 
 @bp.get("/u/<username>")
+@unit_of_work
 def show(username: str):
     from app.services.social.feeds import profile_feed
     from app.services.social.people import get_visible_user
@@ -25,6 +27,7 @@ def show(username: str):
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
+@unit_of_work
 @image_upload_limit(images=2)
 @login_required
 def edit():
@@ -53,6 +56,7 @@ def edit():
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])
+@unit_of_work
 @login_required
 def edit_password():
     form = PasswordChangeForm()

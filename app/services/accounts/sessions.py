@@ -7,7 +7,6 @@ suspension) ends them on the server, not just in one client.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -16,10 +15,6 @@ from typing import NoReturn
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_state, set_committed_value
-from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.models import AuthSession, User
@@ -29,7 +24,6 @@ from app.services.accounts import throttle
 from app.services.accounts.passwords import burn_verify, verify_password
 from app.services.audit import record_event
 from app.services.broker import publish_after_commit, user_channel
-from app.services.compiled import CompiledSelect
 from app.services.errors import NotAllowed, TooManyAttempts, Unauthorized
 
 TOKEN_SALT = "dreamdot-api-token"  # noqa: S105 - a signing namespace, not a secret
@@ -116,60 +110,29 @@ def issue_token(user: User, *, origin: Origin = NO_ORIGIN) -> str:
     return _serializer().dumps({"sid": auth.id, "uid": user.id})
 
 
-_USER_COLUMNS = tuple(User.__table__.columns)
-_USER_KEYS = tuple(User.__mapper__.get_property_by_column(column).key for column in _USER_COLUMNS)
-_AFTER_USER = len(_USER_COLUMNS)
-_USER_MANAGER = manager_of_class(User)
-
-
-@functools.cache
-def _session_statement() -> CompiledSelect:
-    """Built and compiled once (every signed-in request runs it): the user's columns and, of
-    the session row, only what is read here."""
-    return CompiledSelect(
-        sa.select(*_USER_COLUMNS, AuthSession.id, AuthSession.last_seen_at)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.id == sa.bindparam("sid", type_=AuthSession.id.type),
-            AuthSession.kind == sa.bindparam("kind", type_=AuthSession.kind.type),
-            User.id == sa.bindparam("uid", type_=User.id.type),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > sa.bindparam("now", type_=AuthSession.expires_at.type),
-            User.suspended_at.is_(None),
-        )
+# The signed-in user and, of the session row, what is read here: one statement, built once
+# (SQLAlchemy keeps its compiled form in the engine's cache; psycopg prepares it).
+_SESSION_USER = (
+    sa.select(User, AuthSession.id, AuthSession.last_seen_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(
+        AuthSession.id == sa.bindparam("sid"),
+        AuthSession.kind == sa.bindparam("kind"),
+        User.id == sa.bindparam("uid"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > sa.bindparam("now", type_=AuthSession.expires_at.type),
+        User.suspended_at.is_(None),
     )
-
-
-def _user_from(values) -> User:
-    """The session's `User` for a row of its columns, as an ORM query would give it: the
-    instance already in the session (its unloaded attributes filled in), or a new one that
-    is persistent and clean, without a second statement."""
-    session = db.session()
-    found = session.identity_map.get(identity_key(User, values[0]))
-    if found is not None:
-        unloaded = sa.inspect(found).unloaded
-        for key, value in zip(_USER_KEYS, values, strict=True):
-            if key in unloaded:
-                set_committed_value(found, key, value)
-        return found
-    # As the ORM's loader does: the column values straight into the instance's state (no
-    # attribute events), then marked as loaded from the database.
-    user = _USER_MANAGER.new_instance()
-    instance_state(user).dict.update(zip(_USER_KEYS, values, strict=True))
-    make_transient_to_detached(user)
-    session.add(user)
-    return user
+)
 
 
 def user_for_session(user_id: int, session_id: str, *, kind: str = "web") -> User | None:
     """The active user behind a live session row, or None (one statement on the users bind)."""
     now = utcnow()
-    connection = db.session.connection(bind_arguments={"mapper": sa.inspect(User)})
-    row = _session_statement().first(connection, {"sid": session_id, "kind": kind, "uid": user_id, "now": now})
+    row = db.session.execute(_SESSION_USER, {"sid": session_id, "kind": kind, "uid": user_id, "now": now}).first()
     if row is None:
         return None
-    user = _user_from(row[:_AFTER_USER])
-    auth_id, last_seen_at = row[_AFTER_USER], row[_AFTER_USER + 1]
+    user, auth_id, last_seen_at = row
     if now - last_seen_at > TOUCH_EVERY:
         db.session.execute(_TOUCH, {"sid": auth_id, "now": now})
     user.auth_session_id = auth_id

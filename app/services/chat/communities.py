@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from app.services.commit_work import queued_for_commit
 
 log = logging.getLogger("dreamdot.chat")
 
@@ -38,7 +37,7 @@ def community_member_ids(community_id: int) -> list[int]:
     return list(_membership().member_ids(community_id))
 
 
-AFTER_COMMIT = queued_for_commit("dreamdot_chat_after_commit")
+AFTER_COMMIT = "dreamdot_chat_after_commit"  # session.info: chat follow-ups after the commit
 _installed = False
 
 

@@ -50,8 +50,7 @@ def get_public_key(user_id: int) -> ChatKey:
 
 
 def public_keys_of(user_ids) -> dict[int, str]:
-    rows = ChatKey._get_collection().find({"user_id": {"$in": list(user_ids)}}, {"user_id": 1, "public_key": 1})
-    return {row["user_id"]: row["public_key"] for row in rows}
+    return dict(ChatKey.objects(user_id__in=list(user_ids)).values_list("user_id", "public_key"))
 
 
 def serialize_key(key: ChatKey) -> dict:

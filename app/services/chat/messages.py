@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from bson import ObjectId
 from flask import current_app
-from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from mongoengine.errors import NotUniqueError
 
 from app.documents.chat import Conversation, MediaBlob, Message
 from app.models.base import utcnow
@@ -56,11 +53,10 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
     """Store a message (or find the one already stored under this client_msg_id) and,
     when new, relay it to every member. Returns (the serialized message, created).
 
-    The hot path talks to the collections through pymongo (the same documents and unique
-    indexes as the `Message` and `Conversation` mongoengine classes). A message is stored
-    once per (conversation, sender, client_msg_id) by the unique index: the insert is tried
-    first and a duplicate answered with the stored message, so a new message costs no
-    look-up; a duplicate leaves a gap in `seq`, which orders messages and is never counted."""
+    A message is stored once per (conversation, sender, client_msg_id) by the unique index:
+    the insert is tried first and a duplicate answered with the stored message, so a new
+    message costs no look-up; a duplicate leaves a gap in `seq`, which orders messages and
+    is never counted."""
     state = state or SenderState()
     conversation_id = data.get("conversation_id")
     members = state.direct.get(conversation_id) if isinstance(conversation_id, str) else None
@@ -75,7 +71,6 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
     if not isinstance(client_msg_id, str) or not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID:
         raise Invalid("client_msg_id is required (up to 64 characters).", code="validation_failed",
                       fields={"client_msg_id": "Required."})
-    messages = Message._get_collection()
     identity = {"conversation_id": conversation_id, "sender_id": sender_id, "client_msg_id": client_msg_id}
     try:
         nonce = decode_b64(data.get("nonce"), "nonce", length=NONCE_BYTES)
@@ -89,50 +84,29 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
     except ServiceError:
         # A resend of a message stored before (say, before a block or a key change) is
         # acknowledged as it was; only new messages must pass today's checks.
-        existing = messages.find_one(identity)
+        existing = Message.objects(**identity).first()
         if existing:
-            return _serialize_raw(existing), False
+            return serialize_message(existing), False
         raise
     now = utcnow()
-    counter = Conversation._get_collection().find_one_and_update(
-        {"_id": ObjectId(conversation_id)}, {"$inc": {"last_seq": 1}, "$set": {"last_message_at": now}},
-        projection={"last_seq": True}, return_document=ReturnDocument.AFTER)
+    counter = Conversation.objects(id=conversation_id).only("last_seq").modify(
+        inc__last_seq=1, set__last_message_at=now, new=True)
     if counter is None:  # deleted meanwhile
         raise NotFound("No such conversation.")
-    document = {**identity, "seq": counter["last_seq"], "nonce": encode_b64(nonce),
-                "ciphertext": encode_b64(ciphertext), "epoch": epoch, **keys, "blob_ids": blob_ids, "created_at": now}
+    stored = Message(**identity, seq=counter.last_seq, nonce=encode_b64(nonce), ciphertext=encode_b64(ciphertext),
+                     epoch=epoch, **keys, blob_ids=blob_ids, created_at=now)
     try:
-        messages.insert_one(document)
-    except DuplicateKeyError:  # stored before: the unique index says so (the seq drawn stays unused)
-        return _serialize_raw(messages.find_one(identity)), False
+        stored.save(force_insert=True)
+    except NotUniqueError:  # stored before: the unique index says so (the seq drawn stays unused)
+        return serialize_message(Message.objects(**identity).first()), False
     if blob_ids:
         MediaBlob.objects(id__in=blob_ids).update(add_to_set__conversation_ids=conversation_id)
     if conversation_id not in state.member_rows:
         touch_member(conversation_id, sender_id)
         state.member_rows.add(conversation_id)
-    message = _serialize_raw(document)
+    message = serialize_message(stored)
     publish_to_users(members, "message", message)
     return message, True
-
-
-def _serialize_raw(document: dict) -> dict:
-    """serialize_message for a raw document (what pymongo returns or was given)."""
-    created_at = document["created_at"]
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
-    return {
-        "id": str(document["_id"]),
-        "conversation_id": document["conversation_id"],
-        "sender_id": document["sender_id"],
-        "client_msg_id": document["client_msg_id"],
-        "nonce": document["nonce"],
-        "ciphertext": document["ciphertext"],
-        "epoch": document.get("epoch", 0),
-        "created_at": created_at.isoformat(),
-        "seq": document["seq"],
-        "sender_key": document.get("sender_key"),
-        "recipient_key": document.get("recipient_key"),
-    }
 
 
 def _check_direct_sender(members: tuple[int, ...], sender_id: int, epoch) -> dict:

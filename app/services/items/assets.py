@@ -45,11 +45,19 @@ def load_content(item: Item) -> ItemContent:
 
 def save_content(doc: ItemContent, changed: str | None = None) -> None:
     """Save `doc` only if its revision is still the one read; Conflict otherwise.
-    `changed` names a list field changed in place (saved whole)."""
-    if changed:
-        doc._mark_as_changed(changed)
+    `changed` names a list field changed in place: that field is written whole, with the new
+    revision, in one conditional update."""
     condition = {"revision": doc.revision} if doc.revision is not None else {"revision__exists": False}
-    doc.revision = (doc.revision or 0) + 1
+    revision = (doc.revision or 0) + 1
+    if changed:
+        written = ItemContent.objects(id=doc.id, **condition).update_one(
+            **{f"set__{changed}": getattr(doc, changed), "set__revision": revision})
+        if not written:
+            raise Conflict("This item was changed meanwhile. Reload the page and try again.",
+                           code="content_changed")
+        doc.revision = revision
+        return
+    doc.revision = revision
     try:
         doc.save(save_condition=condition)
     except SaveConditionError:

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from flask import current_app, has_request_context, url_for
 
-from app.services.concurrency import stepping_out
 from app.services.errors import NotFound
 
 FILE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -91,14 +90,13 @@ class ImageKitStorage:
     def save(self, folder: str, data: bytes, extension: str, content_type: str) -> str:
         name = new_name(folder, extension)
         folder_path, file_name = name.rsplit("/", 1)
-        with stepping_out():  # another request may run while ImageKit answers
-            result = self.client.files.upload(
-                file=(file_name, data, content_type),
-                file_name=file_name,
-                folder="/" + folder_path,
-                use_unique_file_name=False,
-                is_private_file=not name.startswith("public/"),
-            )
+        result = self.client.files.upload(
+            file=(file_name, data, content_type),
+            file_name=file_name,
+            folder="/" + folder_path,
+            use_unique_file_name=False,
+            is_private_file=not name.startswith("public/"),
+        )
         if not result.file_id:
             raise RuntimeError("ImageKit accepted the upload but returned no file id")
         # ImageKit may adjust the name: its filePath is where the URL endpoint serves it.
@@ -116,16 +114,14 @@ class ImageKitStorage:
         import httpx
 
         _, path = self._split(key)
-        with stepping_out():
-            response = httpx.get(f"{self.url_endpoint}/{path}", timeout=30.0)
+        response = httpx.get(f"{self.url_endpoint}/{path}", timeout=30.0)
         if response.status_code != 200:
             raise NotFound("No such file.")
         return response.content
 
     def delete(self, key: str) -> None:
         file_id, _ = self._split(key)
-        with stepping_out():
-            self.client.files.delete(file_id)
+        self.client.files.delete(file_id)
 
     def public_url(self, key: str) -> str:
         _, path = self._split(key)

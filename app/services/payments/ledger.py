@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models.ledger import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction
 from app.services.errors import InsufficientFunds, Invalid
-from app.services.stores import use_driver_autocommit
 
 SYSTEM_SIGNUP = "system:signup_grant"
 SYSTEM_STRIPE = "system:stripe"
@@ -149,11 +148,10 @@ def read_session() -> Iterator[Session]:
 @contextmanager
 def autocommit_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A pooled connection whose statements each commit on their own: no BEGIN and COMMIT
-    round trips around a single statement (`stores.use_driver_autocommit`; the pool makes
-    it transactional again on checkin)."""
+    round trips around a single statement. SQLAlchemy's AUTOCOMMIT isolation level, which
+    psycopg sets on the connection without a round trip; the pool resets it on checkin."""
     with engine.connect() as connection:
-        use_driver_autocommit(connection)
-        yield connection
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def blocked_between(a_id: int, b_id: int) -> bool:
@@ -320,7 +318,7 @@ def _write_balances(connection: sa.Connection, state: _MoneyTransaction) -> None
     state.increments.clear()
 
 
-RETRYABLE_PGCODES = {"40P01", "40001"}  # deadlock detected, serialization failure
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 def retry_on_deadlock(fn):
@@ -334,7 +332,7 @@ def retry_on_deadlock(fn):
             try:
                 return fn(*args, **kwargs)
             except sa.exc.DBAPIError as exc:
-                if getattr(exc.orig, "pgcode", None) not in RETRYABLE_PGCODES or attempt == 5:
+                if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == 5:
                     raise
                 time.sleep(random.uniform(0, 0.01 * (attempt + 1)))
         raise AssertionError("unreachable")

@@ -111,7 +111,7 @@ def _purchase_in_function(buyer_id: int, item_id: int, expected_price_cents: int
         with autocommit_connection(items_engine()) as connection:
             row = connection.execute(PURCHASE_CALL, params).one()
     except sa.exc.DBAPIError as exc:
-        if getattr(exc.orig, "pgcode", None) != REFUSED_SQLSTATE:
+        if getattr(exc.orig, "sqlstate", None) != REFUSED_SQLSTATE:
             raise
         raise REFUSALS[exc.orig.diag.message_primary]() from None
     (purchase_id, tx_id, creator_id, title, price, fee, from_credit, credit_left, earnings_left) = row

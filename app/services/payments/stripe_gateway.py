@@ -7,7 +7,6 @@ from __future__ import annotations
 import stripe
 from flask import current_app
 
-from app.services.concurrency import stepping_out
 from app.services.errors import ServiceError
 
 
@@ -39,8 +38,7 @@ def client() -> stripe.StripeClient:
 
 def _call(fn, *args, **kwargs):
     try:
-        with stepping_out():  # another request may run while Stripe answers
-            return fn(*args, **kwargs)
+        return fn(*args, **kwargs)
     except stripe.StripeError as exc:
         raise StripeFailed(f"Stripe refused the request: {exc.user_message or 'try again later'}") from exc
 
@@ -69,8 +67,7 @@ def create_transfer(*, amount_cents: int, destination: str, payout_id: int):
     params = {"amount": amount_cents, "currency": "usd", "destination": destination,
               "metadata": {"payout_id": str(payout_id)}}
     # A raw call so a Stripe refusal reaches the caller, which returns the money.
-    with stepping_out():
-        return client().v1.transfers.create(params, {"idempotency_key": f"payout-{payout_id}"})
+    return client().v1.transfers.create(params, {"idempotency_key": f"payout-{payout_id}"})
 
 
 def create_connected_account(*, user_id: int, email: str | None):

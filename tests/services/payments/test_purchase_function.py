@@ -301,13 +301,12 @@ def test_a_purchase_is_one_statement_on_the_items_bind(app):
 
 
 def test_autocommit_connections_leave_the_pooled_connection_as_they_found_it(app):
-    """psycopg2's autocommit flag on the way in, cleared on the way out, and never an
-    explicit isolation level (which would cost a SET at every later pre-ping)."""
-    from psycopg2.extensions import STATUS_READY
+    """The driver's autocommit on the way in, cleared on the way out."""
+    from psycopg.pq import TransactionStatus
 
     with purchases.autocommit_connection(db.engines["items"]) as connection:
         dbapi_connection = connection.connection.dbapi_connection
         assert dbapi_connection.autocommit
         assert connection.scalar(sa.text("SELECT 1")) == 1
-        assert dbapi_connection.status == STATUS_READY  # no transaction was opened
-    assert not dbapi_connection.autocommit and dbapi_connection.isolation_level is None
+        assert dbapi_connection.info.transaction_status == TransactionStatus.IDLE  # no transaction was opened
+    assert not dbapi_connection.autocommit

@@ -20,7 +20,6 @@ from collections import defaultdict
 
 from flask import current_app
 
-
 log = logging.getLogger("dreamdot.broker")
 
 PREFIX = "dreamdot:"

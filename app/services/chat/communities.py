@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-
 log = logging.getLogger("dreamdot.chat")
 
 

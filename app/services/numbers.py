@@ -12,7 +12,8 @@ import re
 
 from app.services.errors import Invalid
 
-BIGINT_MAX = 2**63 - 1  # what a PostgreSQL BIGINT (every id and amount column) holds
+BIGINT_MAX = 2**63 - 1  # what a PostgreSQL BIGINT (every amount column) holds
+INTEGER_MAX = 2**31 - 1  # what a PostgreSQL INTEGER (every id column) holds
 _WHOLE = re.compile(r"[+-]?[0-9]{1,30}")  # longer is past every bound; int() is never asked
 _REQUIRED = object()
 

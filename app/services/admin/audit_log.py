@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, User
 from app.services.analytics.ranges import DateRange
+from app.services.ids import MAX_ID
 from app.services.numbers import whole_number
 
 
@@ -17,7 +18,7 @@ def actor_id_for(text: str | None) -> int | None:
         return None
     number = whole_number(text)
     if number is not None:
-        return number if 0 <= number < 2**62 else -1
+        return number if 0 <= number <= MAX_ID else -1
     uid = db.session.scalar(sa.select(User.id).where(User.username == text.lower()))
     return uid if uid is not None else -1
 

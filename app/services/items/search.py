@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models.items import Item, ItemTag
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid
+from app.services.ids import MAX_ID
 from app.services.items.policies import viewer_id
 from app.services.numbers import BIGINT_MAX, to_int
 from app.services.pagination import clean_limit  # noqa: F401 - re-exported
@@ -62,7 +63,7 @@ def _decode_cursor(cursor: str, sort: str):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         kind, key, last_id = json.loads(raw)
-        last_id = to_int(last_id, minimum=0, maximum=BIGINT_MAX, strings=False)
+        last_id = to_int(last_id, minimum=0, maximum=MAX_ID, strings=False)
         if kind != sort or last_id is None:
             raise ValueError
         key = to_int(key, minimum=-BIGINT_MAX, maximum=BIGINT_MAX) if sort == "popular" \

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from app.models.ledger import LedgerAccount, LedgerEntry, LedgerTransaction
 from app.services.errors import Invalid, NotAllowed
-from app.services.numbers import BIGINT_MAX, to_int
+from app.services.ids import MAX_ID
+from app.services.numbers import to_int
 from app.services.payments.ledger import read_session
 
 KINDS = ("signup_grant", "topup", "purchase", "refund", "subscription", "payout", "payout_reversal")
@@ -99,7 +100,7 @@ def _encode(entry_id: int) -> str:
 def _decode(cursor: str) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        value = to_int(data["id"], minimum=1, maximum=BIGINT_MAX, strings=False)
+        value = to_int(data["id"], minimum=1, maximum=MAX_ID, strings=False)
         if value is None:
             raise ValueError
         return value

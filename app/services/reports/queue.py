@@ -12,6 +12,7 @@ from app.services import NO_ORIGIN, Origin
 from app.services.accounts.suspension import clean_reason, suspend_user
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
+from app.services.ids import MAX_ID
 from app.services.notifications import notify
 from app.services.reports.targets import load_target, parse_target, remove_target
 
@@ -65,7 +66,7 @@ def count_reports(status: str = "open") -> int:
 
 
 def get_report(report_id: int) -> Report:
-    report = db.session.get(Report, report_id) if 0 < report_id < 2**62 else None
+    report = db.session.get(Report, report_id) if 0 < report_id <= MAX_ID else None
     if report is None:
         raise NotFound("No such report.")
     return report

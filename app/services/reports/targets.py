@@ -11,6 +11,7 @@ from app.models import Community, CommunityPost, Item, User
 from app.models.base import utcnow
 from app.models.social import Comment, Like, Post
 from app.services.errors import Invalid, NotFound
+from app.services.ids import MAX_ID
 from app.services.numbers import parse_int
 
 TARGET_TYPES = ("post", "comment", "item", "community_post", "user")
@@ -30,7 +31,7 @@ def parse_target(target_type, target_id) -> tuple[str, int]:
     if target_type not in TARGET_TYPES:
         raise Invalid("Choose what you are reporting.", code="validation_failed",
                       fields={"target_type": f"One of {', '.join(TARGET_TYPES)}."})
-    number = parse_int(target_id, field="target_id", minimum=1, maximum=2**62 - 1,
+    number = parse_int(target_id, field="target_id", minimum=1, maximum=MAX_ID,
                        message="target_id must be a positive number.", reason="A positive number.")
     return target_type, number
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models.social import Block
+from app.services.ids import MAX_ID
 
 # Built once: the chat relay asks this for every message it stores.
 _BLOCKED_BETWEEN = sa.select(sa.literal(1)).select_from(Block).where(
@@ -60,7 +61,7 @@ def block_user(user, target) -> bool:
 
 
 def unblock_user(user, target_id: int) -> bool:
-    if not 0 < target_id < 2**62:
+    if not 0 < target_id <= MAX_ID:
         return False
     db.session.execute(sa.delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == target_id))
     return False

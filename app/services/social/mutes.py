@@ -10,6 +10,7 @@ from app.models import User
 from app.models.base import utcnow
 from app.models.social import Mute
 from app.services.errors import Invalid
+from app.services.ids import MAX_ID
 from app.services.social.people import users_by_id
 from app.services.social.sql import insert_ignore
 
@@ -22,7 +23,7 @@ def mute_user(user: User, target: User) -> bool:
 
 
 def unmute_user(user: User, target_id: int) -> bool:
-    if not 0 < target_id < 2**62:
+    if not 0 < target_id <= MAX_ID:
         return False
     db.session.execute(sa.delete(Mute).where(Mute.muter_id == user.id, Mute.muted_id == target_id))
     return False

@@ -15,6 +15,7 @@ from app.services.accounts import serialize_user
 from app.services.accounts.visibility import is_hidden_author
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotAllowed, NotFound
+from app.services.ids import MAX_ID
 from app.services.media import media_url, process_image, storage
 from app.services.notifications import announce_new_post, notify
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
@@ -81,7 +82,7 @@ def _notify_mentions(author: User, post: Post) -> None:
 
 def get_post(post_id: int, viewer) -> Post:
     """The post, or NotFound when it does not exist or a block stands between viewer and author."""
-    post = db.session.get(Post, post_id) if 0 < post_id < 2**62 else None
+    post = db.session.get(Post, post_id) if 0 < post_id <= MAX_ID else None
     if post is None or is_blocked_between(viewer_id(viewer), post.author_id) or is_hidden_author(post.author_id):
         raise NotFound("No such post.")
     return post

@@ -18,8 +18,9 @@ def insert_ignore(model, values: dict) -> bool:
 
 def parse_id(value, name: str = "post_id") -> int:
     """An id from a form, a URL or JSON, or Invalid naming the field; an id no row can have
-    (past 2**62) is not found."""
+    (past MAX_ID) is not found."""
     from app.services.errors import Invalid, NotFound
+    from app.services.ids import MAX_ID
     from app.services.numbers import whole_number
 
     if value is None or value == "":
@@ -27,6 +28,6 @@ def parse_id(value, name: str = "post_id") -> int:
     number = whole_number(value)
     if number is None or number < 0:
         raise Invalid(f"{name} must be a number.", code="validation_failed", fields={name: "Must be a number."})
-    if number > 2**62:
+    if number > MAX_ID:
         raise NotFound("Not found.")
     return number

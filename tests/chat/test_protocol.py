@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import mongoengine
+
 from app.documents.chat import Message
 from app.extensions import db
 from app.models.social import Block
@@ -141,7 +143,7 @@ def test_a_stored_message_is_the_document_the_model_describes(make_peer):
     for n in (1, 2):
         alice.send_direct(conversation_id, bob.id, f"hello {n}", client_msg_id=f"shape-{n}")
         bob.expect("message", client_msg_id=f"shape-{n}")
-    raw = Message._get_collection().find_one({"client_msg_id": "shape-2"})
+    raw = mongoengine.get_db()["chat_messages"].find_one({"client_msg_id": "shape-2"})
     stored = Message.objects.get(client_msg_id="shape-2")
     assert set(raw) == {"_id", *stored.to_mongo()}
     assert (stored.seq, stored.sender_id, stored.epoch, stored.blob_ids) == (2, alice.id, 0, [])

@@ -42,7 +42,7 @@ def test_new_parts_get_uids(app):
 def test_older_documents_get_uids_once(app):
     item = new_item(UserFactory(), kind="comic")
     ItemContent.objects(item_id=item.id).update_one(unset__chapters__0__uid=True)
-    ItemContent._get_collection().update_one({"item_id": item.id}, {"$unset": {"chapters.0.pages.1.uid": ""}})
+    ItemContent.objects(item_id=item.id).update_one(__raw__={"$unset": {"chapters.0.pages.1.uid": ""}})
     doc = content(item)
     assert doc.chapters[0].uid is None and doc.chapters[0].pages[1].uid is None
     assets.ensure_uids(doc)

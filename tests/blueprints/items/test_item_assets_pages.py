@@ -254,7 +254,7 @@ def test_a_second_click_on_an_old_page_moves_nothing(auth_client, art):
 
 
 def test_an_item_made_before_uids_gets_them_on_the_edit_page(auth_client, art):
-    ItemContent._get_collection().update_one({"item_id": art.id}, {"$unset": {
+    ItemContent.objects(item_id=art.id).update_one(__raw__={"$unset": {
         "images.0.uid": "", "images.1.uid": "", "images.2.uid": "", "revision": ""}})
     assert all(i.uid is None for i in content(art).images)
     page = auth_client.get(f"/items/{art.id}/edit").get_data(as_text=True)

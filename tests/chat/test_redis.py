@@ -16,6 +16,7 @@ import pytest
 
 import config
 from app import create_app
+from app.extensions import db
 from app.services.chat.presence import MemoryPresence, RedisPresence
 from tests.chat.peers import Peer
 from tests.conftest import bearer
@@ -65,6 +66,10 @@ def test_two_app_processes_share_chat_through_redis(app, redis_url):
             bob.close()
     for instance in (first, second):
         instance.extensions["dreamdot.broker"].close()
+        with instance.app_context():  # its pools' connections, closed rather than left to the collector
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.mark.parametrize("store", ["memory", "redis"])

@@ -56,7 +56,10 @@ ENV = {
     "INSTANCE_PATH": str(INSTANCE),
     "LOG_LEVEL": "WARNING",
     "RATELIMIT_ENABLED": "false",
-    "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "20"),
+    # Per bind (each has its own pool): the three busy pools stay within PostgreSQL's
+    # default 100 connections with room for other clients.
+    "DB_POOL_SIZE": os.environ.get("DB_POOL_SIZE", "10"),
+    "DB_MAX_OVERFLOW": os.environ.get("DB_MAX_OVERFLOW", "5"),
     "WEB_CONCURRENCY": WORKERS,
 }
 

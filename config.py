@@ -222,6 +222,17 @@ class Config:
         self.MAX_DOWNLOAD_BYTES = env_int("MAX_DOWNLOAD_MB", 200) * MB
         self.MAX_CHAT_MEDIA_BYTES = env_int("MAX_CHAT_MEDIA_MB", 25) * MB
         self.MAX_FORM_BYTES = env_int("MAX_FORM_MB", 2) * MB
+        # Image decoding in one worker (app/services/media/decoding.py): images decoded at
+        # once (threads), the memory their decoding may take together (estimated from each
+        # image's header before it is decoded), and images waiting for room, each at most
+        # IMAGE_DECODE_WAIT_SECONDS; past that, 503 with Retry-After. The worker's memory
+        # stays under its idle size (about 140 MB) + IMAGE_DECODE_MEMORY_MB + the waiting
+        # images' bytes (docs/benchmarks.md, "Image uploads"). A waiting request holds its
+        # admission slot and database connection: keep the line short.
+        self.IMAGE_DECODE_WORKERS = env_int("IMAGE_DECODE_WORKERS", 2)
+        self.IMAGE_DECODE_MEMORY_MB = env_int("IMAGE_DECODE_MEMORY_MB", 256)
+        self.IMAGE_DECODE_QUEUE = env_int("IMAGE_DECODE_QUEUE", 2)
+        self.IMAGE_DECODE_WAIT_SECONDS = env_float("IMAGE_DECODE_WAIT_SECONDS", 10.0)
         # The request body ceiling: the largest upload plus room for the form around it.
         self.MAX_CONTENT_LENGTH = self.MAX_DOWNLOAD_BYTES + 4 * MB
         self.MAX_FORM_MEMORY_SIZE = self.MAX_FORM_BYTES

@@ -29,6 +29,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app import models  # noqa: F401 - registers every table with its bind
     from app.extensions import csrf, db, limiter, login_manager, migrate, sock
     from app.services.broker import init_broker, install_session_hooks
+    from app.services.media.decoding import init_image_decoding
     from app.services.media.storage import init_storage
     from app.services.stores import configure_engines, connect_mongo
     from app.web.auth import DreamDotSessionInterface
@@ -50,6 +51,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     limiter.init_app(app)
     connect_mongo(app)
     init_storage(app)
+    init_image_decoding(app)
     init_broker(app)
     install_session_hooks(db)
     init_uploads(app)

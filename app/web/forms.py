@@ -20,6 +20,17 @@ def apply_errors(form, exc: ServiceError) -> None:
         form.form_errors.append(exc.message)
 
 
+def refused(response, exc: ServiceError):
+    """`response`, a form shown again with a service's refusal on it, with the refusal's
+    status where clients act on it (413 too large; 503 busy, with its Retry-After) and 422
+    otherwise. HTMX swaps all three (layouts/base.html)."""
+    response.status_code = exc.status if exc.status in (413, 503) else 422
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def json_body() -> dict:
     """The JSON object of an API request (or its form fields), else Invalid."""
     if request.is_json:

@@ -11,7 +11,7 @@ from app.services.social import comments, feeds, likes, posts
 from app.services.social.people import get_visible_user
 from app.web.auth import login_required, safe_next
 from app.web.context import current_origin, current_viewer_key
-from app.web.forms import apply_errors, blank_form_html
+from app.web.forms import apply_errors, blank_form_html, refused
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.links import link
@@ -65,8 +65,7 @@ def create():
                                      images=images, origin=current_origin())
         except ServiceError as exc:
             apply_errors(form, exc)
-            status = 413 if exc.status == 413 else 422
-            return render("posts/new.html", "posts/_post_form.html", status=status, form=form)
+            return refused(render("posts/new.html", "posts/_post_form.html", form=form), exc)
         if wants_partial():
             entry = feeds.Entry(post=post, author=current_user)
             return render("posts/new.html", "posts/_post_created.html", form=PostForm(formdata=None), entry=entry)

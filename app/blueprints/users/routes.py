@@ -7,7 +7,7 @@ from app.services import accounts
 from app.services.errors import ServiceError
 from app.web.auth import login_required
 from app.web.context import current_origin
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, refused
 from app.web.htmx import redirect_to, render
 from app.web.uploads import image_upload_limit, upload_or_none
 
@@ -43,8 +43,7 @@ def edit():
             )
         except ServiceError as exc:
             apply_errors(form, exc)
-            if exc.status == 413:
-                return render("users/edit.html", "users/_profile_form.html", status=413, form=form)
+            return refused(render("users/edit.html", "users/_profile_form.html", form=form), exc)
         else:
             flash("Your profile is saved.", "success")
             return redirect_to(url_for("users.show", username=current_user.username))

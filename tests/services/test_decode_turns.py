@@ -116,7 +116,7 @@ def test_the_caller_runs_the_work_where_gevent_is_not_patched():
 GEVENT_TURNS = """
 from gevent import monkey
 monkey.patch_all()
-import threading, time
+import os, threading, time
 import gevent
 from app.services.errors import Busy
 from app.services.media.decoding import DecodeTurns
@@ -125,10 +125,13 @@ real_sleep = monkey.get_original("time", "sleep")
 hub_thread = threading.get_ident()
 spans, ticks = [], []
 
+niceness = set()
+
 def work():
     started = time.perf_counter()
     real_sleep(0.2)  # holds its thread (as Pillow does), not the event loop
     spans.append((started, time.perf_counter(), threading.get_ident()))
+    niceness.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
 
 def ticker():
     while len(spans) < 6:
@@ -149,15 +152,20 @@ most = max(sum(1 for a, b, _ in spans if a <= t < b) for t, _, _ in spans)
 print("done", len(spans), "at once", most, "in the hub thread", sum(1 for *_, t in spans if t == hub_thread))
 gaps = [b - a for a, b in zip(ticks, ticks[1:])]
 print("ticks", len(ticks) > 30, "longest gap under 0.15 s", max(gaps) < 0.15)
+hub_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+print("decoding threads at nice", sorted(n - hub_nice for n in niceness))
 """
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
 def test_under_gevent_waiting_yields_and_two_threads_decode():
     """In the gevent worker the turn's lock is gevent's (threading is patched): while images
-    wait for their turn and two decode in the pool's threads, the event loop keeps running."""
+    wait for their turn and two decode in the pool's threads, at a lower priority, the event
+    loop keeps running."""
     result = subprocess.run([sys.executable, "-c", GEVENT_TURNS], capture_output=True, text=True, timeout=60,
                             cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "busy 5", "done 6 at once 2 in the hub thread 0", "ticks True longest gap under 0.15 s True"]
+        "busy 5", "done 6 at once 2 in the hub thread 0", "ticks True longest gap under 0.15 s True",
+        "decoding threads at nice [10]"]  # they yield the cores to the event loop (Linux)
     assert "Traceback" not in result.stderr

@@ -5,7 +5,8 @@ Pillow holds a whole decoded image in memory: a 40 KB PNG of 6300 x 6300 pixels 
 40 MB (a palette image) to 160 MB (RGB or RGBA) before anything can be done with it. So
 every image is decoded in its turn, and a turn is given only when
 - fewer than `workers` images are being decoded (the threads doing it: a gevent thread pool
-  of that size under the gevent worker, the caller's own thread elsewhere), and
+  of that size under the gevent worker, its threads at a lower priority than the event
+  loop's; the caller's own thread elsewhere), and
 - the estimated memory of those being decoded, plus this one's, is within `memory` bytes
   (an image estimated above `memory` on its own waits until nothing else runs, then runs
   alone).
@@ -22,6 +23,8 @@ back by the caller (a request's greenlet or thread), never inside the pool."""
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -57,8 +60,11 @@ class DecodeTurns:
     def run(self, cost: int, fn: Callable[..., T], *args) -> T:
         """fn(*args) in its turn, `cost` bytes being its estimated peak memory; Busy when
         the queue is full."""
+        pool = self._threads()
         with self.turn(cost):
-            return run_blocking(fn, *args, pool=self._threads())
+            if pool is None:
+                return fn(*args)
+            return run_blocking(_in_the_background, fn, *args, pool=pool)
 
     @contextmanager
     def turn(self, cost: int):
@@ -113,6 +119,20 @@ class DecodeTurns:
 
             self._pool = ThreadPool(self.workers)
         return self._pool
+
+
+def _in_the_background(fn: Callable[..., T], *args) -> T:
+    """fn(*args) in a decoding thread that yields the cores to the event loop: on Linux,
+    where the nice value is per thread (setpriority(2)), each pool thread runs 10 nice
+    levels below the worker, so decoding takes only the CPU that serving requests leaves."""
+    thread = threading.get_native_id()
+    if sys.platform.startswith("linux") and thread not in _BACKGROUND_THREADS:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + 10))
+        _BACKGROUND_THREADS.add(thread)
+    return fn(*args)
+
+
+_BACKGROUND_THREADS: set[int] = set()
 
 
 def init_image_decoding(app) -> None:

@@ -254,7 +254,10 @@ class Config:
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "dreamdot")
-        self.RATELIMIT_HEADERS_ENABLED = True
+        # Off: with them on, Flask-Limiter stamps every answer of a limited route with
+        # Retry-After = its window's reset (an hour on sign-up), even a 200 or an outage's 503.
+        # A 429 gets its own Retry-After from the limit it broke (app/web/errors.py).
+        self.RATELIMIT_HEADERS_ENABLED = False
         # Redis gone: count in this process's memory until it is back, never fail a request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True

@@ -113,7 +113,7 @@ PATHS = {
             "parameters": [*_id, *PAGE_PARAMS],
             "responses": reply("Reviews", {"type": "object", "properties": {
                 "reviews": {"type": "array", "items": _review},
-                "next_cursor": {"type": "string", "nullable": True}}}, 200, 404),
+                "next_cursor": {"type": "string", "nullable": True}}}, 200, 400, 404),
         },
     },
     "/api/items/{item_id}/favorite": {

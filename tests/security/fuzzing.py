@@ -4,6 +4,7 @@ bounded run of the normal suite and the long run of `make fuzz`."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 
 import schemathesis
@@ -46,6 +47,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 class Findings:
     failures: dict[str, str] = field(default_factory=dict)
     calls: int = 0
+    statuses: Counter = field(default_factory=Counter)
 
     def add(self, label: str, exc: BaseException) -> None:
         self.failures.setdefault(label, f"{type(exc).__name__}: {str(exc)[:1500]}")
@@ -72,6 +74,7 @@ def fuzz_operation(operation, headers_for, findings: Findings, examples: int = E
         findings.calls += 1
         headers = headers_for(case)
         response = case.call(headers=headers)
+        findings.statuses[response.status_code] += 1
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     try:

@@ -36,6 +36,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.web.errors import register_error_handlers
     from app.web.layout import init_app as init_layout
     from app.web.links import init_app as init_links
+    from app.web.mail import init_app as init_mail
     from app.web.reads import init_app as init_reads
     from app.web.security import init_security
     from app.web.uploads import init_uploads
@@ -52,6 +53,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_storage(app)
     init_broker(app)
     install_session_hooks(db)
+    init_mail(app)
     init_uploads(app)
     init_security(app)
     init_converters(app)
@@ -103,6 +105,10 @@ def _register_blueprints(app: Flask) -> None:
         chat_bp, chat_api, analytics_bp, analytics_api, reports_bp, reports_api, admin_bp,
     ):
         app.register_blueprint(blueprint)
+    if app.config.get("DEV_MAILBOX"):  # make run's local mail server (never in production)
+        from app.blueprints.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
     from app.services.chat.communities import connect_signals as connect_chat_signals
     from app.services.chat.presence import init_presence
     from app.services.payments.grants import connect_signals

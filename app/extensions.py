@@ -3,6 +3,7 @@
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
@@ -43,5 +44,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 sock = Sock()
+mail = Mail()
 # ProxyFix has already set remote_addr from the trusted hops of X-Forwarded-For.
 limiter = Limiter(key_func=get_remote_address)

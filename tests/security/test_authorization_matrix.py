@@ -27,13 +27,22 @@ PUBLIC_READS = {
     "users_api.show", "posts_api.show", "posts_api.explore", "social_api.list_comments",
     "items_api.index", "items_api.show", "items_api.reviews",
     "communities_api.index", "communities_api.show",
+    # Password reset: the request form, its "check your mail" answer, and the form a mailed
+    # link opens (without a live token it answers 400).
+    "auth.password_reset", "auth.password_reset_sent", "auth.password_reset_confirm",
+    # The developers' mailbox: registered only with DEV_MAILBOX (the tests' local SMTP server;
+    # never in production), and answered only to this machine, which the test client is.
+    "devmail.index", "devmail.show",
 }
-PUBLIC_WRITES = {"auth.signin", "auth.signup", "auth_api.signin", "auth_api.signup", "payments.stripe_webhook"}
+PUBLIC_WRITES = {"auth.signin", "auth.signup", "auth_api.signin", "auth_api.signup", "payments.stripe_webhook",
+                 # Asking for a reset link, and using one: the mailed token is the credential.
+                 "auth.password_reset", "auth.password_reset_confirm", "auth_api.password_reset",
+                 "auth_api.password_reset_confirm"}
 
 # Writes on the acting user's own account or state: any signed-in user, blocked or not.
 SELF_SERVICE = {
     "auth.signup", "auth.signout", "auth_api.signout", "users.edit", "users_api.update_me",
-    "users.edit_password", "notifications.mark_all_read", "notifications_api.mark_read",
+    "users.edit_password", "users.edit_email", "users.confirm_email", "notifications.mark_all_read", "notifications_api.mark_read",
     "social.unblock", "social.unmute", "social.block", "social.mute", "items.plan_settings",
     "payments.connect", "payments.topup", "payments.redeem",
     # A join is the user's own membership (a pending request for a private community).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import User
+from app.models.base import utcnow
 from app.services import NO_ORIGIN, Origin
 from app.services.accounts import mail_tokens
 from app.services.accounts.passwords import hash_password, password_problem, verify_password
@@ -38,6 +39,7 @@ def change_password(
         raise Invalid("Choose another password.", code="validation_failed",
                       fields={"new_password": problem})
     user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
     ended = end_all_sessions(user, keep=keep_session)
     clear_failures(user)  # the owner proved it: failed sign-ins no longer count
     # A pending email change may be a thief's who used this session: the new password voids it.

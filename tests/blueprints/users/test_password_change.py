@@ -37,6 +37,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, htmx):
 
 def test_change_without_js_revokes_every_other_session_and_token(app, auth_client, make_client):
     user = auth_client.user
+    changed_before = user.password_changed_at
     other_browser = make_client()
     sign_in(other_browser, user)
     api = bearer(app, user)
@@ -48,6 +49,7 @@ def test_change_without_js_revokes_every_other_session_and_token(app, auth_clien
 
     db.session.expire_all()
     assert verify_password(user.password_hash, NEW)
+    assert user.password_changed_at > changed_before
     assert _live_sessions(user) == 1  # this browser only
     assert auth_client.get("/api/auth/me").status_code == 200
     assert other_browser.get("/api/auth/me").status_code == 401

@@ -63,9 +63,13 @@ def test_presets_and_bad_ranges(auth_client):
     assert auth_client.get("/analytics/nope.csv").status_code == 404
 
 
-def test_signed_out_is_sent_to_sign_in(client):
-    assert client.get("/analytics").status_code == 302
-    assert client.get("/api/analytics/summary").status_code == 401
+def test_signed_out_is_sent_to_sign_in(client, htmx):
+    page = client.get("/analytics")
+    assert page.status_code == 302 and page.headers["Location"] == "/signin?next=/analytics"
+    fragment = client.get("/analytics", headers=htmx)
+    assert fragment.headers["HX-Redirect"] == "/signin?next=/analytics"
+    api = client.get("/api/analytics/summary")
+    assert api.status_code == 401 and api.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_api_summary_as_api_md(app, client):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.community import Community, CommunityPost, CommunityReply, Membership
 from app.services.communities import threads as t
-from tests.conftest import bearer
+from tests.conftest import bearer, csrf_token, sign_in
 from tests.factories import UserFactory, add_member, make_community
 
 
@@ -57,8 +57,19 @@ def test_create_bad_input(client, auth):
     assert _count(Community) == 1
 
 
-def test_create_needs_auth_and_cookie_needs_csrf(client):
-    assert client.post("/api/communities", json={"name": "x", "slug": "xyz"}).status_code == 401
+def test_create_needs_auth_and_cookie_needs_csrf(client, owner):
+    payload = {"name": "Ink Club", "slug": "ink-club"}
+    anonymous = client.post("/api/communities", json=payload)
+    assert anonymous.status_code == 401
+    assert anonymous.get_json()["error"]["code"] == "unauthorized"
+    sign_in(client, owner)
+    forged = client.post("/api/communities", json=payload)
+    assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "csrf_failed"
+    assert _count(Community) == 0
+    token = csrf_token(client, "/")
+    created = client.post("/api/communities", json=payload, headers={"X-CSRFToken": token})
+    assert created.status_code == 201 and created.get_json()["membership"]["role"] == "owner"
+    assert db.session.scalars(sa.select(Community.slug)).all() == ["ink-club"]
 
 
 def test_directory(client):

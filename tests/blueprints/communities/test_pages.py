@@ -153,10 +153,18 @@ def test_requests_approve_and_refuse(app, owner_client, user, htmx):
     assert m.is_member(community.id, asker.id) and m.get_membership(community.id, other.id) is None
 
 
-def test_member_cannot_see_requests_or_log(app, community):
+def test_member_cannot_see_requests_or_log(app, owner_client, community):
+    troll = UserFactory()
+    add_member(community, troll)
+    m.ban_member(community, owner_client.user, troll.id, "trolling the newcomers")
+    db.session.commit()
+    assert "trolling the newcomers" in owner_client.get("/communities/makers/log").text
     member = _member_client(app, community)
-    assert member.get("/communities/makers/requests").status_code == 403
-    assert member.get("/communities/makers/log").status_code == 403
+    for page in ("requests", "log"):
+        response = member.get(f"/communities/makers/{page}")
+        assert response.status_code == 403
+        assert 'id="error-403"' in response.text and "Only the community&#39;s moderators can see this." in response.text
+        assert "trolling the newcomers" not in response.text and troll.username not in response.text
 
 
 @pytest.mark.parametrize("htmx", [False, True])

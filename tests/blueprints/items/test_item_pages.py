@@ -110,14 +110,19 @@ def test_drafts_and_blocks_are_404(app, client):
     from app.models.social import Block
 
     creator, blocked = UserFactory(), UserFactory()
-    draft = make(app, creator, publish=False)
-    assert client.get(f"/items/{draft.id}").status_code == 404
-    item = make(app, creator)
+    draft = make(app, creator, publish=False, title="Unfinished draft")
+    response = client.get(f"/items/{draft.id}")
+    assert response.status_code == 404
+    assert 'id="error-404"' in response.text and "Unfinished draft" not in response.text
+    item = make(app, creator, title="Public story")
+    assert "Public story" in client.get(f"/items/{item.id}").text
     db.session.add(Block(blocker_id=creator.id, blocked_id=blocked.id))
     db.session.commit()
     sign_in(client, blocked)
-    assert client.get(f"/items/{item.id}").status_code == 404
-    assert client.get(f"/creators/{creator.username}").status_code == 404
+    for path in (f"/items/{item.id}", f"/creators/{creator.username}"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert 'id="error-404"' in response.text and "Public story" not in response.text, path
 
 
 def test_editing_someone_elses_item_is_refused(app, auth_client):

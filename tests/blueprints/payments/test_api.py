@@ -58,9 +58,14 @@ def test_purchase_api_errors(client, user, creator, headers):
 
 def test_money_api_needs_sign_in(client, creator):
     item = make_item(creator)
-    assert client.post(f"/api/items/{item.id}/purchase", json={}).status_code == 401
-    assert client.post("/api/payment/redeem-balance", json={"amount_cents": 2000}).status_code == 401
-    assert client.get(f"/api/payment/transactions/{creator.id}").status_code == 401
+    before = tx_count()
+    for response in (client.post(f"/api/items/{item.id}/purchase", json={}),
+                     client.post("/api/payment/redeem-balance", json={"amount_cents": 2000}),
+                     client.get(f"/api/payment/transactions/{creator.id}")):
+        assert response.status_code == 401
+        assert response.json == {"error": {"code": "unauthorized", "message": "Sign in to do that."}}
+    assert tx_count() == before
+    assert db.session.scalar(sa.select(sa.func.count(Purchase.id))) == 0
 
 
 def test_subscribe_api(client, user, creator, headers):

@@ -48,8 +48,10 @@ def test_bad_reports_change_nothing(app, client):
         if field:
             assert field in response.get_json()["error"]["fields"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
-    assert client.post("/api/reports", json={"target_type": "user", "target_id": author.id,
-                                             "reason": "spam"}).status_code in (400, 401)
+    anonymous = client.post("/api/reports", json={"target_type": "user", "target_id": author.id, "reason": "spam"})
+    assert anonymous.status_code in (400, 401)
+    assert anonymous.get_json()["error"]["code"] in ("csrf_failed", "unauthorized")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
 
 
 def test_reporting_twice_keeps_one_open_report(app, client):
@@ -78,7 +80,10 @@ def test_report_form_without_js_and_with_htmx(client, htmx):
 
 
 def test_report_form_needs_sign_in(client):
-    assert client.get("/reports/new?target_type=user&target_id=1").status_code == 302
+    response = client.get("/reports/new?target_type=user&target_id=1")
+    assert response.status_code == 302
+    # Back to the same form, target and all, once signed in.
+    assert response.headers["Location"] == "/signin?next=/reports/new?target_type%3Duser%26target_id%3D1"
 
 
 def test_no_notification_until_resolved(app, client):

@@ -104,8 +104,12 @@ def test_join_leave_public(app, client, owner):
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "already_member"
     assert db.session.get(Community, community.id).member_count == 2
     assert client.post("/api/communities/open/leave", headers=headers).get_json() == {"membership": None}
-    assert client.post("/api/communities/open/leave", headers=headers).status_code == 409
-    assert client.post("/api/communities/nope/join", headers=headers).status_code == 404
+    again = client.post("/api/communities/open/leave", headers=headers)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_member"
+    assert db.session.get(Community, community.id).member_count == 1
+    missing = client.post("/api/communities/nope/join", headers=headers)
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "community_not_found"
+    assert _count(Membership) == 1
 
 
 def test_private_request_approval_and_posts(app, client, owner, auth):
@@ -115,8 +119,10 @@ def test_private_request_approval_and_posts(app, client, owner, auth):
     pending = client.post("/api/communities/closed/join", headers=headers).get_json()["membership"]
     assert pending["status"] == "pending"
     assert client.get("/api/communities/closed/posts", headers=headers).status_code == 404
-    assert client.post("/api/communities/closed/posts", json={"title": "t", "body": "b"},
-                       headers=headers).status_code == 404
+    hidden = client.post("/api/communities/closed/posts", json={"title": "t", "body": "b"}, headers=headers)
+    assert hidden.status_code == 404
+    # A pending member is not told the community exists, and writes nothing in it.
+    assert hidden.get_json()["error"]["code"] == "community_not_found" and _count(CommunityPost) == 0
     requests = client.get("/api/communities/closed/requests", headers=auth).get_json()["requests"]
     assert [r["user_id"] for r in requests] == [user.id]
     approved = client.post("/api/communities/closed/members/approve", json={"user_id": user.id}, headers=auth)
@@ -130,7 +136,8 @@ def test_private_request_approval_and_posts(app, client, owner, auth):
     outsider = bearer(app, UserFactory())
     assert client.get(f"/api/communities/posts/{post['id']}", headers=outsider).status_code == 404
     assert client.get(f"/api/communities/closed/posts/{post['id']}", headers=outsider).status_code == 404
-    assert client.get(f"/api/communities/posts/{post['id']}", headers=headers).status_code == 200
+    shown = client.get(f"/api/communities/posts/{post['id']}", headers=headers)
+    assert shown.status_code == 200 and shown.get_json()["post"]["title"] == "Hello"
 
 
 def test_posts_pagination_and_validation(app, client, owner, auth):
@@ -160,6 +167,8 @@ def test_replies_likes_and_moderation(app, client, owner, auth):
     assert client.post(f"{base}/likes", headers=headers).get_json() == {"liked": True, "like_count": 1}
     assert client.delete(f"{base}/likes", headers=headers).get_json() == {"liked": False, "like_count": 0}
     assert client.post(f"{base}/lock", headers=headers).status_code == 403
+    db.session.expire_all()
+    assert not db.session.get(CommunityPost, post.id).locked
     assert client.post(f"{base}/lock", headers=auth).get_json()["post"]["locked"] is True
     locked = client.post(f"{base}/replies", json={"body": "late"}, headers=headers)
     assert locked.status_code == 403 and locked.get_json()["error"]["code"] == "thread_locked"
@@ -168,11 +177,15 @@ def test_replies_likes_and_moderation(app, client, owner, auth):
     assert client.post(f"/api/communities/talk/replies/{reply_id}/remove", json={"reason": "dup"},
                        headers=auth).status_code == 204
     assert client.post(f"{base}/remove", json={}, headers=auth).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(CommunityPost, post.id).removed_at is None  # a moderator gives a reason
     assert client.post(f"{base}/remove", json={"reason": "done"}, headers=auth).status_code == 204
     assert client.get(base).status_code == 404
     log = client.get("/api/communities/talk/log", headers=auth).get_json()["events"]
     assert [e["action"] for e in log][:3] == ["post_removed", "reply_deleted_by_author", "post_locked"]
-    assert client.get("/api/communities/talk/log", headers=headers).status_code == 403
+    refused = client.get("/api/communities/talk/log", headers=headers)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == {"code": "forbidden", "message": "Only moderators do that."}
 
 
 def test_member_actions_bad_input(app, client, owner, auth):

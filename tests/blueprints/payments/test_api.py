@@ -167,11 +167,15 @@ def test_transactions_api_own_admin_others(client, user, headers):
     csv = client.get(f"/api/payment/transactions/{user.id}?format=csv", headers=headers)
     assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).startswith("id,created_at,kind")
     other = UserFactory()
-    assert client.get(f"/api/payment/transactions/{other.id}", headers=headers).status_code == 403
-    assert client.get("/api/payment/transactions/99999", headers=headers).status_code == 404
+    theirs = client.get(f"/api/payment/transactions/{other.id}", headers=headers)
+    assert theirs.status_code == 403 and theirs.json["error"]["code"] == "forbidden" and "transactions" not in theirs.json
+    nobody = client.get("/api/payment/transactions/99999", headers=headers)
+    assert nobody.status_code == 404 and nobody.json["error"]["code"] == "not_found"
     admin = UserFactory(is_admin=True)
     switch()
-    assert client.get(f"/api/payment/transactions/{user.id}", headers=bearer(client.application, admin)).status_code == 200
+    staff = client.get(f"/api/payment/transactions/{user.id}", headers=bearer(client.application, admin))
+    assert staff.status_code == 200
+    assert [t["id"] for t in staff.json["transactions"]] == [t["id"] for t in r.json["transactions"] + r2.json["transactions"]]
 
 
 def test_me_reports_the_real_balance(client, user, headers):

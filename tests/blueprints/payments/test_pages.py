@@ -158,6 +158,9 @@ def test_refund_form(auth_client, creator):
     assert get_balance(auth_client.user.id)["credit_cents"] == 5000
     r = auth_client.post(f"/purchases/{purchase.id}/refund", data={"csrf_token": token})
     assert r.status_code == 303  # already refunded: flashed, nothing written
+    assert r.headers["Location"] == "/wallet"
+    assert "That purchase is already refunded." in auth_client.get("/wallet").get_data(as_text=True)
+    assert get_balance(auth_client.user.id)["credit_cents"] == 5000
     ok()
 
 

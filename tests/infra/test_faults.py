@@ -244,7 +244,8 @@ def test_mongodb_unreachable_answers_503_and_writes_nothing(app, make_app, tmp_p
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["checks"]["mongodb"] == "unavailable"
     # What does not need MongoDB still works.
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    me = client.get("/api/auth/me", headers=headers)
+    assert me.status_code == 200 and me.json["user"]["id"] == creator.id
 
 
 def serve(application):

@@ -26,6 +26,7 @@ def test_sixth_failed_page_signin_is_a_429_page(client, user, five_per_minute):
     assert "Too many requests" in response.get_data(as_text=True)
     # Even the right password waits out the window.
     assert client.post("/signin", data={**data, "password": PASSWORD}).status_code == 429
+    assert client.get("/settings/profile").status_code == 302  # and did not sign in
 
 
 def test_sixth_failed_api_signin_is_a_429_json_error(client, user, five_per_minute):

@@ -189,7 +189,9 @@ def test_favorites(app, client, make):
     assert [i["id"] for i in mine["items"]] == [item.id]
     reply = client.delete(f"/api/items/{item.id}/favorite", headers=bearer(app, user))
     assert reply.get_json() == {"favorited": False, "favorite_count": 0}
-    assert client.post(f"/api/items/{item.id}/favorite").status_code == 401
+    anonymous = client.post(f"/api/items/{item.id}/favorite")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"]["code"] == "unauthorized"
+    assert client.get(f"/api/items/{item.id}").get_json()["item"]["favorite_count"] == 0
 
 
 def test_openapi_documents_every_items_route(app, client):

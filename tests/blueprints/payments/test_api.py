@@ -2,6 +2,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from app.documents.payments import PaymentEvent
 from app.extensions import db
 from app.models.ledger import LedgerTransaction, Purchase
 from app.services.payments.balances import get_balance
@@ -73,13 +74,18 @@ def test_subscribe_api(client, user, creator, headers):
     fund(user, credit=5000)
     r = client.post(f"/api/creators/{creator.username}/subscribe", headers=headers)
     assert r.status_code == 201 and r.json["subscription"]["status"] == "active"
+    first = r.json["subscription"]["id"]
     r = client.post(f"/api/creators/{creator.username}/subscribe", headers=headers)
     assert r.status_code == 200
+    # Already subscribed: the same subscription, charged once.
+    assert r.json["subscription"]["id"] == first and r.json["balance"]["credit_cents"] == 4300
     r = client.delete(f"/api/creators/{creator.username}/subscribe", headers=headers)
     assert r.status_code == 200 and r.json["subscription"]["status"] == "cancelled"
     assert r.json["subscription"]["has_access"] is True
     assert get_balance(user.id)["credit_cents"] == 4300
-    assert client.post("/api/creators/nobody/subscribe", headers=headers).status_code == 404
+    nobody = client.post("/api/creators/nobody/subscribe", headers=headers)
+    assert nobody.status_code == 404 and nobody.json["error"]["code"] == "not_found"
+    assert get_balance(user.id)["credit_cents"] == 4300
 
 
 def test_checkout_session_api(client, user, headers, stripe_fake):
@@ -97,9 +103,10 @@ def test_not_configured_is_said_plainly(client, user, headers):
     assert r.status_code == 503 and r.json["error"]["code"] == "payments_not_configured"
     assert "not configured" in r.json["error"]["message"]
     r = client.post("/api/payment/connect-onboarding", headers=headers)
-    assert r.status_code == 503
+    assert r.status_code == 503 and r.json["error"]["code"] == "payments_not_configured"
     r = client.post("/webhook/stripe", data=b"{}", headers={"Stripe-Signature": "t=1,v1=0"})
-    assert r.status_code == 503
+    assert r.status_code == 503 and r.json["error"]["code"] == "payments_not_configured"
+    assert PaymentEvent.objects.count() == 0 and tx_count() == 0
 
 
 def test_webhook_route_credits_once_and_refuses_bad_signatures(client, user, headers, stripe_fake):

@@ -60,12 +60,15 @@ def test_block_is_explained_then_taken_and_listed(auth_client, htmx):
     response = auth_client.post(f"/u/{other.username}/block", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/settings/blocks"
     assert count(Block) == 1 and count(Follow) == 0
-    assert auth_client.get(f"/u/{other.username}").status_code == 404
+    hidden = auth_client.get(f"/u/{other.username}")
+    assert hidden.status_code == 404 and f'id="profile-{other.id}"' not in hidden.get_data(as_text=True)
     listing = auth_client.get("/settings/blocks").get_data(as_text=True)
     assert other.username in listing and "Unblock" in listing
     response = auth_client.post(f"/settings/blocks/{other.id}/delete", data={"csrf_token": token})
     assert response.status_code == 303 and count(Block) == 0
-    assert auth_client.get(f"/u/{other.username}").status_code == 200
+    shown = auth_client.get(f"/u/{other.username}")
+    assert shown.status_code == 200 and f'<section id="profile-{other.id}"' in shown.get_data(as_text=True)
+    assert count(Follow) == 0  # unblocking does not bring the follows back
 
 
 def test_blocked_user_gets_404_for_the_blockers_profile_and_posts(auth_client):

@@ -81,8 +81,9 @@ def test_directory(client):
     assert len(page["communities"]) == 1 and page["next_cursor"]
     rest = client.get(f"/api/communities?limit=1&sort=new&cursor={page['next_cursor']}").get_json()
     assert rest["communities"][0]["slug"] != page["communities"][0]["slug"]
-    assert client.get("/api/communities?cursor=%%%").status_code == 400
-    assert client.get("/api/communities?limit=abc").status_code == 400
+    bad_cursor, bad_limit = client.get("/api/communities?cursor=%%%"), client.get("/api/communities?limit=abc")
+    assert bad_cursor.status_code == 400 and bad_cursor.get_json()["error"]["code"] == "invalid_cursor"
+    assert bad_limit.status_code == 400 and list(bad_limit.get_json()["error"]["fields"]) == ["limit"]
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "1000", "-1", "2.5"])

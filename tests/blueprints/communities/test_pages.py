@@ -47,7 +47,8 @@ def test_directory_full_and_fragment(client, community):
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert fragment.text.lstrip().startswith('<div id="directory">') and "Makers Guild" in fragment.text
     assert "Makers Guild" not in client.get("/communities?q=zzz").text
-    assert client.get("/communities?cursor=bad").status_code == 400
+    bad = client.get("/communities?cursor=bad")
+    assert bad.status_code == 400 and "That cursor is not valid." in bad.text
 
 
 def test_create_without_and_with_htmx(owner_client):
@@ -226,7 +227,8 @@ def test_thread_page_and_fragment(client, community, user):
     assert page.status_code == 200 and "<em>body</em>" in page.text and "first answer" in page.text
     fragment = client.get(f"/communities/makers/posts/{post.id}", headers=HTMX)
     assert fragment.text.lstrip().startswith(f'<article id="thread-{post.id}"')
-    assert client.get(f"/communities/other/posts/{post.id}").status_code == 404
+    elsewhere = client.get(f"/communities/other/posts/{post.id}")
+    assert elsewhere.status_code == 404 and "No such community." in elsewhere.text and "first answer" not in elsewhere.text
 
 
 @pytest.mark.parametrize("htmx", [False, True])

@@ -32,7 +32,8 @@ def test_wallet_page_full_and_htmx_fragment(auth_client):
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in body and 'id="history"' in body
     assert auth_client.get("/wallet?kind=purchase", headers=HTMX).get_data(as_text=True).count("<tr id=") == 0
-    assert auth_client.get("/wallet?date_from=nope").status_code == 400
+    bad = auth_client.get("/wallet?date_from=nope")
+    assert bad.status_code == 400 and "Dates look like 2026-01-31." in bad.get_data(as_text=True)
 
 
 def test_wallet_needs_sign_in(client):

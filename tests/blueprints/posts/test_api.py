@@ -61,8 +61,10 @@ def test_feed_pages_with_cursor_and_tampered_cursor(app, client):
     assert len(second["posts"]) == 2 and second["next_cursor"] is None
     bad = client.get(f"/api/posts/feed?cursor={first['next_cursor']}x", headers=auth)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_cursor"
-    assert client.get("/api/posts/feed?limit=500", headers=auth).status_code == 400
-    assert client.get("/api/posts/feed").status_code == 401
+    too_many = client.get("/api/posts/feed?limit=500", headers=auth)
+    assert too_many.status_code == 400 and list(too_many.get_json()["error"]["fields"]) == ["limit"]
+    anonymous = client.get("/api/posts/feed")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_get_and_delete_post(app, client):

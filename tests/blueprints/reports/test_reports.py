@@ -75,8 +75,11 @@ def test_report_form_without_js_and_with_htmx(client, htmx):
     assert done.status_code == 303 and done.headers["Location"] == f"/posts/{post.id}"
     with_htmx = client.post("/reports/new", data={**data, "reason": "Harassment again"}, headers=htmx)
     assert with_htmx.status_code == 204 and with_htmx.headers["HX-Redirect"] == f"/posts/{post.id}"
-    assert client.get("/reports/new?target_type=post&target_id=999").status_code == 404
-    assert client.get("/reports/new?target_type=bad&target_id=1").status_code == 400
+    missing = client.get("/reports/new?target_type=post&target_id=999")
+    assert missing.status_code == 404 and "There is nothing to report there." in missing.get_data(as_text=True)
+    unknown = client.get("/reports/new?target_type=bad&target_id=1")
+    assert unknown.status_code == 400 and "Choose what you are reporting." in unknown.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1  # both sends: one open report
 
 
 def test_report_form_needs_sign_in(client):

@@ -102,5 +102,10 @@ def test_the_new_password_signs_in_and_the_old_does_not(client, auth_client):
     from tests.conftest import signin_form
 
     _post(auth_client, current_password=PASSWORD, new_password=NEW)
-    assert signin_form(client, auth_client.user.username, PASSWORD).status_code == 422
-    assert signin_form(client, auth_client.user.username, NEW).status_code == 303
+    old = signin_form(client, auth_client.user.username, PASSWORD)
+    assert old.status_code == 422
+    assert "That username or email and password do not match an account." in old.get_data(as_text=True)
+    assert client.get("/settings/password").status_code == 302  # not signed in
+    new = signin_form(client, auth_client.user.username, NEW)
+    assert new.status_code == 303 and new.headers["Location"] == "/"
+    assert 'id="password-form"' in client.get("/settings/password").get_data(as_text=True)

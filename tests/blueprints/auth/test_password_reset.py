@@ -309,7 +309,20 @@ def test_a_password_that_breaks_the_rules_is_refused_and_the_link_still_works(cl
 def test_an_email_change_voids_reset_links_sent_to_the_old_address(client, user, link):
     user.email, user.email_key = "moved@example.com", "moved@example.com"
     db.session.commit()
-    assert confirm(client, token_of(link)).status_code == 422
+    before = password_of(user)
+    response = confirm(client, token_of(link))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert REFUSED in body and 'name="password"' not in body
+    page = client.get(link.removeprefix("http://localhost"))
+    assert page.status_code == 400 and REFUSED in page.get_data(as_text=True)
+    api = API().post("/api/auth/password-reset/confirm", json={"token": token_of(link), "password": NEW_PASSWORD})
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "invalid_token"
+    # Nothing changed: the password, the link's row (not marked used), no reset recorded.
+    assert password_of(user) == before
+    assert db.session.scalar(sa.select(MailToken.used_at)) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "password_reset")) == 0
 
 
 # Without mail -------------------------------------------------------------------------

@@ -34,8 +34,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     from app.web.auth import DreamDotSessionInterface
     from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
-    from app.web.layout import init_app as init_layout
-    from app.web.links import init_app as init_links
     from app.web.reads import init_app as init_reads
     from app.web.security import init_security
     from app.web.uploads import init_uploads
@@ -59,8 +57,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     _register_request_hooks(app)
     _remember_sync_functions(app)
     init_reads(app)
-    init_links(app)
-    init_layout(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
@@ -178,10 +174,8 @@ def _register_template_helpers(app: Flask) -> None:
     from app.services.navigation import nav_summary
     from app.services.payments.amounts import dollars
     from app.web.htmx import wants_partial
-    from app.web.post_cards import like_button, post_cards
 
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, post_cards=post_cards,
-                                 post_like_button=like_button, nav_summary=nav_summary)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

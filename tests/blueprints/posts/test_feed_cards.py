@@ -1,5 +1,5 @@
-"""The home page's post cards are partly cached per worker (app/web/post_cards.py): nothing of
-one viewer may show on another's page, and any change shows on the next render."""
+"""The home page's post cards: nothing of one viewer shows on another's page, and any change
+shows on the next render."""
 
 import re
 

@@ -27,7 +27,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_admission(app)
 
     from app import models  # noqa: F401 - registers every table with its bind
-    from app.extensions import csrf, db, limiter, login_manager, migrate, sock
+    from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
     from app.services.broker import init_broker, install_session_hooks
     from app.services.media.storage import init_storage
     from app.services.stores import configure_engines, connect_mongo
@@ -46,6 +46,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     sock.init_app(app)
     limiter.init_app(app)
+    fragments.init_app(app)
     connect_mongo(app)
     init_storage(app)
     init_broker(app)
@@ -173,9 +174,11 @@ def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
     from app.services.navigation import nav_summary
     from app.services.payments.amounts import dollars
+    from app.web.fragments import post_head_version
     from app.web.htmx import wants_partial
 
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary,
+                                 post_head_version=post_head_version)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

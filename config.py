@@ -268,6 +268,14 @@ class Config:
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
+        # Flask-Caching, for rendered fragments shared by every viewer (a post card's author
+        # line, body and images). Per worker and in memory: a feed page reads 20 of them, which
+        # over a network cache would be 20 round trips; the keys carry a digest of what the
+        # fragment is drawn from, so an entry is never stale, only unused.
+        self.CACHE_TYPE = "SimpleCache"
+        self.CACHE_THRESHOLD = env_int("FRAGMENT_CACHE_ENTRIES", 5000)
+        self.CACHE_DEFAULT_TIMEOUT = 3600
+
         # Media and uploads.
         self.MEDIA_ROOT = env_str("MEDIA_ROOT", str(instance_dir / "media"))
         self.MAX_IMAGE_BYTES = env_int("MAX_IMAGE_MB", 5) * MB

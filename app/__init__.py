@@ -27,15 +27,13 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_admission(app)
 
     from app import models  # noqa: F401 - registers every table with its bind
-    from app.extensions import csrf, db, limiter, login_manager, migrate, sock
+    from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
     from app.services.broker import init_broker, install_session_hooks
     from app.services.media.storage import init_storage
     from app.services.stores import configure_engines, connect_mongo
     from app.web.auth import DreamDotSessionInterface
     from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
-    from app.web.layout import init_app as init_layout
-    from app.web.links import init_app as init_links
     from app.web.mail import init_app as init_mail
     from app.web.reads import init_app as init_reads
     from app.web.security import init_security
@@ -49,6 +47,7 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     sock.init_app(app)
     limiter.init_app(app)
+    fragments.init_app(app)
     connect_mongo(app)
     init_storage(app)
     init_broker(app)
@@ -61,8 +60,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     _register_request_hooks(app)
     _remember_sync_functions(app)
     init_reads(app)
-    init_links(app)
-    init_layout(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
@@ -183,11 +180,11 @@ def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
     from app.services.navigation import nav_summary
     from app.services.payments.amounts import dollars
+    from app.web.fragments import post_head_version
     from app.web.htmx import wants_partial
-    from app.web.post_cards import like_button, post_cards
 
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, post_cards=post_cards,
-                                 post_like_button=like_button, nav_summary=nav_summary)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary,
+                                 post_head_version=post_head_version)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -26,6 +26,7 @@ def test_sixth_failed_page_signin_is_a_429_page(client, user, five_per_minute):
     assert "Too many requests" in response.get_data(as_text=True)
     # Even the right password waits out the window.
     assert client.post("/signin", data={**data, "password": PASSWORD}).status_code == 429
+    assert client.get("/settings/profile").status_code == 302  # and did not sign in
 
 
 def test_sixth_failed_api_signin_is_a_429_json_error(client, user, five_per_minute):
@@ -40,8 +41,12 @@ def test_sixth_failed_api_signin_is_a_429_json_error(client, user, five_per_minu
 
 def test_successful_signins_do_not_count(client, user, five_per_minute):
     for _ in range(6):
-        assert client.post("/api/auth/signin", json={"login": user.username, "password": PASSWORD}).status_code == 200
-    assert client.post("/api/auth/signin", json={"login": user.username, "password": "nope-nope-1"}).status_code == 401
+        response = client.post("/api/auth/signin", json={"login": user.username, "password": PASSWORD})
+        assert response.status_code == 200 and response.get_json()["user"]["id"] == user.id
+    wrong = client.post("/api/auth/signin", json={"login": user.username, "password": "nope-nope-1"})
+    assert wrong.status_code == 401
+    # Refused for the password, not held back by the limit.
+    assert wrong.get_json()["error"]["code"] == "invalid_credentials" and "Retry-After" not in wrong.headers
 
 
 def test_signup_is_rate_limited(app, client, monkeypatch):

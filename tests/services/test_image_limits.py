@@ -12,7 +12,15 @@ from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from app.services.errors import TooLarge
 from app.services.media import process_image
-from app.services.media.images import USES, _output_size, _resample, _source_box, check_image
+from app.services.media.images import (
+    MAX_PIXELS,
+    USES,
+    _output_size,
+    _resample,
+    _source_box,
+    check_image,
+    pixel_limit,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,11 +58,21 @@ def test_the_issues_png_as_an_avatar_is_refused_naming_the_limit_and_its_size(ca
         process_image(io.BytesIO(data), "avatar", field="avatar")
     message = caught.value.fields["avatar"]
     assert message == caught.value.message
-    assert message.startswith("An avatar can have at most 16 megapixels; this one is 6,300 × 6,300 pixels")
+    assert message.startswith("An avatar can have at most 16 megapixels as PNG (40 as JPEG); this one is 6,300 × 6,300 pixels")
     records = [r for r in caplog.records if r.name == "dreamdot.media"]
     assert [(r.levelno, r.exc_info) for r in records] == [(logging.WARNING, None)]
     assert records[0].getMessage() == (
         f"image refused for avatar: 6300x6300 pixels, over the avatar limit of 16 megapixels ({len(data)} bytes)")
+
+
+def test_a_phones_24_megapixel_jpeg_makes_an_avatar():
+    """A JPEG is decoded at the scale its use needs, so every use takes one up to the global
+    cap: the photo a phone takes by default is a valid avatar."""
+    out = io.BytesIO()
+    Image.new("RGB", (6000, 4000), (200, 120, 40)).save(out, format="JPEG", quality=80)
+    avatar = Image.open(io.BytesIO(process_image(io.BytesIO(out.getvalue()), "avatar", field="avatar")))
+    assert (avatar.format, avatar.size) == ("WEBP", (400, 400))
+    assert pixel_limit(USES["avatar"], "JPEG") == MAX_PIXELS > pixel_limit(USES["avatar"], "PNG")
 
 
 def test_a_webp_may_have_a_quarter_of_the_pixels_as_its_decoding_takes_four_times_the_memory():
@@ -62,7 +80,7 @@ def test_a_webp_may_have_a_quarter_of_the_pixels_as_its_decoding_takes_four_time
     Image.new("RGB", (3000, 3000)).save(out, format="WEBP")  # 9 megapixels: fine as a PNG
     with pytest.raises(TooLarge) as caught:
         check_image(out.getvalue(), USES["post"], "images")
-    assert "at most 8 megapixels as WebP (32 as JPEG, PNG or GIF)" in caught.value.message
+    assert "at most 8 megapixels as WebP (32 as PNG or GIF)" in caught.value.message
     assert check_image(png((3000, 3000)), USES["post"], "images") > 0
 
 

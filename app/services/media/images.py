@@ -91,7 +91,11 @@ def check_image(data: bytes, use: Use, field: str, boxes: tuple[tuple[int, int],
 
 def pixel_limit(use: Use, image_format: str | None = None) -> int:
     """The most pixels an upload for `use` may have: a WebP a quarter of the others, as its
-    decoding takes four times the memory (WEBP_DECODE_BYTES_PER_PIXEL)."""
+    decoding takes four times the memory (WEBP_DECODE_BYTES_PER_PIXEL); a JPEG the global cap
+    for every use, as it is decoded at the scale the use needs (`_draft`), so a phone's
+    24-megapixel photo makes an avatar for a fraction of its full size."""
+    if image_format == "JPEG":
+        return MAX_PIXELS
     limit = min(use.max_pixels, MAX_PIXELS)
     return limit // 4 if image_format == "WEBP" else limit
 
@@ -111,7 +115,9 @@ def _too_many_pixels(use: Use, field: str, probe: Image.Image | None, data: byte
     limit = pixel_limit(use, probe.format if probe is not None else None) / MEGAPIXEL
     rule = f"at most {limit:g} megapixels"
     if webp:
-        rule += f" as WebP ({pixel_limit(use) / MEGAPIXEL:g} as JPEG, PNG or GIF)"
+        rule += f" as WebP ({pixel_limit(use) / MEGAPIXEL:g} as PNG or GIF)"
+    elif probe is not None and probe.format != "JPEG" and pixel_limit(use) < MAX_PIXELS:
+        rule += f" as {probe.format} ({MAX_PIXELS / MEGAPIXEL:g} as JPEG)"
     if probe is None:  # so large that Pillow refused to open it
         this, size = "this one has far more", "too many pixels for Pillow"
     else:

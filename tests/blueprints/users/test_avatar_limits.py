@@ -16,7 +16,7 @@ def over_the_avatar_limit() -> bytes:
     return out.getvalue()
 
 
-LIMIT = "An avatar can have at most 16 megapixels; this one is 4,001 × 4,000 pixels (16.0 megapixels)."
+LIMIT = "An avatar can have at most 16 megapixels as PNG (40 as JPEG); this one is 4,001 × 4,000 pixels (16.0 megapixels)."
 
 
 @pytest.mark.parametrize("hx", [False, True])

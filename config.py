@@ -12,6 +12,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 BINDS = ("users", "social", "items", "community", "audit")
@@ -102,6 +103,57 @@ def _secret_key(env_name: str, instance_dir: Path) -> str:
     path.chmod(0o600)
     log.warning("SECRET_KEY is not set: generated a development key in %s", path)
     return key
+
+
+SMTP_PORTS = {"smtp": 25, "smtps": 465}
+# A dyno's mail add-on sets its own variables: (server, port, login, password) names, and the
+# server and port to use when the add-on gives none. STARTTLS on every one of them.
+MAIL_ADD_ONS = (
+    ("MAILGUN_SMTP_SERVER", "MAILGUN_SMTP_PORT", "MAILGUN_SMTP_LOGIN", "MAILGUN_SMTP_PASSWORD", None, 587),
+    (None, None, "SENDGRID_USERNAME", "SENDGRID_PASSWORD", "smtp.sendgrid.net", 587),
+)
+
+
+def mail_settings() -> dict | None:
+    """Flask-Mailman's settings from SMTP_URL, else from a mail add-on's variables; None when
+    neither is set (password reset and email changes are then off). Never logged: the
+    password is in them."""
+    url = env_str("SMTP_URL")
+    if url:
+        return smtp_url_settings(url)
+    for server_var, port_var, login_var, password_var, default_server, default_port in MAIL_ADD_ONS:
+        server = env_str(server_var) if server_var else default_server
+        login, password = env_str(login_var), env_str(password_var)
+        if server and login and password:
+            port = env_int(port_var, default_port) if port_var else default_port
+            return {"MAIL_SERVER": server, "MAIL_PORT": port, "MAIL_USERNAME": login,
+                    "MAIL_PASSWORD": password, "MAIL_USE_TLS": True, "MAIL_USE_SSL": False}
+    return None
+
+
+def smtp_url_settings(url: str) -> dict:
+    """`smtp://[user:password@]host[:port][?starttls=true]` or `smtps://...` (TLS from the
+    first byte, port 465 by default). User and password are percent-decoded."""
+    parts = urlsplit(url)
+    if parts.scheme not in SMTP_PORTS or not parts.hostname:
+        # The URL is not repeated: it may hold a password.
+        raise RuntimeError("SMTP_URL must look like smtp://user:password@host:587?starttls=true or smtps://...")
+    options = {key.lower(): values[-1] for key, values in parse_qs(parts.query).items()}
+    starttls = options.get("starttls", "").strip().lower() in ("1", "true", "yes", "on")
+    if parts.scheme == "smtps" and starttls:
+        raise RuntimeError("SMTP_URL: smtps:// is TLS already; starttls is for smtp://")
+    try:
+        port = parts.port or SMTP_PORTS[parts.scheme]
+    except ValueError as exc:
+        raise RuntimeError("SMTP_URL has a port that is not a number") from exc
+    return {
+        "MAIL_SERVER": parts.hostname,
+        "MAIL_PORT": port,
+        "MAIL_USERNAME": unquote(parts.username) if parts.username else None,
+        "MAIL_PASSWORD": unquote(parts.password) if parts.password else None,
+        "MAIL_USE_TLS": starttls,
+        "MAIL_USE_SSL": parts.scheme == "smtps",
+    }
 
 
 class Config:
@@ -203,7 +255,10 @@ class Config:
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", self.REDIS_URL or "memory://")
         self.RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "dreamdot")
-        self.RATELIMIT_HEADERS_ENABLED = True
+        # Off: with them on, Flask-Limiter stamps every answer of a limited route with
+        # Retry-After = its window's reset (an hour on sign-up), even a 200 or an outage's 503.
+        # A 429 gets its own Retry-After from the limit it broke (app/web/errors.py).
+        self.RATELIMIT_HEADERS_ENABLED = False
         # Redis gone: count in this process's memory until it is back, never fail a request.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_SWALLOW_ERRORS = True
@@ -214,12 +269,31 @@ class Config:
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
+        # Flask-Caching, for rendered fragments shared by every viewer (a post card's author
+        # line, body and images). Per worker and in memory: a feed page reads 20 of them, which
+        # over a network cache would be 20 round trips; the keys carry a digest of what the
+        # fragment is drawn from, so an entry is never stale, only unused.
+        self.CACHE_TYPE = "SimpleCache"
+        self.CACHE_THRESHOLD = env_int("FRAGMENT_CACHE_ENTRIES", 5000)
+        self.CACHE_DEFAULT_TIMEOUT = 3600
+
         # Media and uploads.
         self.MEDIA_ROOT = env_str("MEDIA_ROOT", str(instance_dir / "media"))
         self.MAX_IMAGE_BYTES = env_int("MAX_IMAGE_MB", 5) * MB
         self.MAX_DOWNLOAD_BYTES = env_int("MAX_DOWNLOAD_MB", 200) * MB
         self.MAX_CHAT_MEDIA_BYTES = env_int("MAX_CHAT_MEDIA_MB", 25) * MB
         self.MAX_FORM_BYTES = env_int("MAX_FORM_MB", 2) * MB
+        # Image decoding in one worker (app/services/media/decoding.py): images decoded at
+        # once (threads), the memory their decoding may take together (estimated from each
+        # image's header before it is decoded), and images waiting for room, each at most
+        # IMAGE_DECODE_WAIT_SECONDS; past that, 503 with Retry-After. The worker's memory
+        # stays under its idle size (about 140 MB) + IMAGE_DECODE_MEMORY_MB + the waiting
+        # images' bytes (docs/benchmarks.md, "Image uploads"). A waiting request holds its
+        # admission slot and database connection: keep the line short.
+        self.IMAGE_DECODE_WORKERS = env_int("IMAGE_DECODE_WORKERS", 2)
+        self.IMAGE_DECODE_MEMORY_MB = env_int("IMAGE_DECODE_MEMORY_MB", 256)
+        self.IMAGE_DECODE_QUEUE = env_int("IMAGE_DECODE_QUEUE", 2)
+        self.IMAGE_DECODE_WAIT_SECONDS = env_float("IMAGE_DECODE_WAIT_SECONDS", 10.0)
         # The request body ceiling: the largest upload plus room for the form around it.
         self.MAX_CONTENT_LENGTH = self.MAX_DOWNLOAD_BYTES + 4 * MB
         self.MAX_FORM_MEMORY_SIZE = self.MAX_FORM_BYTES
@@ -250,6 +324,11 @@ class Config:
         self.PLATFORM_FEE_BPS = env_int("PLATFORM_FEE_BPS", 1000)
         self.SIGNUP_GRANT_CENTS = env_int("SIGNUP_GRANT_CENTS", 5_000_000)
 
+        # Mail (password reset, email changes): SMTP_URL or a mail add-on's variables; off
+        # without them. Links in mails start with PUBLIC_URL (required in production when mail
+        # is on: never the Host header of the request, which a client chooses).
+        self.configure_mail(production)
+
         # Serving.
         self.WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
         self.PORT = env_int("PORT", 5000)
@@ -257,6 +336,32 @@ class Config:
         self.PREFERRED_URL_SCHEME = "https" if production else "http"
         self.SEND_FILE_MAX_AGE_DEFAULT = 3600
         check_chat_settings(self)
+
+    def configure_mail(self, production: bool) -> None:
+        settings = mail_settings()
+        self.MAIL_ENABLED = settings is not None
+        self.MAIL_BACKEND = "smtp"  # Flask-Mailman would pick an in-memory one under TESTING
+        self.MAIL_SERVER, self.MAIL_PORT = "localhost", 25
+        self.MAIL_USERNAME = self.MAIL_PASSWORD = None
+        self.MAIL_USE_TLS = self.MAIL_USE_SSL = False
+        for key, value in (settings or {}).items():
+            setattr(self, key, value)
+        self.MAIL_TIMEOUT = env_float("MAIL_TIMEOUT_SECONDS", 10.0)
+        self.MAIL_DEFAULT_SENDER = env_str("MAIL_FROM", "DreamDot <no-reply@localhost>")
+        self.PUBLIC_URL = (env_str("PUBLIC_URL") or "").rstrip("/") or None
+        self.RATELIMIT_PASSWORD_RESET = env_str("RATELIMIT_PASSWORD_RESET", "5 per 15 minutes")
+        # The Maildir of `make run`'s local SMTP server: /dev/mail shows it (development only).
+        self.DEV_MAILBOX = env_str("DEV_MAILBOX")
+        if production:
+            if self.DEV_MAILBOX:
+                log.warning("DEV_MAILBOX is ignored in production: /dev/mail exists in development only")
+                self.DEV_MAILBOX = None
+            if self.MAIL_ENABLED and not self.PUBLIC_URL:
+                raise RuntimeError("PUBLIC_URL must be set in production when mail is configured: links "
+                                   "in mails start with it (e.g. https://dreamdot.example.com)")
+            if self.MAIL_ENABLED and not env_str("MAIL_FROM"):
+                log.warning("MAIL_FROM is not set: mails go out from no-reply@localhost, which "
+                            "most mail services refuse")
 
 
 PBKDF2_MIN_ITERATIONS = 600_000
@@ -301,3 +406,13 @@ class TestingConfig(Config):
         self.STRIPE_SECRET_KEY = None
         self.STRIPE_WEBHOOK_SECRET = None
         self.IMAGEKIT_PRIVATE_KEY = None
+        self.RATELIMIT_PASSWORD_RESET = "1000 per minute"  # noqa: S105 - a rate, not a secret
+        # Each test process's own local SMTP server and its Maildir (tests/stores.py).
+        self.PUBLIC_URL = None
+        self.DEV_MAILBOX = os.environ.get("DREAMDOT_TEST_MAILDIR")
+        test_smtp = os.environ.get("DREAMDOT_TEST_SMTP_URL")
+        self.MAIL_ENABLED = bool(test_smtp)
+        if test_smtp:
+            for key, value in smtp_url_settings(test_smtp).items():
+                setattr(self, key, value)
+        self.MAIL_DEFAULT_SENDER = "DreamDot <no-reply@dreamdot.test>"

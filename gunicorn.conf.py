@@ -30,15 +30,23 @@ REDACTED = "[redacted]"
 
 def redact_query(query: str) -> str:
     """The query string with the values of SECRET_QUERY_NAMES replaced (names compared as
-    the app decodes them, so `%74oken=` is caught too)."""
+    the app decodes them, so `%74oken=` is caught too), and any value that is itself a URL
+    carrying one (the `next=` of a sign-in redirect from a mailed link) redacted whole."""
     if not query:
         return query
     parts = query.split("&")
     for i, part in enumerate(parts):
-        name, eq, _value = part.partition("=")
-        if unquote_plus(name).strip().lower() in SECRET_QUERY_NAMES:
+        name, eq, value = part.partition("=")
+        if unquote_plus(name).strip().lower() in SECRET_QUERY_NAMES or carries_secret(value):
             parts[i] = f"{name}={REDACTED}" if eq else part
     return "&".join(parts)
+
+
+def carries_secret(value: str) -> bool:
+    inner = unquote_plus(value)
+    if "?" not in inner:
+        return False
+    return redact_query(inner.partition("?")[2]) != inner.partition("?")[2]
 
 
 def redact_uri(uri: str) -> str:

@@ -27,15 +27,15 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_admission(app)
 
     from app import models  # noqa: F401 - registers every table with its bind
-    from app.extensions import csrf, db, limiter, login_manager, migrate, sock
+    from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
     from app.services.broker import init_broker, install_session_hooks
+    from app.services.media.decoding import init_image_decoding
     from app.services.media.storage import init_storage
     from app.services.stores import configure_engines, connect_mongo, engine_binds
     from app.web.auth import DreamDotSessionInterface
     from app.web.converters import init_converters
     from app.web.errors import register_error_handlers
-    from app.web.layout import init_app as init_layout
-    from app.web.links import init_app as init_links
+    from app.web.mail import init_app as init_mail
     from app.web.security import init_security
     from app.web.uploads import init_uploads
 
@@ -48,17 +48,18 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     sock.init_app(app)
     limiter.init_app(app)
+    fragments.init_app(app)
     connect_mongo(app)
     init_storage(app)
+    init_image_decoding(app)
     init_broker(app)
     install_session_hooks(db)
+    init_mail(app)
     init_uploads(app)
     init_security(app)
     init_converters(app)
     register_error_handlers(app)
     _register_request_hooks(app)
-    init_links(app)
-    init_layout(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
@@ -101,6 +102,10 @@ def _register_blueprints(app: Flask) -> None:
         chat_bp, chat_api, analytics_bp, analytics_api, reports_bp, reports_api, admin_bp,
     ):
         app.register_blueprint(blueprint)
+    if app.config.get("DEV_MAILBOX"):  # make run's local mail server (never in production)
+        from app.blueprints.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp)
     from app.services.chat.communities import connect_signals as connect_chat_signals
     from app.services.chat.presence import init_presence
     from app.services.payments.grants import connect_signals
@@ -120,11 +125,11 @@ def _register_template_helpers(app: Flask) -> None:
     from app.services.media import media_url
     from app.services.navigation import nav_summary
     from app.services.payments.amounts import dollars
+    from app.web.fragments import post_head_version
     from app.web.htmx import wants_partial
-    from app.web.post_cards import like_button, post_cards
 
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, post_cards=post_cards,
-                                 post_like_button=like_button, nav_summary=nav_summary)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary,
+                                 post_head_version=post_head_version)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

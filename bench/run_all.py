@@ -67,6 +67,9 @@ BENCHES = [
                "full": {}}),
     Bench("boot", "bench/boot.py", "first 200 within 5 s of the process start (Heroku allows 60 s)",
           args={"short": ["--runs", "3"], "full": ["--runs", "7"]}),
+    Bench("images", "bench/images.py",
+          "16 clients posting 4 decompression-bomb PNGs each: one worker under 512 MB, /healthz within 1 s",
+          args={"short": ["--seconds", "8"], "full": []}),
 ]
 
 
@@ -109,10 +112,28 @@ def summarize(name: str, out: str) -> tuple[str, str]:
         bare = re.search(r"bare: median ([\d.]+) ms, p95 ([\d.]+) ms", out)
         return (f"30-day page median {page[1]} ms, p95 {page[2]} ms" if page else "?",
                 f"bare route median {bare[1]} ms, p95 {bare[2]} ms" if bare else "?")
+    if name == "images":
+        return _images_summary(out)
     if name == "boot":
         app_s, bare_s = _search(r"first 200 after ([\d.]+s)", out), _search(r"bare Flask ([\d.]+s)", out)
         return f"{app_s} (median)", f"bare Flask under the same gunicorn {bare_s}"
     return "?", "?"
+
+
+def _images_summary(out: str) -> tuple[str, str]:
+    import json
+
+    line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        return "?", "?"
+    result = json.loads(line[len("RESULT "):])
+    figures = []
+    for attack in result["attacks"]:
+        answered = ", ".join(f"{n} {status}" for status, n in sorted(attack["posts"].items()))
+        figures.append(f"{attack['image']}: peak {attack['rss_peak_mb']:.0f} MB, /healthz p99 "
+                       f"{attack['healthz_p99_ms']:.0f} ms, max {attack['healthz_max_ms']:.0f} ms ({answered})")
+    idle = result["idle"]
+    return "; ".join(figures), f"idle worker {idle['rss_peak_mb']:.0f} MB, /healthz p99 {idle['healthz_p99_ms']:.0f} ms"
 
 
 def run(bench: Bench, size: str, timeout: float) -> tuple[str, str, float]:

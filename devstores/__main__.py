@@ -6,8 +6,9 @@
 
 Without DATABASE_URL / DATABASE_URL_<BIND> an embedded PostgreSQL runs with its data in
 instance/postgres, holding one database per bind; without MONGODB_URI a secantusdb server runs
-with its data in instance/documents. Whatever is named in the environment is used instead and
-nothing embedded starts for it. Ctrl-C (or SIGTERM) stops gunicorn first, then the servers this
+with its data in instance/documents; without SMTP_URL (or a mail add-on's variables) a local SMTP
+server keeps every mail in the Maildir instance/mail/maildir, which the app shows at /dev/mail.
+Whatever is named in the environment is used instead and nothing embedded starts for it. Ctrl-C (or SIGTERM) stops gunicorn first, then the servers this
 launcher started; the next start finds the same data."""
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devstores.servers import Documents, Postgres, ensure_databases, start_documents, start_postgres
+from config import mail_settings
+from devstores.servers import (
+    Documents,
+    MailServer,
+    Postgres,
+    ensure_databases,
+    start_documents,
+    start_mail,
+    start_postgres,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDS = ("users", "social", "items", "community", "audit")
@@ -42,6 +52,7 @@ class Stores:
         self.first_start = False
         self.postgres: Postgres | None = None
         self.documents: Documents | None = None
+        self.mail: MailServer | None = None
 
     def start(self) -> None:
         if not (os.environ.get("DATABASE_URL") or any(os.environ.get(f"DATABASE_URL_{b.upper()}") for b in BINDS)):
@@ -56,10 +67,16 @@ class Stores:
             self.embedded.append("mongodb")
             log.info("embedded document server (secantusdb) on port %s: %s", self.documents.port,
                      self.instance / "documents")
+        if mail_settings() is None:
+            self.mail = start_mail(self.instance / "mail")
+            self.env["SMTP_URL"] = self.mail.url
+            self.env["DEV_MAILBOX"] = str(self.mail.maildir)
+            log.info("local mail server on port %s: every mail is kept in %s, shown at /dev/mail",
+                     self.mail.port, self.mail.maildir)
         self.env["EMBEDDED_STORES"] = ",".join(self.embedded)
 
     def stop(self) -> None:
-        for server in (self.documents, self.postgres):
+        for server in (self.mail, self.documents, self.postgres):
             if server is not None:
                 server.stop()
 

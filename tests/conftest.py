@@ -16,6 +16,7 @@ from app.documents import DOCUMENTS, prepare_collections
 from app.extensions import db, limiter
 from config import BINDS, TestingConfig
 from tests import stores
+from tests.mail import clear_mailbox
 
 # Markers whose tests may skip when their service is absent; DREAMDOT_REQUIRE lists the
 # markers that must run (CI sets it, so a missing browser or server fails the run).
@@ -97,6 +98,7 @@ def _clean(app):
         document.objects.delete()
     limiter.reset()
     shutil.rmtree(app.config["MEDIA_ROOT"], ignore_errors=True)
+    clear_mailbox()
     ctx.pop()
 
 

@@ -6,11 +6,16 @@ TEST_MONGODB_URI names, else an embedded secantusdb in instance/test-stores/docu
 servers are started once per run (by pytest's main process, before xdist's workers) and every
 test process gets databases of its own: five, one per bind, as `make run` has, and one
 MongoDB database. Test processes learn their addresses from DREAMDOT_TEST_* variables, which
-config.TestingConfig reads (subprocesses of a test inherit them)."""
+config.TestingConfig reads (subprocesses of a test inherit them).
+
+Mail: each test process starts a local SMTP server of its own (aiosmtpd, about a fifth of a
+second) keeping what it receives in a Maildir of its own, so a test reads exactly the mails
+its own process sent and the per-test cleanup can empty the mailbox (tests/mail.py)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,13 +24,23 @@ import pymongo
 import sqlalchemy as sa
 
 from config import BINDS
-from devstores.servers import Documents, Postgres, ensure_databases, start_documents, start_postgres
+from devstores.servers import (
+    Documents,
+    MailServer,
+    Postgres,
+    ensure_databases,
+    start_documents,
+    start_mail,
+    start_postgres,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDED = ROOT / "instance" / "test-stores"
 PG_SERVER = "DREAMDOT_TEST_PG_SERVER"
 MONGO_SERVER = "DREAMDOT_TEST_MONGO_SERVER"
 RUN = "DREAMDOT_TEST_RUN"  # the main pytest process's id: names this run's databases
+MAIL_FOLDERS = EMBEDDED / "mail"
+_mail_servers: dict[str, MailServer] = {}
 
 
 class Servers:
@@ -91,6 +106,10 @@ def forget_dead_runs() -> None:
                 client.drop_database(name)
     finally:
         client.close()
+    for folder in MAIL_FOLDERS.glob("*") if MAIL_FOLDERS.exists() else ():
+        run = folder.name.split("_", 1)[0]
+        if run.isdigit() and not psutil.pid_exists(int(run)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _with_database(url: str, name: str) -> str:
@@ -118,12 +137,20 @@ def provide(worker: str) -> dict[str, str]:
         client.drop_database(mongo_name)
     finally:
         client.close()
+    mail = _mail_servers[worker] = start_mail(MAIL_FOLDERS / f"{os.environ[RUN]}_{worker}", shared=False,
+                                              end_with_parent=True)
+    addresses["DREAMDOT_TEST_SMTP_URL"] = mail.url
+    addresses["DREAMDOT_TEST_MAILDIR"] = str(mail.maildir)
     os.environ.update(addresses)
     return addresses
 
 
 def release(addresses: dict[str, str]) -> None:
-    """Drop a test process's databases when it ends."""
+    """Drop a test process's databases and stop its mail server when it ends."""
+    for worker, mail in list(_mail_servers.items()):
+        mail.stop()
+        shutil.rmtree(mail.maildir.parent, ignore_errors=True)
+        del _mail_servers[worker]
     server = os.environ[PG_SERVER]
     engine = sa.create_engine(_with_database(server, "postgres"), isolation_level="AUTOCOMMIT")
     try:

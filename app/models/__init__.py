@@ -4,7 +4,7 @@ from app.models import audit, community, items, ledger, social, users  # noqa: F
 from app.models.audit import AuditEvent
 from app.models.community import Community, CommunityPost, CommunityReply, Membership
 from app.models.items import CreatorPlan, Entitlement, Item, Subscription
-from app.models.users import AuthSession, ChatTicket, SigninThrottle, User
+from app.models.users import AuthSession, ChatTicket, MailToken, SigninThrottle, User
 
 __all__ = [
     "AuditEvent",
@@ -16,6 +16,7 @@ __all__ = [
     "CreatorPlan",
     "Entitlement",
     "Item",
+    "MailToken",
     "Membership",
     "SigninThrottle",
     "Subscription",

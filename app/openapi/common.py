@@ -20,7 +20,8 @@ def json_body(properties: dict, required: list[str] | None = None) -> dict:
 
 def error_responses(*statuses: int) -> dict:
     texts = {400: "Bad input", 401: "Not signed in", 402: "Insufficient funds", 403: "Not allowed",
-             404: "Not found or hidden", 409: "Conflict", 413: "Too large", 429: "Too many requests"}
+             404: "Not found or hidden", 409: "Conflict", 413: "Too large", 429: "Too many requests",
+             503: "Busy (too many images being processed) or a store unavailable: try again after Retry-After"}
     return {str(s): {"description": texts.get(s, "Error"), **json_content(ref("Error"))} for s in statuses}
 
 

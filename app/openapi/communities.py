@@ -38,7 +38,7 @@ PATHS = {
                                       "description": {"type": "string"},
                                       "visibility": {"type": "string", "enum": ["public", "private"]}},
                                      ["name", "slug"]),
-            "responses": reply("Created", _community_reply, 201, 400, 401, 409, 413, 429),
+            "responses": reply("Created", _community_reply, 201, 400, 401, 409, 413, 429, 503),
         },
     },
     "/api/communities/{slug}": {

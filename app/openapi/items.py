@@ -55,7 +55,7 @@ PATHS = {
         "post": {
             "summary": "Create an item (published unless publish is false)",
             "requestBody": _body(["kind", "title", "pricing"]),
-            "responses": reply("Created", _item_reply, 201, 400, 401, 413, 429),
+            "responses": reply("Created", _item_reply, 201, 400, 401, 413, 429, 503),
         }
     },
     "/api/items/{item_id}": {
@@ -74,7 +74,7 @@ PATHS = {
             "summary": "Change an item (creator only); files and images are added, not replaced",
             "parameters": _id,
             "requestBody": _body(),
-            "responses": reply("Saved", _item_reply, 200, 400, 401, 403, 404, 413),
+            "responses": reply("Saved", _item_reply, 200, 400, 401, 403, 404, 413, 503),
         },
         "delete": {
             "summary": "Delete an item (creator only); buyers keep access",
@@ -113,7 +113,7 @@ PATHS = {
             "parameters": [*_id, *PAGE_PARAMS],
             "responses": reply("Reviews", {"type": "object", "properties": {
                 "reviews": {"type": "array", "items": _review},
-                "next_cursor": {"type": "string", "nullable": True}}}, 200, 404),
+                "next_cursor": {"type": "string", "nullable": True}}}, 200, 400, 404),
         },
     },
     "/api/items/{item_id}/favorite": {

@@ -21,7 +21,7 @@ PATHS = {
                     "alt_texts": {"type": "array", "items": {"type": "string"},
                                   "description": "Alt text of each image, in the order of `images`."}}}},
             }},
-            "responses": reply("Created", _post, 201, 400, 401, 413, 429),
+            "responses": reply("Created", _post, 201, 400, 401, 413, 429, 503),
         }
     },
     "/api/posts/feed": {

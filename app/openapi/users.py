@@ -25,7 +25,7 @@ PATHS = {
                     "banner": {"type": "string", "format": "binary"}}}},
             }},
             "responses": reply("Saved", {"type": "object", "required": ["user"],
-                               "properties": {"user": ref("User")}}, 200, 400, 401, 413),
+                               "properties": {"user": ref("User")}}, 200, 400, 401, 413, 503),
         }
     },
 }

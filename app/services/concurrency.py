@@ -26,15 +26,16 @@ def gevent_patched() -> bool:
     return _patched
 
 
-def run_blocking(fn: Callable[..., T], *args) -> T:
-    """Call fn in gevent's thread pool under the gevent worker, inline elsewhere. What fn
-    raises is raised here, in the caller, which decides whether it is an error worth a
-    traceback: gevent's pool prints every exception that leaves it, a refused upload's
-    Invalid included, to stderr with its traceback."""
+def run_blocking(fn: Callable[..., T], *args, pool=None) -> T:
+    """Call fn in a gevent thread pool (`pool`, else the hub's) under the gevent worker,
+    inline elsewhere. What fn raises is raised here, in the caller, which decides whether it
+    is an error worth a traceback: gevent's pool prints every exception that leaves it, a
+    refused upload's Invalid included, to stderr with its traceback."""
     if gevent_patched():
         import gevent
 
-        outcome = gevent.get_hub().threadpool.apply(_outcome, (fn, args))
+        pool = pool if pool is not None else gevent.get_hub().threadpool
+        outcome = pool.apply(_outcome, (fn, args))
         if isinstance(outcome, _Raised):
             raise outcome.error
         return outcome

@@ -65,3 +65,15 @@ class TooManyAttempts(ServiceError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class Busy(ServiceError):
+    """Refused for now, before any work was done, because the server is at capacity: the same
+    request may succeed after `retry_after` seconds (503 with Retry-After)."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -35,3 +35,12 @@ def current_viewer_key() -> str:
     return viewer_key(current_app.config["SECRET_KEY"],
                       user_id=current_user.id if current_user.is_authenticated else None,
                       ip=request.remote_addr, user_agent=request.user_agent.string)
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute URL of a page, for a link in a mail: under PUBLIC_URL when it is set
+    (production requires it), never from a client's Host header there."""
+    from flask import current_app, url_for
+
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return base + url_for(endpoint, **values)

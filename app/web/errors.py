@@ -4,6 +4,8 @@ body of the API under /api/. Never a stack trace."""
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import current_app, jsonify
 from flask_wtf.csrf import CSRFError
@@ -24,7 +26,7 @@ from sqlalchemy.exc import (
 )
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services.errors import ServiceError
 from app.web.context import is_api_request
 from app.web.htmx import wants_partial
@@ -112,7 +114,14 @@ def handle_http_error(exc: HTTPException):
     for header in ("Retry-After", "Allow"):
         if exc.get_response().headers.get(header):
             response.headers[header] = exc.get_response().headers[header]
+    if status == 429 and limiter.current_limit is not None:
+        response.headers["Retry-After"] = str(seconds_until(limiter.current_limit.reset_at))
     return response
+
+
+def seconds_until(timestamp: float) -> int:
+    """Whole seconds from now to a Unix time, at least one (a client waits, then retries)."""
+    return max(1, math.ceil(timestamp - time.time()))
 
 
 def handle_store_unavailable(exc: Exception):

@@ -22,3 +22,9 @@ signin_limit = limiter.shared_limit(
 )
 signup_limit = limiter.shared_limit(_config("RATELIMIT_SIGNUP"), scope="signup", methods=["POST"])
 write_limit = limiter.shared_limit(_config("RATELIMIT_WRITE"), scope="write", methods=["POST", "PUT", "PATCH", "DELETE"])
+# Reset requests per client address: each may send a mail, so every request counts.
+password_reset_limit = limiter.shared_limit(_config("RATELIMIT_PASSWORD_RESET"), scope="password_reset",
+                                            methods=["POST"])
+# Setting the password from a link: only refusals count (a used, expired or unknown token).
+reset_confirm_limit = limiter.shared_limit(_config("RATELIMIT_SIGNIN"), scope="reset_confirm", methods=["POST"],
+                                           deduct_when=_failed)

@@ -4,10 +4,8 @@ every response carries."""
 from __future__ import annotations
 
 import functools
-import time
 
-from flask import current_app, g, request, session
-from flask_wtf.csrf import generate_csrf
+from flask import current_app, request
 
 from app.extensions import csrf
 from app.web.context import bearer_token, is_api_request
@@ -32,41 +30,6 @@ def protect_csrf() -> None:
     if view is None or getattr(view, "csrf_exempt", False):
         return
     csrf.protect()
-
-
-# A session's signed CSRF token is given again for this long (seconds) before a new one is
-# signed. Its secret is the session's either way; only the signature's timestamp is older,
-# which matters to no check here (WTF_CSRF_TIME_LIMIT is None: a token lives as long as its
-# session) and would shorten a time limit, if one were set, by at most this much.
-CSRF_TOKEN_REUSE_SECONDS = 60
-MAX_CSRF_TOKENS = 10_000
-_CSRF_TOKENS = "dreamdot.csrf_tokens"
-
-
-def csrf_token() -> str:
-    """This request's CSRF token for forms and HTMX: Flask-WTF's `generate_csrf`, except that
-    a session's token signed in the last minute is given again instead of signing a new one
-    (a serializer, JSON, base64 and two HMACs on every page). The token is what it would be
-    a minute earlier: checked by Flask-WTF the same way, bound to the same session secret."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    token = g.get(field)
-    if token is not None:
-        return token
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    raw = session.get(field)
-    cache = current_app.extensions[_CSRF_TOKENS]
-    now = time.time()
-    if isinstance(raw, str):
-        found = cache.get((secret, raw))
-        if found is not None and 0 <= now - found[0] < CSRF_TOKEN_REUSE_SECONDS:
-            setattr(g, field, found[1])
-            return found[1]
-    token = generate_csrf()
-    if isinstance(raw, str):  # a returning session's (a first visit's may never come back)
-        if len(cache) >= MAX_CSRF_TOKENS:
-            cache.clear()
-        cache[(secret, raw)] = (now, token)
-    return token
 
 
 def refuse_nul_characters():
@@ -156,11 +119,6 @@ def set_security_headers(response):
 
 
 def init_security(app) -> None:
-    app.extensions[_CSRF_TOKENS] = {}
-    # In place of Flask-WTF's generate_csrf, which it puts both in the globals and in every
-    # template's context (a context processor: this later one wins).
-    app.jinja_env.globals["csrf_token"] = csrf_token
-    app.context_processor(lambda: {"csrf_token": csrf_token})
     app.before_request(protect_csrf)
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)

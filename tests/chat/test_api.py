@@ -53,9 +53,15 @@ def test_keys_register_and_are_shown_but_hidden_across_a_block(app, client):
     assert client.get(f"/api/chat/keys/{alice.id}", headers=bearer(app, bob)).json["public_key"] == KEY
     db.session.add(Block(blocker_id=alice.id, blocked_id=bob.id))
     db.session.commit()
-    assert client.get(f"/api/chat/keys/{alice.id}", headers=bearer(app, bob)).status_code == 404
-    assert client.post("/api/chat/conversations", json={"member_ids": [alice.id]},
-                       headers=bearer(app, bob)).status_code == 404
+    hidden = client.get(f"/api/chat/keys/{alice.id}", headers=bearer(app, bob))
+    assert hidden.status_code == 404
+    # The same answer as for someone without a key: the block is not revealed.
+    assert hidden.json["error"] == {"code": "no_chat_key", "message": "This user has not set up chat yet."}
+    refused = client.post("/api/chat/conversations", json={"member_ids": [alice.id]}, headers=bearer(app, bob))
+    assert refused.status_code == 404
+    nobody = client.post("/api/chat/conversations", json={"member_ids": [99999]}, headers=bearer(app, bob))
+    assert refused.json == nobody.json
+    assert chat.list_conversations(alice.id) == chat.list_conversations(bob.id) == []
 
 
 def test_conversations_are_made_once_and_only_with_one_other_member(app, client):
@@ -73,12 +79,18 @@ def test_conversations_are_made_once_and_only_with_one_other_member(app, client)
 
 
 def test_api_needs_sign_in_and_csrf_for_cookies(auth_client, client):
-    assert client.get("/api/chat/conversations").status_code == 401
+    from app.documents.chat import ChatKey
+
+    anonymous = client.get("/api/chat/conversations")
+    assert anonymous.status_code == 401 and anonymous.json["error"]["code"] == "unauthorized"
     forget_user()
-    assert auth_client.put("/api/chat/keys", json={"public_key": KEY}).status_code == 400  # no CSRF token
+    forged = auth_client.put("/api/chat/keys", json={"public_key": KEY})
+    assert forged.status_code == 400  # no CSRF token
+    assert forged.json["error"]["code"] == "csrf_failed" and ChatKey.objects.count() == 0
     forget_user()
     token = csrf_token(auth_client, "/chat")
     assert auth_client.put("/api/chat/keys", json={"public_key": KEY}, headers={"X-CSRFToken": token}).status_code == 200
+    assert chat.get_public_key(auth_client.user.id).public_key == KEY
 
 
 def test_media_over_the_limit_is_refused_and_nothing_kept(app, client):
@@ -91,10 +103,20 @@ def test_media_over_the_limit_is_refused_and_nothing_kept(app, client):
     finally:
         app.config["MAX_CHAT_MEDIA_BYTES"] = 25 * 1024 * 1024
     assert reply.status_code == 413 and MediaBlob.objects.count() == 0
-    assert client.post("/api/chat/media", data={}, headers=headers).status_code == 400
+    empty = client.post("/api/chat/media", data={}, headers=headers)
+    assert empty.status_code == 400
+    assert empty.json["error"]["code"] == "validation_failed" and MediaBlob.objects.count() == 0
 
 
 def test_key_backup_is_404_until_stored(app, client):
+    user = UserFactory()
+    missing = client.get("/api/chat/key-backup", headers=bearer(app, user))
+    assert missing.status_code == 404
+    assert missing.json["error"] == {"code": "no_key_backup", "message": "There is no key backup for this account."}
+    sealed = {"salt": base64.b64encode(b"s" * 16).decode(), "iterations": app.config["CHAT_PBKDF2_ITERATIONS"],
+              "nonce": base64.b64encode(b"\0" * 24).decode(), "ciphertext": base64.b64encode(b"\0" * 48).decode()}
+    assert client.put("/api/chat/key-backup", json=sealed, headers=bearer(app, user)).status_code == 200
+    assert client.get("/api/chat/key-backup", headers=bearer(app, user)).json == sealed
     assert client.get("/api/chat/key-backup", headers=bearer(app, UserFactory())).status_code == 404
 
 
@@ -119,8 +141,12 @@ def test_chat_pages_with_and_without_htmx(auth_client, htmx):
     assert "600000" in auth_client.get("/chat/keys").get_data(as_text=True)
     stranger = UserFactory()
     foreign, _ = chat.start_direct_conversation(other.id, stranger.id)
-    assert auth_client.get(f"/chat/{foreign.id}").status_code == 403
-    assert auth_client.get("/chat/not-an-id").status_code == 404
+    outside = auth_client.get(f"/chat/{foreign.id}")
+    assert outside.status_code == 403
+    assert "You are not a member of this conversation." in outside.get_data(as_text=True)
+    assert stranger.username not in outside.get_data(as_text=True)
+    missing = auth_client.get("/chat/not-an-id")
+    assert missing.status_code == 404 and "No such conversation." in missing.get_data(as_text=True)
 
 
 def test_start_a_chat_by_username_without_javascript(auth_client):
@@ -128,8 +154,14 @@ def test_start_a_chat_by_username_without_javascript(auth_client):
     token = csrf_token(auth_client, "/chat")
     reply = auth_client.post("/chat/new", data={"username": other.username, "csrf_token": token})
     assert reply.status_code == 303 and reply.headers["Location"].startswith("/chat/")
+    [conversation] = chat.list_conversations(auth_client.user.id)
+    assert reply.headers["Location"] == f"/chat/{conversation.id}"
+    assert sorted(conversation.member_ids) == sorted([auth_client.user.id, other.id])
     missing = auth_client.post("/chat/new", data={"username": "nobody-here", "csrf_token": token})
     assert missing.status_code == 303 and missing.headers["Location"] == "/chat"
+    page = auth_client.get("/chat").get_data(as_text=True)
+    assert "There is nobody with that username you can chat with." in page
+    assert len(chat.list_conversations(auth_client.user.id)) == 1
 
 
 def test_the_verified_mark_follows_the_key(auth_client):
@@ -161,4 +193,6 @@ def test_a_member_opens_the_community_chat_from_the_list(auth_client):
     assert reply.headers["Location"] == f"/chat/{conversation.id}" and conversation.kind == "community"
     outsider_community = make_community()
     token = csrf_token(auth_client, "/chat")
-    assert auth_client.post(f"/chat/community/{outsider_community.slug}", data={"csrf_token": token}).status_code == 403
+    refused = auth_client.post(f"/chat/community/{outsider_community.slug}", data={"csrf_token": token})
+    assert refused.status_code == 403 and 'id="error-403"' in refused.get_data(as_text=True)
+    assert chat.list_conversations(auth_client.user.id) == [conversation]

@@ -44,9 +44,14 @@ def test_community_messages_decrypt_for_every_member(trio):
 
 def test_a_second_key_for_the_same_epoch_is_refused(trio):
     _, conversation_id, alice, bob, carol = trio
-    alice.make_epoch_key(conversation_id, 1, [alice.id, bob.id, carol.id])
+    first = alice.make_epoch_key(conversation_id, 1, [alice.id, bob.id, carol.id])
     reply = bob.put_epoch_key(conversation_id, 1, b"\x02" * 32, [alice.id, bob.id, carol.id])
     assert reply.status_code == 409
+    assert reply.json()["error"]["code"] == "epoch_key_exists"
+    # Every member still unwraps the first key, so no one reads the epoch with another.
+    for peer in (bob, carol):
+        peer.fetch_epoch_keys(conversation_id)
+        assert peer.epoch_keys[(conversation_id, 1)] == first
 
 
 def test_removal_starts_an_epoch_the_removed_member_cannot_read(trio):

@@ -32,9 +32,14 @@ def test_seed_refuses_a_database_with_a_real_account_and_writes_nothing(app):
 
 
 def test_seeded_users_can_sign_in(app, client):
-    app.test_cli_runner().invoke(args=["seed", "--users", "1", "--password", "seeded-pass-123"])
+    result = app.test_cli_runner().invoke(args=["seed", "--users", "1", "--password", "seeded-pass-123"])
+    assert result.exit_code == 0, result.output
     response = client.post("/api/auth/signin", json={"login": "demo", "password": "seeded-pass-123"})
     assert response.status_code == 200
+    body = response.get_json()
+    assert body["user"]["username"] == "demo"
+    me = app.test_client().get("/api/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.get_json()["user"]["username"] == "demo"
 
 
 def test_admin_create_promotes_an_existing_user(app):

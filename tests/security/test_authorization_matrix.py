@@ -27,13 +27,22 @@ PUBLIC_READS = {
     "users_api.show", "posts_api.show", "posts_api.explore", "social_api.list_comments",
     "items_api.index", "items_api.show", "items_api.reviews",
     "communities_api.index", "communities_api.show",
+    # Password reset: the request form, its "check your mail" answer, and the form a mailed
+    # link opens (without a live token it answers 400).
+    "auth.password_reset", "auth.password_reset_sent", "auth.password_reset_confirm",
+    # The developers' mailbox: registered only with DEV_MAILBOX (the tests' local SMTP server;
+    # never in production), and answered only to this machine, which the test client is.
+    "devmail.index", "devmail.show",
 }
-PUBLIC_WRITES = {"auth.signin", "auth.signup", "auth_api.signin", "auth_api.signup", "payments.stripe_webhook"}
+PUBLIC_WRITES = {"auth.signin", "auth.signup", "auth_api.signin", "auth_api.signup", "payments.stripe_webhook",
+                 # Asking for a reset link, and using one: the mailed token is the credential.
+                 "auth.password_reset", "auth.password_reset_confirm", "auth_api.password_reset",
+                 "auth_api.password_reset_confirm"}
 
 # Writes on the acting user's own account or state: any signed-in user, blocked or not.
 SELF_SERVICE = {
     "auth.signup", "auth.signout", "auth_api.signout", "users.edit", "users_api.update_me",
-    "users.edit_password", "notifications.mark_all_read", "notifications_api.mark_read",
+    "users.edit_password", "users.edit_email", "users.confirm_email", "notifications.mark_all_read", "notifications_api.mark_read",
     "social.unblock", "social.unmute", "social.block", "social.mute", "items.plan_settings",
     "payments.connect", "payments.topup", "payments.redeem",
     # A join is the user's own membership (a pending request for a private community).
@@ -165,6 +174,37 @@ IDENTITIES = ["anonymous", "other", "blocked", "owner", "admin"]
 
 @pytest.mark.parametrize("row", TABLE, ids=[f"{r[0]} {r[1]}" for r in TABLE])
 @pytest.mark.parametrize("who", IDENTITIES)
+def important_state(world) -> dict:
+    """What the table's writes would change: read afresh from the stores."""
+    from app.documents.chat import KeyEnvelope
+    from app.extensions import db
+    from app.models import CommunityPost, Item, User
+    from app.models.ledger import Payout
+    from app.models.social import Comment, Post, Report
+
+    ids = world.ids
+    db.session.expire_all()
+    item, thread = db.session.get(Item, ids["item_id"]), db.session.get(CommunityPost, ids["thread"])
+    owner = db.session.get(User, world.owner.id)
+    return {
+        "post": db.session.get(Post, ids["post_id"]) is not None,
+        "comment": db.session.get(Comment, ids["comment_id"]) is not None,
+        "item": (item.status, item.deleted_at, item.title, item.price_cents),
+        "thread": (thread.locked, thread.removed_at),
+        "owner": (owner.suspended_at, owner.suspended_reason),
+        "report": db.session.get(Report, ids["report_id"]).status,
+        "payout": db.session.get(Payout, ids["payout_id"]).status,
+        "epoch keys": KeyEnvelope.objects(conversation_id=ids["conversation_id"]).count(),
+    }
+
+
+def refused(response) -> bool:
+    return response.status_code in (401, 403, 404) or (
+        response.status_code == 302 and response.headers["Location"].startswith("/signin"))
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[f"{r[0]} {r[1]}" for r in TABLE])
+@pytest.mark.parametrize("who", IDENTITIES)
 def test_important_objects(app, row, who):
     from tests.security.walker import Route
 
@@ -173,6 +213,17 @@ def test_important_objects(app, row, who):
     values = {**world.ids, "owner": world.owner.id}
     path = template.format(**values)
     identity = Identity(who, app, None if who == "anonymous" else getattr(world, who))
-    response = identity.request(Route("table", template, method, path))
+    before = important_state(world)
+    route = Route("table", template, method, path)
+    response = identity.request(route)
     allowed = expected[IDENTITIES.index(who)]
     assert response.status_code in allowed, f"{who}: {method} {path} -> {response.status_code}, expected {allowed}"
+    if refused(response):
+        # A refusal says so in the shape the client reads, and changes nothing.
+        if response.status_code == 302:
+            assert response.headers["Location"] == f"/signin?next={path}"
+        elif route.is_api:
+            assert set(response.get_json()["error"]) == {"code", "message"}
+        else:
+            assert f'id="error-{response.status_code}"' in response.get_data(as_text=True)
+        assert important_state(world) == before, f"{who}: {method} {path} was refused but changed something"

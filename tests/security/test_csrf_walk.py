@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.models import AuditEvent
+from app.models.social import Post
 from tests.security.walker import Identity, routes
 from tests.security.world import build_world
 
@@ -40,9 +41,12 @@ def test_a_forged_token_is_refused_too(app):
     owner = Identity("owner", app, world.owner)
     response = owner.client.post(f"/posts/{world.ids['post_id']}/delete", headers={"X-CSRFToken": "forged"})
     assert response.status_code == 400
+    assert "The form expired or was not sent from DreamDot." in response.get_data(as_text=True)
     response = owner.client.delete(f"/api/posts/{world.ids['post_id']}", headers={"X-CSRFToken": "forged"})
-    assert response.status_code == 400
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf_failed"
     assert owner.client.get(f"/api/posts/{world.ids['post_id']}").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Post, world.ids["post_id"]) is not None
 
 
 def test_the_exemptions(app):

@@ -4,8 +4,9 @@ files, comic pages and community icons.
 Decision: a polyglot (a valid PNG or GIF with an HTML/JS page, a PHP script or a ZIP/JAR
 appended) is accepted as the image it is, because every image is decoded and re-encoded to
 WebP: the tail never reaches storage (proved by reading every stored byte). A file whose
-name or declared type lies (HTML called avatar.png, image/png) is refused, as is a
-decompression bomb (a tiny PNG declaring 100,000 x 100,000 pixels), with nothing stored."""
+name or declared type lies (HTML called avatar.png, image/png) is refused (400), as is a
+decompression bomb (a tiny PNG declaring 100,000 x 100,000 pixels: 413, over the use's pixel
+limit), with nothing stored."""
 
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ def test_a_polyglot_is_stored_without_its_tail(app, client, uploader, target, ki
 @pytest.mark.parametrize("kind", list(REFUSED))
 def test_a_lying_file_or_a_bomb_is_refused_and_nothing_is_kept(app, client, uploader, target, kind):
     response = _send(app, client, target, kind, REFUSED[kind])
-    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.status_code == (413 if kind == "bomb" else 400), response.get_data(as_text=True)
     assert response.get_json()["error"]["fields"]
     assert stored_bytes(app) == []
     db.session.expire_all()
@@ -123,11 +124,15 @@ def test_a_refused_upload_logs_one_warning_without_a_traceback(app, client, uplo
     data = make_image("BMP", (32, 32)) if kind == "bmp" else REFUSED[kind]
     caplog.set_level(logging.INFO)
     response = _send(app, client, target, kind, data)
-    assert response.status_code == 400
     error = response.get_json()["error"]
-    assert error["code"] == "invalid_image"
-    assert error["message"] == "That file is not an image we accept (JPEG, PNG, WebP or GIF)."
-    assert list(error["fields"].values()) == ["Not a JPEG, PNG, WebP or GIF image."]
+    if kind == "bomb":
+        assert response.status_code == 413 and error["code"] == "image_too_large"
+        assert " can have at most " in error["message"] and "this one has far more" in error["message"]
+        assert list(error["fields"].values()) == [error["message"]]
+    else:
+        assert response.status_code == 400 and error["code"] == "invalid_image"
+        assert error["message"] == "That file is not an image we accept (JPEG, PNG, WebP or GIF)."
+        assert list(error["fields"].values()) == ["Not a JPEG, PNG, WebP or GIF image."]
     refusals = [r for r in caplog.records if r.name == "dreamdot.media"]
     assert [r.levelno for r in refusals] == [logging.WARNING]
     assert refusals[0].getMessage().startswith("image refused for ")

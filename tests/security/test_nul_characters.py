@@ -30,4 +30,6 @@ def test_a_form_json_query_or_path_with_nul_is_refused_and_nothing_is_written(ap
 
 def test_ordinary_text_passes(auth_client):
     token = csrf_token(auth_client, "/home")
-    assert auth_client.post("/posts", data={"body": "Hello \\x00 is only text", "csrf_token": token}).status_code == 303
+    response = auth_client.post("/posts", data={"body": "Hello \\x00 is only text", "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/home"
+    assert db.session.scalars(db.select(Post.body)).all() == ["Hello \\x00 is only text"]

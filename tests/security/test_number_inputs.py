@@ -79,7 +79,8 @@ def test_a_valid_limit_works_as_before(client, world):
     assert len(client.get("/api/posts/explore", query_string={"limit": " 3 "}).json["posts"]) == 3
     assert len(client.get("/api/posts/explore?limit=").json["posts"]) == 4  # blank: the default
     assert client.get("/api/items", query_string={"limit": "100"}).status_code == 200
-    assert client.get("/api/items", query_string={"limit": "101"}).status_code == 400
+    too_many = client.get("/api/items", query_string={"limit": "101"})
+    assert too_many.status_code == 400 and too_many.json == LIMIT_ERROR
 
 
 @pytest.mark.parametrize("value", ["¹", "²", "1e20", "-1", "١٢", "9" * 5000])
@@ -93,6 +94,7 @@ def test_a_bad_post_id_of_the_comment_list_names_post_id(client, world, value):
 def test_a_post_id_no_post_can_have_is_not_found(client, world):
     response = client.get("/api/social/comments", query_string={"post_id": "99999999999999999999"})
     assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize("value", BAD_TEXT)
@@ -203,6 +205,7 @@ def test_signed_out_a_bad_price_is_still_a_sign_in_question(client, world):
     item = make_item(world["owner"], price_cents=1000)
     response = _post_raw(client, f"/api/items/{item.id}/purchase", "expected_price_cents", '"²"', {})
     assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized" and _rows(Purchase) == 0
 
 
 def _cursor(value) -> str:
@@ -213,8 +216,9 @@ def test_other_numbers_from_requests(client, world):
     """Cursors, report targets, member ids and the comic reader's page: refused, never a 500."""
     headers, item = world["headers"], make_item(world["owner"], price_cents=0, pricing="free")
     for cursor in ("¹", "-1", "99999999999999999999"):
-        assert client.get(f"/api/items/{item.id}/reviews", query_string={"cursor": cursor}).status_code == 400
-        assert client.get("/api/favorites", query_string={"cursor": cursor}, headers=headers).status_code == 400
+        for response in (client.get(f"/api/items/{item.id}/reviews", query_string={"cursor": cursor}),
+                         client.get("/api/favorites", query_string={"cursor": cursor}, headers=headers)):
+            assert response.status_code == 400 and response.json["error"]["code"] == "invalid_cursor", cursor
     popular = [_cursor(["popular", float("inf"), 1]),
                _cursor(["popular", 10**30, 1]), _cursor(["popular", 1, 10**30]), _cursor(["popular", 1, True])]
     for cursor in popular:
@@ -234,7 +238,8 @@ def test_other_numbers_from_requests(client, world):
         response = client.post("/api/notifications/read", json={"ids": ids}, headers=headers)
         assert response.status_code == 400 and list(response.json["error"]["fields"]) == ["ids"], ids
     for page in ("¹", "١", "99999999999999999999"):
-        assert client.get(f"/items/{item.id}/read", query_string={"page": page}).status_code == 404
+        response = client.get(f"/items/{item.id}/read", query_string={"page": page})
+        assert response.status_code == 404 and 'id="error-404"' in response.text, page
 
 
 @pytest.mark.parametrize("path", ["/posts/{}", "/api/posts/{}", "/items/{}"])
@@ -242,8 +247,14 @@ def test_an_id_in_the_path_is_ascii_digits(client, world, path):
     post = world["post"]
     assert client.get(path.format(post.id)).status_code in (200, 404)
     arabic = str(post.id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-    assert client.get(path.format(arabic)).status_code == 404
-    assert client.get(path.format("¹")).status_code == 404
+    for other in (arabic, "¹"):
+        response = client.get(path.format(other))
+        assert response.status_code == 404
+        if response.is_json:
+            assert response.json["error"]["code"] == "not_found"
+        else:
+            assert 'id="error-404"' in response.text
+        assert post.body not in response.text
 
 
 # The rule itself.

@@ -37,8 +37,17 @@ def test_decompression_bomb_is_refused_before_decoding():
     out = io.BytesIO()
     Image.new("1", (8000, 6000)).save(out, format="PNG")
     assert len(out.getvalue()) < 1024 * 1024
-    with pytest.raises(Invalid):
+    with pytest.raises(TooLarge) as caught:
         process_image(io.BytesIO(out.getvalue()), "banner")
+    assert caught.value.code == "image_too_large" and "at most 32 megapixels" in caught.value.message
+
+
+def test_an_image_past_pillows_own_bomb_limit_is_too_large_too():
+    out = io.BytesIO()
+    Image.new("1", (15000, 15000)).save(out, format="PNG")  # 225 megapixels: Pillow refuses to open it
+    with pytest.raises(TooLarge) as caught:
+        process_image(io.BytesIO(out.getvalue()), "post", field="images")
+    assert "at most 32 megapixels" in caught.value.fields["images"]
 
 
 def test_over_the_byte_limit_is_too_large(app, monkeypatch):

@@ -46,9 +46,14 @@ def test_local_storage_refuses_keys_leaving_its_root(app, key):
 
 
 def test_media_route_serves_only_public_keys(client):
+    public = storage().save("public/x", b"for everyone", "bin", "application/octet-stream")
+    with client.get(f"/media/{public}") as response:
+        assert response.status_code == 200 and response.data == b"for everyone"
     key = storage().save("private/x", b"secret", "bin", "application/octet-stream")
-    assert client.get(f"/media/{key}").status_code == 404
-    assert client.get("/media/public/../private/x").status_code == 404
+    for path in (f"/media/{key}", "/media/public/../private/x"):
+        with client.get(path) as response:
+            assert response.status_code == 404
+            assert b"secret" not in response.data and 'id="error-404"' in response.text
 
 
 def test_avatar_upload_goes_to_imagekit(imagekit_app, fake_imagekit):

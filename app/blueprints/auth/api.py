@@ -5,10 +5,10 @@ from app.blueprints.auth import api_bp
 from app.services import accounts
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
-from app.web.context import current_origin
+from app.web.context import current_origin, public_url
 from app.web.devices import device_token, remember_device
 from app.web.forms import json_body, text_field
-from app.web.limits import signin_limit, signup_limit
+from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limit
 from app.web.work import unit_of_work
 
 
@@ -59,3 +59,25 @@ def signout():
     logout_user()
     session.clear()
     return "", 204
+
+
+@api_bp.post("/password-reset")
+@unit_of_work
+@password_reset_limit
+def password_reset():
+    data = json_body()
+    accounts.request_password_reset(text_field(data, "email", max_length=254),
+                                    link=public_url("auth.password_reset_confirm"), origin=current_origin())
+    # The same answer whether the address belongs to an account or not.
+    return jsonify(message="If an account uses that address, a link to reset its password is on its way."), 202
+
+
+@api_bp.post("/password-reset/confirm")
+@unit_of_work
+@reset_confirm_limit
+def password_reset_confirm():
+    data = json_body()
+    user = accounts.reset_password(text_field(data, "token", required=True, max_length=1024),
+                                   text_field(data, "password", required=True, max_length=1024),
+                                   origin=current_origin())
+    return jsonify(user=accounts.serialize_user(user))

@@ -32,3 +32,20 @@ class SigninForm(FlaskForm):
 
 class SignoutForm(FlaskForm):
     pass
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)],
+                       description="The address of your DreamDot account.",
+                       render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class PasswordResetForm(FlaskForm):
+    token = HiddenField()
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=256)],
+        description="At least 10 characters, and not a common password. Every device and app "
+        "signed in to your account is signed out.",
+        render_kw={"autocomplete": "new-password"},
+    )

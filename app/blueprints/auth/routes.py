@@ -2,16 +2,24 @@ from flask import flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from app.blueprints.auth import bp
-from app.blueprints.auth.forms import SigninForm, SignoutForm, SignupForm
+from app.blueprints.auth.forms import (
+    PasswordResetForm,
+    PasswordResetRequestForm,
+    SigninForm,
+    SignoutForm,
+    SignupForm,
+)
 from app.services import accounts
-from app.services.errors import ServiceError
+from app.services.accounts.mail_tokens import InvalidToken
+from app.services.errors import Invalid, ServiceError
+from app.services.mail import is_configured as mail_configured
 from app.web.auth import login_required, safe_next
-from app.web.context import current_origin
+from app.web.context import current_origin, public_url
 from app.web.devices import device_token, remember_device
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
-from app.web.limits import signin_limit, signup_limit
-from app.web.work import unit_of_work
+from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limit
+from app.web.work import read_only, unit_of_work
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -74,3 +82,55 @@ def signout():
         session.clear()
         flash("You are signed out.", "info")
     return redirect_to(url_for("main.index"))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@unit_of_work
+@password_reset_limit
+def password_reset():
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        try:  # without mail the service's 503 says so plainly, as an error page
+            accounts.request_password_reset(form.email.data, link=public_url("auth.password_reset_confirm"),
+                                            origin=current_origin())
+        except Invalid as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect_to(url_for("auth.password_reset_sent"))
+    status = 422 if form.is_submitted() else 200
+    return render("auth/password_reset.html", "auth/_password_reset_form.html", status=status, form=form,
+                  mail_on=mail_configured())
+
+
+@bp.get("/password-reset/sent")
+@read_only
+def password_reset_sent():
+    return render("auth/password_reset_sent.html")
+
+
+@bp.route("/password-reset/confirm", methods=["GET", "POST"])
+@unit_of_work
+@reset_confirm_limit
+def password_reset_confirm():
+    form = PasswordResetForm()
+    if request.method == "GET":
+        form.token.data = request.args.get("token")
+    try:
+        user = accounts.user_for_reset_token(form.token.data)
+    except InvalidToken as exc:
+        # A form post gets its fragment (422, which HTMX swaps in); the link itself a 400 page.
+        return render("auth/password_reset_confirm.html", "auth/_password_reset_confirm_form.html",
+                      status=422 if form.is_submitted() else 400, form=form, invalid=exc.message)
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(form.token.data, form.password.data, origin=current_origin())
+        except ServiceError as exc:
+            apply_errors(form, exc)
+        else:
+            logout_user()  # this browser's session ended with every other one
+            session.clear()
+            flash("Your new password is set and every device is signed out. Sign in with it.", "success")
+            return redirect_to(url_for("auth.signin"))
+    status = 422 if form.is_submitted() else 200
+    return render("auth/password_reset_confirm.html", "auth/_password_reset_confirm_form.html", status=status,
+                  form=form, user=user)

@@ -11,7 +11,7 @@ from app.services.communities.threads import get_community_for, list_posts, user
 from app.services.errors import NotAllowed, ServiceError
 from app.web.auth import login_required
 from app.web.context import current_origin
-from app.web.forms import apply_errors
+from app.web.forms import apply_errors, refused
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
@@ -41,6 +41,7 @@ def new():
                 banner=upload_or_none(form.banner.data), origin=current_origin())
         except ServiceError as exc:
             apply_errors(form, exc)
+            return refused(render("communities/new.html", "communities/_community_form.html", form=form), exc)
         else:
             flash("Your community is ready.", "success")
             return redirect_to(url_for("communities.show", slug=community.slug))
@@ -63,6 +64,8 @@ def edit(slug: str):
             if exc.status in (403, 404):
                 raise
             apply_errors(form, exc)
+            return refused(render("communities/edit.html", "communities/_edit_form.html", form=form,
+                                  community=community), exc)
         else:
             flash("Saved.", "success")
             return redirect_to(url_for("communities.show", slug=community.slug))

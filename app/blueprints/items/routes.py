@@ -18,15 +18,19 @@ from app.services.media import storage
 from app.services.numbers import to_int
 from app.web.auth import login_required
 from app.web.context import current_origin, current_viewer_key
+from app.web.forms import refused
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
 
 
-def _form_status(form, exc=None) -> int:
-    if exc is not None and exc.status == 413:
-        return 413
-    return 422 if form.is_submitted() else 200
+def _form_page(response, form, exc=None):
+    """The item form shown again: with a refusal's status (app.web.forms.refused), else 422
+    after a post and 200 when first shown."""
+    if exc is not None:
+        return refused(response, exc)
+    response.status_code = 422 if form.is_submitted() else 200
+    return response
 
 
 @bp.route("/items/new", methods=["GET", "POST"])
@@ -48,7 +52,7 @@ def new():
         else:
             flash("Published." if item.is_published else "Saved as a private draft.", "success")
             return redirect_to(url_for("items.show", item_id=item.id))
-    return render("items/new.html", "items/_form.html", status=_form_status(form, error), form=form, item=None)
+    return _form_page(render("items/new.html", "items/_form.html", form=form, item=None), form, error)
 
 
 @bp.get("/items/<int:item_id>")
@@ -97,8 +101,8 @@ def edit(item_id: int):
         else:
             flash("Saved.", "success")
             return redirect_to(url_for("items.show", item_id=item.id))
-    return render("items/edit.html", "items/_form.html", status=_form_status(form, error), form=form,
-                  item=item, chapter_form=ChapterForm(), **manage_context(item))
+    return _form_page(render("items/edit.html", "items/_form.html", form=form, item=item, chapter_form=ChapterForm(),
+                             **manage_context(item)), form, error)
 
 
 def manage_context(item, *, error: ServiceError | None = None, notice: str | None = None) -> dict:

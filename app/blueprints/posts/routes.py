@@ -11,10 +11,9 @@ from app.services.social import comments, feeds, likes, posts
 from app.services.social.people import get_visible_user
 from app.web.auth import login_required, safe_next
 from app.web.context import current_origin, current_viewer_key
-from app.web.forms import apply_errors, blank_form_html
+from app.web.forms import apply_errors, refused
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
-from app.web.links import link
 from app.web.uploads import upload_or_none
 from app.web.work import read_only, unit_of_work
 
@@ -29,16 +28,16 @@ def _feed(page_template: str, page, **context):
 def home():
     page = feeds.home_feed(current_user, cursor=request.args.get("cursor"))
     if wants_partial():  # the next page of cards: no form
-        return _feed("posts/home.html", page, more_url=link("posts.home"))
-    return _feed("posts/home.html", page, post_form=blank_form_html("posts/_post_form.html", PostForm),
-                 more_url=link("posts.home"))
+        return _feed("posts/home.html", page, more_url=url_for("posts.home"))
+    return _feed("posts/home.html", page, post_form=PostForm(formdata=None),
+                 more_url=url_for("posts.home"))
 
 
 @bp.get("/explore")
 @read_only
 def explore():
     page = feeds.explore_feed(current_user, cursor=request.args.get("cursor"))
-    return _feed("posts/explore.html", page, more_url=link("posts.explore"))
+    return _feed("posts/explore.html", page, more_url=url_for("posts.explore"))
 
 
 @bp.get("/u/<username>/posts")
@@ -50,7 +49,7 @@ def profile_posts(username: str):
     page = feeds.profile_feed(user, current_user, cursor=request.args.get("cursor"))
     profile = accounts.profile_view(user, viewer=current_user)
     return _feed("posts/profile.html", page, user=user, profile=profile,
-                 more_url=link("posts.profile_posts", username=user.username))
+                 more_url=url_for("posts.profile_posts", username=user.username))
 
 
 @bp.post("/posts")
@@ -66,8 +65,7 @@ def create():
                                      images=images, origin=current_origin())
         except ServiceError as exc:
             apply_errors(form, exc)
-            status = 413 if exc.status == 413 else 422
-            return render("posts/new.html", "posts/_post_form.html", status=status, form=form)
+            return refused(render("posts/new.html", "posts/_post_form.html", form=form), exc)
         if wants_partial():
             entry = feeds.Entry(post=post, author=current_user)
             return render("posts/new.html", "posts/_post_created.html", form=PostForm(formdata=None), entry=entry)

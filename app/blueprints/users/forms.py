@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 
@@ -26,3 +26,15 @@ class PasswordChangeForm(FlaskForm):
         "and API token is signed out.",
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField("New email address", validators=[DataRequired(), Length(max=254)],
+                       description="We send a link there; your address changes when you open it.",
+                       render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"})
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class EmailConfirmForm(FlaskForm):
+    token = HiddenField()

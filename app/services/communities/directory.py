@@ -69,13 +69,6 @@ def _fail_if(errors: dict) -> None:
         raise Invalid("Some fields need another look.", code="validation_failed", fields=errors)
 
 
-def _save_image(upload: BinaryIO | None, shape: str, field: str) -> str | None:
-    if upload is None:
-        return None
-    data = process_image(upload, shape, field=field)
-    return storage().save("public/communities", data, "webp", "image/webp")
-
-
 def create_community(
     owner,
     *,
@@ -97,7 +90,7 @@ def create_community(
     _fail_if(errors)
     if _slug_taken(values["slug"]):
         raise _taken()
-    icon_bytes = process_image(icon, "avatar", field="icon") if icon is not None else None
+    icon_bytes = process_image(icon, "icon", field="icon") if icon is not None else None
     banner_bytes = process_image(banner, "banner", field="banner") if banner is not None else None
     community = Community(owner_id=owner.id, member_count=0, **values)
     try:
@@ -144,11 +137,12 @@ def update_community(
         changes["description"], errors["description"] = clean_description(description)
     _fail_if(errors)
     old_keys = []
-    for column, upload, shape in (("icon_key", icon, "avatar"), ("banner_key", banner, "banner")):
-        key = _save_image(upload, shape, column.removesuffix("_key"))
-        if key:
-            old_keys.append(getattr(community, column))
-            changes[column] = key
+    encoded = [(column, process_image(upload, use, field=column.removesuffix("_key")))
+               for column, upload, use in (("icon_key", icon, "icon"), ("banner_key", banner, "banner"))
+               if upload is not None]  # both checked before either is stored
+    for column, data in encoded:
+        old_keys.append(getattr(community, column))
+        changes[column] = storage().save("public/communities", data, "webp", "image/webp")
     for column, value in changes.items():
         setattr(community, column, value)
     db.session.flush()

@@ -1,24 +1,17 @@
 """Images of items: originals re-encoded (metadata stripped), previews downscaled and,
-for paid items, watermarked. CPU work runs through `run_blocking`."""
+for paid items, watermarked. Each is checked from its header, then decoded in its turn
+(app/services/media/decoding.py)."""
 
 from __future__ import annotations
 
-import io
+from PIL import Image, ImageDraw
 
-from PIL import Image, ImageDraw, ImageOps
+from app.services.media.decoding import decode_in_turn
+from app.services.media.images import USES, check_image, decode, encode, finished, resized
 
-from app.services.concurrency import run_blocking
-from app.services.media.images import open_checked
-
-ORIGINAL_MAX = 4096
+ART, PAGE = USES["art"], USES["page"]
 PREVIEW_MAX = 800
 WATERMARK = "DreamDot preview"
-
-
-def _encode(image: Image.Image, quality: int) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format="WEBP", quality=quality, method=4)
-    return out.getvalue()
 
 
 def _watermark(image: Image.Image) -> Image.Image:
@@ -34,33 +27,36 @@ def _watermark(image: Image.Image) -> Image.Image:
 
 
 def _process(data: bytes, field: str, watermark: bool) -> dict:
-    image = ImageOps.exif_transpose(open_checked(data, field))
-    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    original = image.copy()
-    original.thumbnail((ORIGINAL_MAX, ORIGINAL_MAX), Image.Resampling.LANCZOS)
-    preview = image.copy()
+    decoded = decode(data, ART, field)
+    original, orientation = resized(decoded, decoded.box(ART), crop=False), decoded.orientation
+    del decoded  # the full-size image goes before anything else is made
+    preview = original.copy()
     preview.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.LANCZOS)
+    original, preview = finished(original, orientation), finished(preview, orientation)
     if watermark:
         preview = _watermark(preview)
     return {
-        "original": _encode(original, 90),
-        "preview": _encode(preview, 70),
+        "original": encode(original, 90),
+        "preview": encode(preview, 70),
         "width": original.width,
         "height": original.height,
     }
 
 
 def process_art_image(data: bytes, *, field: str, watermark: bool) -> dict:
-    """{"original", "preview" (WebP bytes), "width", "height"}, or Invalid."""
-    return run_blocking(_process, data, field, watermark)
+    """{"original", "preview" (WebP bytes), "width", "height"}, or Invalid, TooLarge or Busy."""
+    cost = check_image(data, ART, field, boxes=((PREVIEW_MAX, PREVIEW_MAX),))
+    return decode_in_turn(cost, _process, data, field, watermark)
 
 
 def _page(data: bytes, field: str) -> bytes:
-    image = ImageOps.exif_transpose(open_checked(data, field))
-    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    image.thumbnail((2000, 3000), Image.Resampling.LANCZOS)
-    return _encode(image, 88)
+    decoded = decode(data, PAGE, field)
+    page, orientation = resized(decoded, decoded.box(PAGE), crop=False), decoded.orientation
+    del decoded
+    page = finished(page, orientation)
+    return encode(page, 88)
 
 
 def process_comic_page(data: bytes, *, field: str) -> bytes:
-    return run_blocking(_page, data, field)
+    cost = check_image(data, PAGE, field)
+    return decode_in_turn(cost, _page, data, field)

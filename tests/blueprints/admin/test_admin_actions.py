@@ -196,7 +196,8 @@ def test_user_page_full_and_fragment(admin_client, htmx):
     assert "<html" in page and "Suspend @someone" in page
     fragment = admin_client.get(f"/admin/users/{target.id}", headers=htmx).get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="admin-user">') and "<html" not in fragment
-    assert admin_client.get("/admin/users/999").status_code == 404
+    missing = admin_client.get("/admin/users/999")
+    assert missing.status_code == 404 and 'id="error-404"' in missing.get_data(as_text=True)
 
 
 def test_a_suspended_authors_comments_and_threads_are_hidden(admin_client, make_client):

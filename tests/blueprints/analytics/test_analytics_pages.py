@@ -60,12 +60,17 @@ def test_presets_and_bad_ranges(auth_client):
     assert "(90 days, UTC)" in html
     bad = auth_client.get("/analytics?from=2026-03-09&to=2026-03-01")
     assert bad.status_code == 422 and "starts after it ends" in bad.get_data(as_text=True)
-    assert auth_client.get("/analytics/nope.csv").status_code == 404
+    unknown = auth_client.get("/analytics/nope.csv")
+    assert unknown.status_code == 404 and unknown.mimetype == "text/html" and 'id="error-404"' in unknown.text
 
 
-def test_signed_out_is_sent_to_sign_in(client):
-    assert client.get("/analytics").status_code == 302
-    assert client.get("/api/analytics/summary").status_code == 401
+def test_signed_out_is_sent_to_sign_in(client, htmx):
+    page = client.get("/analytics")
+    assert page.status_code == 302 and page.headers["Location"] == "/signin?next=/analytics"
+    fragment = client.get("/analytics", headers=htmx)
+    assert fragment.headers["HX-Redirect"] == "/signin?next=/analytics"
+    api = client.get("/api/analytics/summary")
+    assert api.status_code == 401 and api.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_api_summary_as_api_md(app, client):
@@ -82,6 +87,7 @@ def test_api_summary_as_api_md(app, client):
     assert bad.status_code == 400 and bad.get_json()["error"]["fields"] == {"from": "A date as YYYY-MM-DD."}
     too_long = client.get("/api/analytics/summary?from=2020-01-01&to=2026-01-01", headers=bearer(app, week["creator"]))
     assert too_long.status_code == 400
+    assert too_long.get_json()["error"]["fields"] == {"from": "At most 366 days before `to`."}
 
 
 def test_default_range_is_the_last_30_days(app, client):

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuthSession
+from app.models import AuditEvent, AuthSession, User
 from tests.conftest import CSRF_RE, csrf_token, signin_form
 from tests.factories import PASSWORD
 
@@ -100,7 +100,14 @@ def test_signout_with_htmx_sends_hx_redirect(auth_client, htmx):
 def test_signout_without_csrf_token_is_refused(auth_client):
     response = auth_client.post("/signout")
     assert response.status_code == 400
-    assert auth_client.get("/settings/profile").status_code == 200
+    assert "The form expired or was not sent from DreamDot. Reload and try again." in response.get_data(as_text=True)
+    profile = auth_client.get("/settings/profile")
+    assert profile.status_code == 200
+    assert "Edit your profile" in profile.get_data(as_text=True)
+    # The session row is still live and no sign-out was recorded.
+    assert db.session.scalar(sa.select(AuthSession.revoked_at)) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "signout")) == 0
 
 
 def _set_cookie_header(response) -> str:
@@ -153,8 +160,16 @@ def test_login_required_negotiates(client, htmx):
 
 
 def test_signed_in_user_visiting_signup_goes_home(auth_client, htmx):
-    assert auth_client.get("/signup").status_code == 302
-    assert auth_client.get("/signup", headers=htmx).status_code == 302
+    for headers in ({}, htmx):
+        response = auth_client.get("/signup", headers=headers)
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/"
+        assert 'id="signup-form"' not in response.get_data(as_text=True)
+    # Still signed in as before, in the one session; no account was made.
+    assert b"Sign out" in auth_client.get("/").data
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession)
+                             .where(AuthSession.revoked_at.is_(None))) == 1
 
 
 def test_the_cookie_serializer_is_made_once_per_secret_and_follows_a_new_one(app, auth_client):

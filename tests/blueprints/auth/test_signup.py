@@ -100,6 +100,15 @@ def test_suspended_users_are_hidden(client):
     from app.models.base import utcnow
     from tests.factories import UserFactory
 
-    UserFactory(username="gone", suspended_at=utcnow())
-    assert client.get("/u/gone").status_code == 404
-    assert client.get("/api/users/gone").status_code == 404
+    UserFactory(username="gone", display_name="Gone Person", suspended_at=utcnow())
+    page = client.get("/u/gone")
+    assert page.status_code == 404
+    body = page.get_data(as_text=True)
+    assert "No such user." in body and "Gone Person" not in body
+    api = client.get("/api/users/gone")
+    assert api.status_code == 404
+    assert api.get_json() == {"error": {"code": "not_found", "message": "No such user."}}
+    # The same answer as for a name nobody has; an active user's page is there.
+    assert client.get("/api/users/nobody").get_json() == api.get_json()
+    UserFactory(username="here", display_name="Here Person")
+    assert "Here Person" in client.get("/u/here").get_data(as_text=True)

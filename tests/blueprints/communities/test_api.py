@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models.community import Community, CommunityPost, CommunityReply, Membership
 from app.services.communities import threads as t
-from tests.conftest import bearer
+from tests.conftest import bearer, csrf_token, sign_in
 from tests.factories import UserFactory, add_member, make_community
 
 
@@ -57,8 +57,19 @@ def test_create_bad_input(client, auth):
     assert _count(Community) == 1
 
 
-def test_create_needs_auth_and_cookie_needs_csrf(client):
-    assert client.post("/api/communities", json={"name": "x", "slug": "xyz"}).status_code == 401
+def test_create_needs_auth_and_cookie_needs_csrf(client, owner):
+    payload = {"name": "Ink Club", "slug": "ink-club"}
+    anonymous = client.post("/api/communities", json=payload)
+    assert anonymous.status_code == 401
+    assert anonymous.get_json()["error"]["code"] == "unauthorized"
+    sign_in(client, owner)
+    forged = client.post("/api/communities", json=payload)
+    assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "csrf_failed"
+    assert _count(Community) == 0
+    token = csrf_token(client, "/")
+    created = client.post("/api/communities", json=payload, headers={"X-CSRFToken": token})
+    assert created.status_code == 201 and created.get_json()["membership"]["role"] == "owner"
+    assert db.session.scalars(sa.select(Community.slug)).all() == ["ink-club"]
 
 
 def test_directory(client):
@@ -70,8 +81,9 @@ def test_directory(client):
     assert len(page["communities"]) == 1 and page["next_cursor"]
     rest = client.get(f"/api/communities?limit=1&sort=new&cursor={page['next_cursor']}").get_json()
     assert rest["communities"][0]["slug"] != page["communities"][0]["slug"]
-    assert client.get("/api/communities?cursor=%%%").status_code == 400
-    assert client.get("/api/communities?limit=abc").status_code == 400
+    bad_cursor, bad_limit = client.get("/api/communities?cursor=%%%"), client.get("/api/communities?limit=abc")
+    assert bad_cursor.status_code == 400 and bad_cursor.get_json()["error"]["code"] == "invalid_cursor"
+    assert bad_limit.status_code == 400 and list(bad_limit.get_json()["error"]["fields"]) == ["limit"]
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "1000", "-1", "2.5"])
@@ -93,8 +105,12 @@ def test_join_leave_public(app, client, owner):
     assert twice.status_code == 409 and twice.get_json()["error"]["code"] == "already_member"
     assert db.session.get(Community, community.id).member_count == 2
     assert client.post("/api/communities/open/leave", headers=headers).get_json() == {"membership": None}
-    assert client.post("/api/communities/open/leave", headers=headers).status_code == 409
-    assert client.post("/api/communities/nope/join", headers=headers).status_code == 404
+    again = client.post("/api/communities/open/leave", headers=headers)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_member"
+    assert db.session.get(Community, community.id).member_count == 1
+    missing = client.post("/api/communities/nope/join", headers=headers)
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "community_not_found"
+    assert _count(Membership) == 1
 
 
 def test_private_request_approval_and_posts(app, client, owner, auth):
@@ -104,8 +120,10 @@ def test_private_request_approval_and_posts(app, client, owner, auth):
     pending = client.post("/api/communities/closed/join", headers=headers).get_json()["membership"]
     assert pending["status"] == "pending"
     assert client.get("/api/communities/closed/posts", headers=headers).status_code == 404
-    assert client.post("/api/communities/closed/posts", json={"title": "t", "body": "b"},
-                       headers=headers).status_code == 404
+    hidden = client.post("/api/communities/closed/posts", json={"title": "t", "body": "b"}, headers=headers)
+    assert hidden.status_code == 404
+    # A pending member is not told the community exists, and writes nothing in it.
+    assert hidden.get_json()["error"]["code"] == "community_not_found" and _count(CommunityPost) == 0
     requests = client.get("/api/communities/closed/requests", headers=auth).get_json()["requests"]
     assert [r["user_id"] for r in requests] == [user.id]
     approved = client.post("/api/communities/closed/members/approve", json={"user_id": user.id}, headers=auth)
@@ -119,7 +137,8 @@ def test_private_request_approval_and_posts(app, client, owner, auth):
     outsider = bearer(app, UserFactory())
     assert client.get(f"/api/communities/posts/{post['id']}", headers=outsider).status_code == 404
     assert client.get(f"/api/communities/closed/posts/{post['id']}", headers=outsider).status_code == 404
-    assert client.get(f"/api/communities/posts/{post['id']}", headers=headers).status_code == 200
+    shown = client.get(f"/api/communities/posts/{post['id']}", headers=headers)
+    assert shown.status_code == 200 and shown.get_json()["post"]["title"] == "Hello"
 
 
 def test_posts_pagination_and_validation(app, client, owner, auth):
@@ -149,6 +168,8 @@ def test_replies_likes_and_moderation(app, client, owner, auth):
     assert client.post(f"{base}/likes", headers=headers).get_json() == {"liked": True, "like_count": 1}
     assert client.delete(f"{base}/likes", headers=headers).get_json() == {"liked": False, "like_count": 0}
     assert client.post(f"{base}/lock", headers=headers).status_code == 403
+    db.session.expire_all()
+    assert not db.session.get(CommunityPost, post.id).locked
     assert client.post(f"{base}/lock", headers=auth).get_json()["post"]["locked"] is True
     locked = client.post(f"{base}/replies", json={"body": "late"}, headers=headers)
     assert locked.status_code == 403 and locked.get_json()["error"]["code"] == "thread_locked"
@@ -157,11 +178,15 @@ def test_replies_likes_and_moderation(app, client, owner, auth):
     assert client.post(f"/api/communities/talk/replies/{reply_id}/remove", json={"reason": "dup"},
                        headers=auth).status_code == 204
     assert client.post(f"{base}/remove", json={}, headers=auth).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(CommunityPost, post.id).removed_at is None  # a moderator gives a reason
     assert client.post(f"{base}/remove", json={"reason": "done"}, headers=auth).status_code == 204
     assert client.get(base).status_code == 404
     log = client.get("/api/communities/talk/log", headers=auth).get_json()["events"]
     assert [e["action"] for e in log][:3] == ["post_removed", "reply_deleted_by_author", "post_locked"]
-    assert client.get("/api/communities/talk/log", headers=headers).status_code == 403
+    refused = client.get("/api/communities/talk/log", headers=headers)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == {"code": "forbidden", "message": "Only moderators do that."}
 
 
 def test_member_actions_bad_input(app, client, owner, auth):

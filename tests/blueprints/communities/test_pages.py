@@ -47,7 +47,8 @@ def test_directory_full_and_fragment(client, community):
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert fragment.text.lstrip().startswith('<div id="directory">') and "Makers Guild" in fragment.text
     assert "Makers Guild" not in client.get("/communities?q=zzz").text
-    assert client.get("/communities?cursor=bad").status_code == 400
+    bad = client.get("/communities?cursor=bad")
+    assert bad.status_code == 400 and "That cursor is not valid." in bad.text
 
 
 def test_create_without_and_with_htmx(owner_client):
@@ -153,10 +154,18 @@ def test_requests_approve_and_refuse(app, owner_client, user, htmx):
     assert m.is_member(community.id, asker.id) and m.get_membership(community.id, other.id) is None
 
 
-def test_member_cannot_see_requests_or_log(app, community):
+def test_member_cannot_see_requests_or_log(app, owner_client, community):
+    troll = UserFactory()
+    add_member(community, troll)
+    m.ban_member(community, owner_client.user, troll.id, "trolling the newcomers")
+    db.session.commit()
+    assert "trolling the newcomers" in owner_client.get("/communities/makers/log").text
     member = _member_client(app, community)
-    assert member.get("/communities/makers/requests").status_code == 403
-    assert member.get("/communities/makers/log").status_code == 403
+    for page in ("requests", "log"):
+        response = member.get(f"/communities/makers/{page}")
+        assert response.status_code == 403
+        assert 'id="error-403"' in response.text and "Only the community&#39;s moderators can see this." in response.text
+        assert "trolling the newcomers" not in response.text and troll.username not in response.text
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -218,7 +227,8 @@ def test_thread_page_and_fragment(client, community, user):
     assert page.status_code == 200 and "<em>body</em>" in page.text and "first answer" in page.text
     fragment = client.get(f"/communities/makers/posts/{post.id}", headers=HTMX)
     assert fragment.text.lstrip().startswith(f'<article id="thread-{post.id}"')
-    assert client.get(f"/communities/other/posts/{post.id}").status_code == 404
+    elsewhere = client.get(f"/communities/other/posts/{post.id}")
+    assert elsewhere.status_code == 404 and "No such community." in elsewhere.text and "first answer" not in elsewhere.text
 
 
 @pytest.mark.parametrize("htmx", [False, True])

@@ -84,6 +84,7 @@ def test_move_without_and_with_htmx(auth_client, art):
     assert [i.alt for i in content(art).images] == ["three", "one", "two"]
     response = auth_client.post(f"/items/{art.id}/assets/{last}/move", data={"csrf_token": token, "direction": "x"})
     assert response.status_code == 400
+    assert [i.alt for i in content(art).images] == ["three", "one", "two"]
 
 
 def test_the_last_image_is_refused_with_400(app, user):
@@ -183,7 +184,9 @@ def test_a_url_of_a_removed_file_is_404_even_if_the_file_stayed(app, user, monke
     gone = content(item).files[0]
     assert client.post(f"/items/{item.id}/assets/{gone.uid}/remove", data={"csrf_token": token}).status_code == 303
     assert stored(app, gone.key)
-    assert client.get(url).status_code == 404
+    with client.get(url) as response:
+        assert response.status_code == 404
+        assert 'id="error-404"' in response.text and "Content-Disposition" not in response.headers
 
 
 def test_comic_pages_and_chapters(app, user):

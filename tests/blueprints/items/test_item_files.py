@@ -46,13 +46,26 @@ def test_buyer_downloads_with_a_safe_disposition(app, client, paid_download):
     assert response.mimetype == "application/octet-stream"
 
 
+def refused(response, status: int, message: str) -> None:
+    """A refused download: the error page that says why, and none of the file."""
+    with response:
+        assert response.status_code == status
+        assert f'id="error-{status}"' in response.text and message in response.text
+        assert b"secret bytes" not in response.data and "Content-Disposition" not in response.headers
+
+
 def test_the_url_is_bound_to_its_user(app, client, paid_download):
     buyer, other = UserFactory(), UserFactory()
     EntitlementFactory(user_id=buyer.id, item_id=paid_download.id)
     url = file_url(app, client, paid_download, buyer)
-    assert client.get(url).status_code == 404  # anonymous
+    refused(client.get(url), 404, "No such file.")  # anonymous
     sign_in(client, other)
-    assert client.get(url).status_code == 404
+    refused(client.get(url), 404, "No such file.")
+    assert downloads(buyer) == downloads(other) == 0
+    sign_in(client, buyer)
+    with client.get(url) as response:
+        assert response.data == b"\x00secret bytes"
+    assert downloads(buyer) == 1
 
 
 def test_guessed_and_tampered_urls_are_404(app, client, paid_download):
@@ -60,9 +73,11 @@ def test_guessed_and_tampered_urls_are_404(app, client, paid_download):
     EntitlementFactory(user_id=buyer.id, item_id=paid_download.id)
     url = file_url(app, client, paid_download, buyer)
     sign_in(client, buyer)
-    assert client.get("/items/files/guess").status_code == 404
-    assert client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")).status_code == 404
-    assert client.get("/media/items/downloads/whatever.zip").status_code == 404
+    refused(client.get("/items/files/guess"), 404, "No such file.")
+    refused(client.get(url[:-3] + ("AAA" if not url.endswith("AAA") else "BBB")), 404, "No such file.")
+    response = client.get("/media/items/downloads/whatever.zip")
+    assert response.status_code == 404 and 'id="error-404"' in response.text
+    assert downloads(buyer) == 0
 
 
 def test_an_expired_url_is_403(app, client, paid_download, monkeypatch):
@@ -74,6 +89,8 @@ def test_an_expired_url_is_403(app, client, paid_download, monkeypatch):
     monkeypatch.setattr(time, "time", lambda: real() + app.config["SIGNED_URL_TTL_SECONDS"] + 5)
     response = client.get(url)
     assert response.status_code == 403
+    refused(response, 403, "This link has expired. Open the item again for a fresh one.")
+    assert downloads(buyer) == 0
 
 
 def test_others_get_no_url_at_all(app, client, paid_download):

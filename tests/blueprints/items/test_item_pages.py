@@ -84,7 +84,8 @@ def test_comic_create_and_reader_without_js(app, auth_client):
     assert f'action="/items/{item.id}/purchase"' in locked and 'name="expected_price_cents" value="200"' in locked
     partial = other.get(f"/items/{item.id}/read?chapter=1&page=1", headers={"HX-Request": "true"})
     assert partial.get_data(as_text=True).lstrip().startswith('<section id="reader"')
-    assert other.get(f"/items/{item.id}/read?chapter=1&page=9").status_code == 404
+    past_the_end = other.get(f"/items/{item.id}/read?chapter=1&page=9")
+    assert past_the_end.status_code == 404 and 'id="error-404"' in past_the_end.get_data(as_text=True)
 
 
 def test_preview_for_others_content_for_the_buyer(app, client):
@@ -110,14 +111,19 @@ def test_drafts_and_blocks_are_404(app, client):
     from app.models.social import Block
 
     creator, blocked = UserFactory(), UserFactory()
-    draft = make(app, creator, publish=False)
-    assert client.get(f"/items/{draft.id}").status_code == 404
-    item = make(app, creator)
+    draft = make(app, creator, publish=False, title="Unfinished draft")
+    response = client.get(f"/items/{draft.id}")
+    assert response.status_code == 404
+    assert 'id="error-404"' in response.text and "Unfinished draft" not in response.text
+    item = make(app, creator, title="Public story")
+    assert "Public story" in client.get(f"/items/{item.id}").text
     db.session.add(Block(blocker_id=creator.id, blocked_id=blocked.id))
     db.session.commit()
     sign_in(client, blocked)
-    assert client.get(f"/items/{item.id}").status_code == 404
-    assert client.get(f"/creators/{creator.username}").status_code == 404
+    for path in (f"/items/{item.id}", f"/creators/{creator.username}"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert 'id="error-404"' in response.text and "Public story" not in response.text, path
 
 
 def test_editing_someone_elses_item_is_refused(app, auth_client):

@@ -111,15 +111,24 @@ def test_subscription_item_opens_to_subscribers(app, client, make):
 def test_put_and_delete_are_owner_only(app, client, make):
     creator, other = UserFactory(), UserFactory()
     item = make(creator)
-    assert client.put(f"/api/items/{item.id}", headers=bearer(app, other), json={"title": "X"}).status_code == 403
-    assert client.delete(f"/api/items/{item.id}", headers=bearer(app, other)).status_code == 403
+    changed = client.put(f"/api/items/{item.id}", headers=bearer(app, other), json={"title": "X"})
+    assert changed.status_code == 403
+    deleted = client.delete(f"/api/items/{item.id}", headers=bearer(app, other))
+    assert deleted.status_code == 403
+    assert changed.get_json()["error"]["code"] == deleted.get_json()["error"]["code"] == "not_item_owner"
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).title == "A writing" and not db.session.get(Item, item.id).is_deleted
     ok = client.put(f"/api/items/{item.id}", headers=bearer(app, creator), json={"title": "New", "price_cents": 5})
     assert ok.status_code == 200 and ok.get_json()["item"]["title"] == "New"
     assert ok.get_json()["item"]["price_cents"] == 0  # a free item carries no price
     bad = client.put(f"/api/items/{item.id}", headers=bearer(app, creator), json={"pricing": "one_time"})
     assert bad.status_code == 400  # one_time needs a price
+    assert list(bad.get_json()["error"]["fields"]) == ["price_cents"]
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).pricing == "free"
     assert client.delete(f"/api/items/{item.id}", headers=bearer(app, creator)).status_code == 204
-    assert client.get(f"/api/items/{item.id}", headers=bearer(app, other)).status_code == 404
+    gone = client.get(f"/api/items/{item.id}", headers=bearer(app, other))
+    assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "item_not_found"
 
 
 def test_deleted_item_stays_for_buyers(app, client, make):
@@ -142,9 +151,9 @@ def test_list_search_and_paging(app, client, make):
     assert [i["id"] for i in rest["items"]] == [made[0].id] and rest["next_cursor"] is None
     assert [i["title"] for i in client.get("/api/items?q=paint").get_json()["items"]] == ["Painting"]
     assert len(client.get(f"/api/items?creator={creator.username}").get_json()["items"]) == 4
-    assert client.get("/api/items?limit=101").status_code == 400
-    assert client.get("/api/items?sort=old").status_code == 400
-    assert client.get("/api/items?cursor=xyz").status_code == 400
+    for query, field in (("limit=101", "limit"), ("sort=old", "sort"), ("cursor=xyz", "cursor")):
+        response = client.get(f"/api/items?{query}")
+        assert response.status_code == 400 and list(response.get_json()["error"]["fields"]) == [field], query
 
 
 def test_reviews_rules(app, client, make):
@@ -180,7 +189,9 @@ def test_favorites(app, client, make):
     assert [i["id"] for i in mine["items"]] == [item.id]
     reply = client.delete(f"/api/items/{item.id}/favorite", headers=bearer(app, user))
     assert reply.get_json() == {"favorited": False, "favorite_count": 0}
-    assert client.post(f"/api/items/{item.id}/favorite").status_code == 401
+    anonymous = client.post(f"/api/items/{item.id}/favorite")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"]["code"] == "unauthorized"
+    assert client.get(f"/api/items/{item.id}").get_json()["item"]["favorite_count"] == 0
 
 
 def test_openapi_documents_every_items_route(app, client):

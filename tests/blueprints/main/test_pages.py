@@ -1,5 +1,7 @@
 """Every page of the foundation, once without HTMX and once with it."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import csrf_token
@@ -61,15 +63,19 @@ def test_flash_messages_show_after_redirect(auth_client):
 
 
 def test_signout_is_post_only(auth_client):
-    assert auth_client.get("/signout").status_code == 405
+    response = auth_client.get("/signout")
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"POST", "OPTIONS"}
+    assert 'id="error-405"' in response.text
+    assert auth_client.get("/settings/profile").status_code == 200  # still signed in
 
 
-def test_static_assets_are_served(client):
-    for path in ("/static/css/app.css", "/static/vendor/htmx-2.0.11.min.js",
-                 "/static/vendor/htmx-ext-sse-2.2.4.min.js"):
-        response = client.get(path)
-        assert response.status_code == 200
-        response.close()
+def test_static_assets_are_served(app, client):
+    for path, mimetype in (("css/app.css", "text/css"), ("vendor/htmx-2.0.11.min.js", "text/javascript"),
+                           ("vendor/htmx-ext-sse-2.2.4.min.js", "text/javascript")):
+        with client.get(f"/static/{path}") as response:
+            assert response.status_code == 200
+            assert response.mimetype == mimetype and response.data == (Path(app.static_folder) / path).read_bytes()
 
 
 def test_openapi_json_is_served_to_htmx_and_plain_requests(client, htmx):

@@ -31,7 +31,8 @@ def text(response) -> str:
 
 
 def test_anonymous_is_sent_to_sign_in(client, htmx):
-    assert client.get("/notifications").status_code == 302
+    page = client.get("/notifications")
+    assert page.status_code == 302 and page.headers["Location"] == "/signin?next=/notifications"
     response = client.get("/notifications", headers=htmx)
     assert response.status_code == 204 and response.headers["HX-Redirect"].startswith("/signin")
     assert client.post("/notifications/read").status_code in (302, 400)

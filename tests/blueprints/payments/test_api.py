@@ -2,6 +2,7 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from app.documents.payments import PaymentEvent
 from app.extensions import db
 from app.models.ledger import LedgerTransaction, Purchase
 from app.services.payments.balances import get_balance
@@ -58,9 +59,14 @@ def test_purchase_api_errors(client, user, creator, headers):
 
 def test_money_api_needs_sign_in(client, creator):
     item = make_item(creator)
-    assert client.post(f"/api/items/{item.id}/purchase", json={}).status_code == 401
-    assert client.post("/api/payment/redeem-balance", json={"amount_cents": 2000}).status_code == 401
-    assert client.get(f"/api/payment/transactions/{creator.id}").status_code == 401
+    before = tx_count()
+    for response in (client.post(f"/api/items/{item.id}/purchase", json={}),
+                     client.post("/api/payment/redeem-balance", json={"amount_cents": 2000}),
+                     client.get(f"/api/payment/transactions/{creator.id}")):
+        assert response.status_code == 401
+        assert response.json == {"error": {"code": "unauthorized", "message": "Sign in to do that."}}
+    assert tx_count() == before
+    assert db.session.scalar(sa.select(sa.func.count(Purchase.id))) == 0
 
 
 def test_subscribe_api(client, user, creator, headers):
@@ -68,13 +74,18 @@ def test_subscribe_api(client, user, creator, headers):
     fund(user, credit=5000)
     r = client.post(f"/api/creators/{creator.username}/subscribe", headers=headers)
     assert r.status_code == 201 and r.json["subscription"]["status"] == "active"
+    first = r.json["subscription"]["id"]
     r = client.post(f"/api/creators/{creator.username}/subscribe", headers=headers)
     assert r.status_code == 200
+    # Already subscribed: the same subscription, charged once.
+    assert r.json["subscription"]["id"] == first and r.json["balance"]["credit_cents"] == 4300
     r = client.delete(f"/api/creators/{creator.username}/subscribe", headers=headers)
     assert r.status_code == 200 and r.json["subscription"]["status"] == "cancelled"
     assert r.json["subscription"]["has_access"] is True
     assert get_balance(user.id)["credit_cents"] == 4300
-    assert client.post("/api/creators/nobody/subscribe", headers=headers).status_code == 404
+    nobody = client.post("/api/creators/nobody/subscribe", headers=headers)
+    assert nobody.status_code == 404 and nobody.json["error"]["code"] == "not_found"
+    assert get_balance(user.id)["credit_cents"] == 4300
 
 
 def test_checkout_session_api(client, user, headers, stripe_fake):
@@ -92,9 +103,10 @@ def test_not_configured_is_said_plainly(client, user, headers):
     assert r.status_code == 503 and r.json["error"]["code"] == "payments_not_configured"
     assert "not configured" in r.json["error"]["message"]
     r = client.post("/api/payment/connect-onboarding", headers=headers)
-    assert r.status_code == 503
+    assert r.status_code == 503 and r.json["error"]["code"] == "payments_not_configured"
     r = client.post("/webhook/stripe", data=b"{}", headers={"Stripe-Signature": "t=1,v1=0"})
-    assert r.status_code == 503
+    assert r.status_code == 503 and r.json["error"]["code"] == "payments_not_configured"
+    assert PaymentEvent.objects.count() == 0 and tx_count() == 0
 
 
 def test_webhook_route_credits_once_and_refuses_bad_signatures(client, user, headers, stripe_fake):
@@ -162,11 +174,15 @@ def test_transactions_api_own_admin_others(client, user, headers):
     csv = client.get(f"/api/payment/transactions/{user.id}?format=csv", headers=headers)
     assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).startswith("id,created_at,kind")
     other = UserFactory()
-    assert client.get(f"/api/payment/transactions/{other.id}", headers=headers).status_code == 403
-    assert client.get("/api/payment/transactions/99999", headers=headers).status_code == 404
+    theirs = client.get(f"/api/payment/transactions/{other.id}", headers=headers)
+    assert theirs.status_code == 403 and theirs.json["error"]["code"] == "forbidden" and "transactions" not in theirs.json
+    nobody = client.get("/api/payment/transactions/99999", headers=headers)
+    assert nobody.status_code == 404 and nobody.json["error"]["code"] == "not_found"
     admin = UserFactory(is_admin=True)
     switch()
-    assert client.get(f"/api/payment/transactions/{user.id}", headers=bearer(client.application, admin)).status_code == 200
+    staff = client.get(f"/api/payment/transactions/{user.id}", headers=bearer(client.application, admin))
+    assert staff.status_code == 200
+    assert [t["id"] for t in staff.json["transactions"]] == [t["id"] for t in r.json["transactions"] + r2.json["transactions"]]
 
 
 def test_me_reports_the_real_balance(client, user, headers):

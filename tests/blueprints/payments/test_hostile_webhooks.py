@@ -167,9 +167,14 @@ def test_unpaid_and_other_events_are_ignored_not_rejected(client, user, paid):
 
 
 @pytest.mark.parametrize("who", ["anonymous", "user"])
-def test_payment_events_page_is_admin_only(make_client, user, who):
+def test_payment_events_page_is_admin_only(client, make_client, user, stripe_fake, who):
+    assert post(client, _event("cs_test_x")).json["applied"] is False
+    [event] = PaymentEvent.objects(status="rejected")
     page = make_client()
     if who == "user":
         sign_in(page, user)
     g.pop("_login_user", None)
-    assert page.get("/admin/payments/events").status_code in (403, 404)
+    response = page.get("/admin/payments/events")
+    assert response.status_code in (403, 404)
+    html = response.get_data(as_text=True)
+    assert 'id="error-' in html and event.event_id not in html and "cs_test_x" not in html

@@ -32,7 +32,8 @@ def test_wallet_page_full_and_htmx_fragment(auth_client):
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in body and 'id="history"' in body
     assert auth_client.get("/wallet?kind=purchase", headers=HTMX).get_data(as_text=True).count("<tr id=") == 0
-    assert auth_client.get("/wallet?date_from=nope").status_code == 400
+    bad = auth_client.get("/wallet?date_from=nope")
+    assert bad.status_code == 400 and "Dates look like 2026-01-31." in bad.get_data(as_text=True)
 
 
 def test_wallet_needs_sign_in(client):
@@ -158,6 +159,9 @@ def test_refund_form(auth_client, creator):
     assert get_balance(auth_client.user.id)["credit_cents"] == 5000
     r = auth_client.post(f"/purchases/{purchase.id}/refund", data={"csrf_token": token})
     assert r.status_code == 303  # already refunded: flashed, nothing written
+    assert r.headers["Location"] == "/wallet"
+    assert "That purchase is already refunded." in auth_client.get("/wallet").get_data(as_text=True)
+    assert get_balance(auth_client.user.id)["credit_cents"] == 5000
     ok()
 
 

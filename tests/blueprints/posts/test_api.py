@@ -43,7 +43,9 @@ def test_create_bad_input_is_a_clear_error_and_nothing_written(app, client):
     response = client.post("/api/posts/create", data=text, headers=auth, content_type="multipart/form-data")
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_image"
     assert count(Post) == 0
-    assert client.post("/api/posts/create", json={"body": "x"}).status_code == 401
+    anonymous = client.post("/api/posts/create", json={"body": "x"})
+    assert anonymous.status_code == 401
+    assert anonymous.get_json()["error"]["code"] == "unauthorized" and count(Post) == 0
 
 
 def test_feed_pages_with_cursor_and_tampered_cursor(app, client):
@@ -59,8 +61,10 @@ def test_feed_pages_with_cursor_and_tampered_cursor(app, client):
     assert len(second["posts"]) == 2 and second["next_cursor"] is None
     bad = client.get(f"/api/posts/feed?cursor={first['next_cursor']}x", headers=auth)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_cursor"
-    assert client.get("/api/posts/feed?limit=500", headers=auth).status_code == 400
-    assert client.get("/api/posts/feed").status_code == 401
+    too_many = client.get("/api/posts/feed?limit=500", headers=auth)
+    assert too_many.status_code == 400 and list(too_many.get_json()["error"]["fields"]) == ["limit"]
+    anonymous = client.get("/api/posts/feed")
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_get_and_delete_post(app, client):
@@ -68,8 +72,11 @@ def test_get_and_delete_post(app, client):
     post = PostFactory(author_id=author.id)
     got = client.get(f"/api/posts/{post.id}").get_json()["post"]
     assert got["id"] == post.id and POST_KEYS <= set(got)
-    assert client.delete(f"/api/posts/{post.id}", headers=bearer(app, other)).status_code == 403
+    refused = client.delete(f"/api/posts/{post.id}", headers=bearer(app, other))
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["message"] == "Only the author can delete this post." and count(Post) == 1
     assert client.delete(f"/api/posts/{post.id}", headers=bearer(app, author)).status_code == 204
+    assert count(Post) == 0
     assert client.get(f"/api/posts/{post.id}").status_code == 404
     assert client.get("/api/posts/99999999999999999999").status_code == 404
 
@@ -111,7 +118,9 @@ def test_follow_block_mute_api(app, client):
     assert response.status_code == 404 and count(Follow) == 0
     assert client.delete("/api/social/block", json={"user_id": other.id}, headers=auth).get_json() == {"blocked": False}
     assert client.get(f"/api/users/{other.username}", headers=auth).get_json()["is_blocked"] is False
-    assert client.post("/api/social/follow", json={}, headers=auth).status_code == 400
+    nobody = client.post("/api/social/follow", json={}, headers=auth)
+    assert nobody.status_code == 400
+    assert nobody.get_json()["error"]["fields"] == {"user_id": "Required."} and count(Follow) == 0
 
 
 def test_comments_api(app, client):
@@ -124,18 +133,24 @@ def test_comments_api(app, client):
     assert set(comment) >= {"id", "post_id", "author", "body", "created_at"}
     listing = client.get(f"/api/social/comments?post_id={post.id}").get_json()
     assert [c["id"] for c in listing["comments"]] == [comment["id"]] and listing["next_cursor"] is None
-    assert client.post("/api/social/comments", json={"post_id": post.id, "body": "x" * 2001},
-                       headers=auth).status_code == 400
+    too_long = client.post("/api/social/comments", json={"post_id": post.id, "body": "x" * 2001}, headers=auth)
+    assert too_long.status_code == 400
+    assert list(too_long.get_json()["error"]["fields"]) == ["body"] and count(Comment) == 1
     block(author, foe)
     response = client.post("/api/social/comments", json={"post_id": post.id, "body": "hi"}, headers=bearer(app, foe))
     assert response.status_code == 404
-    assert client.get(f"/api/social/comments?post_id={post.id}", headers=bearer(app, foe)).status_code == 404
+    # The blocked reader hears what anyone hears of a post that does not exist.
+    assert response.get_json()["error"] == {"code": "not_found", "message": "No such post."} and count(Comment) == 1
+    hidden = client.get(f"/api/social/comments?post_id={post.id}", headers=bearer(app, foe))
+    assert hidden.status_code == 404 and "comments" not in hidden.get_json()
     assert client.delete("/api/social/comments", json={"comment_id": comment["id"]},
                          headers=bearer(app, UserFactory())).status_code == 403
+    assert count(Comment) == 1
     assert client.delete("/api/social/comments", json={"comment_id": comment["id"]},
                          headers=bearer(app, author)).status_code == 204
     assert count(Comment) == 0
-    assert client.post("/api/social/comments", json={"post_id": 424242, "body": "hi"}, headers=auth).status_code == 404
+    missing = client.post("/api/social/comments", json={"post_id": 424242, "body": "hi"}, headers=auth)
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found" and count(Comment) == 0
 
 
 def test_every_social_api_route_is_in_the_openapi_document(app):

@@ -1,5 +1,5 @@
-"""The home page's post cards are partly cached per worker (app/web/post_cards.py): nothing of
-one viewer may show on another's page, and any change shows on the next render."""
+"""The home page's post cards: nothing of one viewer shows on another's page, and any change
+shows on the next render."""
 
 import re
 
@@ -130,3 +130,33 @@ def test_home_page_statements_do_not_grow_with_the_page(app):
         assert html.count('class="card post"') == min(total, 20)
         counts[total] = len(seen)
     assert len(set(counts.values())) == 1, counts
+
+
+def test_the_shared_part_is_drawn_once_per_version(app, two_viewers):
+    """The author line, body and images come from the fragment cache (Flask-Caching) under a
+    key that names the post's and author's current state; an edit is a new key."""
+    from flask_caching import make_template_fragment_key
+
+    from app.extensions import fragments
+    from app.web.fragments import post_head_version
+
+    author, post, alice_client, _bob_client, _alice, _bob = two_viewers
+
+    def key():
+        db.session.refresh(post)
+        db.session.refresh(author)
+        return make_template_fragment_key("post-head", vary_on=[post_head_version(post, author)])
+
+    before = key()
+    with app.app_context():
+        fragments.delete(before)
+    page(alice_client)
+    with app.app_context():
+        assert "shared card body" in fragments.get(before)
+    db.session.execute(sa.update(Post).where(Post.id == post.id).values(body="edited again"))
+    db.session.commit()
+    after = key()
+    assert after != before
+    assert "edited again" in card(page(alice_client), post.id)
+    with app.app_context():
+        assert "edited again" in fragments.get(after)

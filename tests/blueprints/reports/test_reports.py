@@ -48,8 +48,10 @@ def test_bad_reports_change_nothing(app, client):
         if field:
             assert field in response.get_json()["error"]["fields"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
-    assert client.post("/api/reports", json={"target_type": "user", "target_id": author.id,
-                                             "reason": "spam"}).status_code in (400, 401)
+    anonymous = client.post("/api/reports", json={"target_type": "user", "target_id": author.id, "reason": "spam"})
+    assert anonymous.status_code in (400, 401)
+    assert anonymous.get_json()["error"]["code"] in ("csrf_failed", "unauthorized")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
 
 
 def test_reporting_twice_keeps_one_open_report(app, client):
@@ -73,12 +75,18 @@ def test_report_form_without_js_and_with_htmx(client, htmx):
     assert done.status_code == 303 and done.headers["Location"] == f"/posts/{post.id}"
     with_htmx = client.post("/reports/new", data={**data, "reason": "Harassment again"}, headers=htmx)
     assert with_htmx.status_code == 204 and with_htmx.headers["HX-Redirect"] == f"/posts/{post.id}"
-    assert client.get("/reports/new?target_type=post&target_id=999").status_code == 404
-    assert client.get("/reports/new?target_type=bad&target_id=1").status_code == 400
+    missing = client.get("/reports/new?target_type=post&target_id=999")
+    assert missing.status_code == 404 and "There is nothing to report there." in missing.get_data(as_text=True)
+    unknown = client.get("/reports/new?target_type=bad&target_id=1")
+    assert unknown.status_code == 400 and "Choose what you are reporting." in unknown.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Report)) == 1  # both sends: one open report
 
 
 def test_report_form_needs_sign_in(client):
-    assert client.get("/reports/new?target_type=user&target_id=1").status_code == 302
+    response = client.get("/reports/new?target_type=user&target_id=1")
+    assert response.status_code == 302
+    # Back to the same form, target and all, once signed in.
+    assert response.headers["Location"] == "/signin?next=/reports/new?target_type%3Duser%26target_id%3D1"
 
 
 def test_no_notification_until_resolved(app, client):

@@ -60,27 +60,36 @@ def test_block_is_explained_then_taken_and_listed(auth_client, htmx):
     response = auth_client.post(f"/u/{other.username}/block", data={"csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == "/settings/blocks"
     assert count(Block) == 1 and count(Follow) == 0
-    assert auth_client.get(f"/u/{other.username}").status_code == 404
+    hidden = auth_client.get(f"/u/{other.username}")
+    assert hidden.status_code == 404 and f'id="profile-{other.id}"' not in hidden.get_data(as_text=True)
     listing = auth_client.get("/settings/blocks").get_data(as_text=True)
     assert other.username in listing and "Unblock" in listing
     response = auth_client.post(f"/settings/blocks/{other.id}/delete", data={"csrf_token": token})
     assert response.status_code == 303 and count(Block) == 0
-    assert auth_client.get(f"/u/{other.username}").status_code == 200
+    shown = auth_client.get(f"/u/{other.username}")
+    assert shown.status_code == 200 and f'<section id="profile-{other.id}"' in shown.get_data(as_text=True)
+    assert count(Follow) == 0  # unblocking does not bring the follows back
 
 
 def test_blocked_user_gets_404_for_the_blockers_profile_and_posts(auth_client):
-    other = UserFactory()
-    post = PostFactory(author_id=other.id)
+    other = UserFactory(display_name="Blocker Person")
+    post = PostFactory(author_id=other.id, body="not for the blocked")
     block(other, auth_client.user)
-    assert auth_client.get(f"/u/{other.username}").status_code == 404
-    assert auth_client.get(f"/u/{other.username}/followers").status_code == 404
-    assert auth_client.get(f"/posts/{post.id}").status_code == 404
+    for path in (f"/u/{other.username}", f"/u/{other.username}/followers", f"/posts/{post.id}"):
+        response = auth_client.get(path)
+        assert response.status_code == 404
+        text = response.get_data(as_text=True)
+        assert 'id="error-404"' in text and "Blocker Person" not in text and "not for the blocked" not in text, path
 
 
 def test_signed_out_readers_see_profiles_of_users_with_blocks(client):
-    a, b = UserFactory(), UserFactory()
+    a, b = UserFactory(display_name="Blocker Person"), UserFactory()
+    PostFactory(author_id=a.id, body="open to every reader")
     block(a, b)
-    assert client.get(f"/u/{a.username}").status_code == 200
+    response = client.get(f"/u/{a.username}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert f'<section id="profile-{a.id}"' in text and "Blocker Person" in text and "open to every reader" in text
 
 
 def test_mute_is_explained_silent_and_listed(auth_client):
@@ -133,3 +142,4 @@ def test_unblock_only_touches_my_own_blocks(auth_client):
     assert count(Block) == 1
     assert auth_client.post("/settings/blocks/99999999999999999999/delete",
                             data={"csrf_token": token}).status_code in (303, 404)
+    assert count(Block) == 1

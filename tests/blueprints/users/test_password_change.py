@@ -37,6 +37,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, htmx):
 
 def test_change_without_js_revokes_every_other_session_and_token(app, auth_client, make_client):
     user = auth_client.user
+    changed_before = user.password_changed_at
     other_browser = make_client()
     sign_in(other_browser, user)
     api = bearer(app, user)
@@ -48,6 +49,7 @@ def test_change_without_js_revokes_every_other_session_and_token(app, auth_clien
 
     db.session.expire_all()
     assert verify_password(user.password_hash, NEW)
+    assert user.password_changed_at > changed_before
     assert _live_sessions(user) == 1  # this browser only
     assert auth_client.get("/api/auth/me").status_code == 200
     assert other_browser.get("/api/auth/me").status_code == 401
@@ -100,5 +102,10 @@ def test_the_new_password_signs_in_and_the_old_does_not(client, auth_client):
     from tests.conftest import signin_form
 
     _post(auth_client, current_password=PASSWORD, new_password=NEW)
-    assert signin_form(client, auth_client.user.username, PASSWORD).status_code == 422
-    assert signin_form(client, auth_client.user.username, NEW).status_code == 303
+    old = signin_form(client, auth_client.user.username, PASSWORD)
+    assert old.status_code == 422
+    assert "That username or email and password do not match an account." in old.get_data(as_text=True)
+    assert client.get("/settings/password").status_code == 302  # not signed in
+    new = signin_form(client, auth_client.user.username, NEW)
+    assert new.status_code == 303 and new.headers["Location"] == "/"
+    assert 'id="password-form"' in client.get("/settings/password").get_data(as_text=True)

@@ -50,7 +50,10 @@ def test_profile_page_full_and_fragment(client, user, htmx):
 
 
 def test_profile_lookup_ignores_case(client, user):
-    assert client.get(f"/u/{user.username.upper()}").status_code == 200
+    response = client.get(f"/u/{user.username.upper()}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert f'<section id="profile-{user.id}"' in text and f"@{user.username}" in text
 
 
 def test_unknown_profile_is_404_page_and_json(client, htmx):
@@ -105,7 +108,9 @@ def test_bio_over_500_characters_is_refused(auth_client, htmx, hx):
 
 
 def test_bio_of_500_characters_is_accepted(auth_client):
-    assert post_profile(auth_client, {"display_name": "X", "bio": "b" * 500}).status_code == 303
+    response = post_profile(auth_client, {"display_name": "X", "bio": "b" * 500})
+    assert response.status_code == 303 and response.headers["Location"] == f"/u/{auth_client.user.username}"
+    assert fresh(auth_client.user).bio == "b" * 500
 
 
 def test_avatar_is_reencoded_to_webp_400_square_without_exif(app, auth_client):
@@ -175,10 +180,14 @@ def test_avatar_over_the_image_limit_but_under_the_body_cap_is_413(app, auth_cli
 
 def test_body_is_refused_before_it_is_read(app, auth_client):
     token = csrf_token(auth_client, "/settings/profile")
+    updated_at = fresh(auth_client.user).updated_at
     response = auth_client.post("/settings/profile", data=b"x" * 16, headers={"X-CSRFToken": token},
                                 content_type="multipart/form-data; boundary=x",
                                 environ_overrides={"CONTENT_LENGTH": str(20 * MB)})
     assert response.status_code == 413
+    assert "That upload is too large." in response.get_data(as_text=True)
+    assert fresh(auth_client.user).updated_at == updated_at
+    assert media_files(app) == []
 
 
 @pytest.mark.parametrize("hx", [False, True])
@@ -253,6 +262,8 @@ def test_api_patch_me_bad_input(app, client, user):
     assert media_files(app) == []
 
 
-def test_api_patch_me_needs_a_user(client):
+def test_api_patch_me_needs_a_user(client, user):
     response = client.patch("/api/users/me", json={"bio": "x"})
     assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    assert fresh(user).bio == ""

@@ -1,23 +1,14 @@
-"""`link()` (app/web/links.py) gives what `url_for` gives, per endpoint, values and script root."""
+"""The signed-in navigation: the user's own pages, their current name and role, each
+session's own token, and the name escaped."""
 
-from flask import url_for
+import re
 
-from app.web.links import link
-
-
-def test_link_is_url_for_remembered(app):
-    with app.test_request_context("/"):
-        assert link("users.show", username="ada") == url_for("users.show", username="ada") == "/u/ada"
-        assert link("users.show", username="bea") == "/u/bea"
-        assert link("users.show", username="ada") == "/u/ada"
-        assert link("static", filename="css/app.css") == url_for("static", filename="css/app.css")
-    with app.test_request_context("/", base_url="http://localhost/mounted"):
-        assert link("users.show", username="ada") == "/mounted/u/ada"
+from app.extensions import db
+from tests.conftest import sign_in
+from tests.factories import UserFactory
 
 
 def test_the_layout_links_to_the_signed_in_users_own_pages(app):
-    from tests.conftest import sign_in
-    from tests.factories import UserFactory
 
     for name in ("ada", "bea"):
         client = app.test_client()
@@ -27,19 +18,11 @@ def test_the_layout_links_to_the_signed_in_users_own_pages(app):
 
 
 def _nav(html: str) -> str:
-    import re
-
     return re.search(r'<nav aria-label="Main">(.*?)</nav>', html, re.S).group(1)
 
 
 def test_the_signed_in_navigation_follows_the_user_and_carries_each_sessions_token(app):
-    """`signed_in_nav()` (app/web/layout.py) keeps the drawn navigation per user and state:
-    a renamed user, a new admin, another session each see their own."""
-    import re
-
-    from app.extensions import db
-    from tests.conftest import sign_in
-    from tests.factories import UserFactory
+    """A renamed user, a new admin, another session each see their own navigation."""
 
     ada = UserFactory(username="ada", display_name="Ada")
     db.session.commit()
@@ -69,14 +52,11 @@ def test_the_signed_in_navigation_follows_the_user_and_carries_each_sessions_tok
 
 
 def test_the_signed_in_navigation_escapes_the_name(app):
-    from app.extensions import db
-    from tests.conftest import sign_in
-    from tests.factories import UserFactory
 
     user = UserFactory(display_name="<script>alert(1)</script>")
     db.session.commit()
     client = app.test_client()
     sign_in(client, user)
-    for _ in range(2):  # drawn, then from the cache
+    for _ in range(2):
         nav = _nav(client.get("/notifications").get_data(as_text=True))
         assert "<script>" not in nav and "&lt;script&gt;" in nav

@@ -160,6 +160,25 @@ def test_no_mail_leaves_for_work_that_was_rolled_back(app, user):
     assert all_mails() == [] and token_rows() == 0
 
 
+@pytest.mark.parametrize(("status", "sent"), [(200, 1), (422, 0), (500, 0)])
+def test_a_mail_leaves_only_when_the_requests_unit_of_work_commits(make_app, user, status, sent):
+    from app.web.work import unit_of_work
+
+    application, email = make_app(), user.email
+
+    @unit_of_work
+    def ask_then_answer(status):
+        accounts.request_password_reset(email, link="http://localhost/password-reset/confirm")
+        if status == 500:
+            raise RuntimeError("boom")
+        return "done", status
+
+    application.add_url_rule("/work/<int:status>", "work_mail_test", ask_then_answer)
+    assert application.test_client().get(f"/work/{status}").status_code == status
+    application.extensions["dreamdot.outbox"].wait()
+    assert len(mails_to(email)) == sent and token_rows() == sent
+
+
 def test_a_mail_that_cannot_be_sent_is_a_warning_without_token_or_address(make_app, user, caplog):
     from devstores.servers import free_port
 

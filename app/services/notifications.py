@@ -114,8 +114,13 @@ def unread_condition(user_id: int):
     return sa.and_(_visible(user_id), Notification.read_at.is_(None))
 
 
+# Read by every signed-in page's navigation: built once.
+_UNREAD_COUNT = sa.select(sa.func.count()).select_from(Notification).where(
+    unread_condition(sa.bindparam("user_id", type_=sa.Integer())))
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(unread_condition(user_id)))
+    return db.session.scalar(_UNREAD_COUNT, {"user_id": user_id})
 
 
 @dataclass

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import User
 
 _CACHE_KEY = "dreamdot.suspended_user_ids"
+_SUSPENDED = sa.select(User.id).where(User.suspended_at.is_not(None))
 
 
 def suspended_user_ids() -> frozenset[int]:
@@ -15,7 +16,7 @@ def suspended_user_ids() -> frozenset[int]:
     which is removed at the end of every request (and cleared on suspend and reinstate)."""
     cached = db.session.info.get(_CACHE_KEY)
     if cached is None:
-        cached = frozenset(db.session.scalars(sa.select(User.id).where(User.suspended_at.is_not(None))))
+        cached = frozenset(db.session.scalars(_SUSPENDED))
         db.session.info[_CACHE_KEY] = cached
     return cached
 

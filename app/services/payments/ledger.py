@@ -410,18 +410,26 @@ def post(bind: Session | sa.Connection, kind: str, key: str, legs: list[Leg], me
     return tx_id
 
 
-def cached_balances(session: Session, *conditions) -> list:
+def _balances(*conditions) -> sa.Select:
     """(code, user_id, kind, cached balance) of accounts: their own balance plus shards."""
     # Join first, then aggregate: only the shards of the selected accounts are read.
     extra = sa.func.coalesce(sa.func.sum(LedgerBalanceShard.balance_cents), 0)
     total = (LedgerAccount.balance_cents + extra).label("cached")
-    return session.execute(
+    return (
         sa.select(LedgerAccount.id, LedgerAccount.code, LedgerAccount.user_id, LedgerAccount.kind, total)
         .outerjoin(LedgerBalanceShard, LedgerBalanceShard.account_id == LedgerAccount.id)
         .where(*conditions)
         .group_by(LedgerAccount.id, LedgerAccount.code, LedgerAccount.user_id, LedgerAccount.kind,
                   LedgerAccount.balance_cents)
-    ).all()
+    )
+
+
+# One user's accounts, read by every signed-in page's navigation: built once.
+_USER_BALANCES = _balances(LedgerAccount.user_id == sa.bindparam("user_id", type_=sa.Integer()))
+
+
+def cached_balances(session: Session, *conditions) -> list:
+    return session.execute(_balances(*conditions)).all()
 
 
 def user_balance(session: Session, user_id: int) -> dict:
@@ -430,7 +438,7 @@ def user_balance(session: Session, user_id: int) -> dict:
 
 def user_balance_and_accounts(session: Session, user_id: int) -> tuple[dict, bool]:
     """The `Balance` of a user, and whether they have ledger accounts at all (one query)."""
-    by_kind = {row.kind: int(row.cached) for row in cached_balances(session, LedgerAccount.user_id == user_id)}
+    by_kind = {row.kind: int(row.cached) for row in session.execute(_USER_BALANCES, {"user_id": user_id})}
     credit, earnings = by_kind.get("credit", 0), by_kind.get("earnings", 0)
     balance = {"credit_cents": credit, "earnings_cents": earnings, "total_cents": credit + earnings}
     return balance, bool(by_kind)

@@ -14,7 +14,7 @@ from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids
-from app.services.social.cursors import clean_limit, keyset, split_page
+from app.services.social.cursors import clean_limit, keyset, page_params, split_page
 from app.services.social.people import users_by_id, viewer_id
 from app.services.social.policies import can_delete_comment
 from app.services.social.posts import get_post
@@ -70,15 +70,21 @@ def delete_comment(user: User, comment_id) -> int:
     return post.id
 
 
+# A post's comments, minus those of authors hidden from the viewer: one statement for every page.
+_POST_COMMENTS = keyset(
+    sa.select(Comment).where(
+        Comment.post_id == sa.bindparam("post_id", type_=sa.Integer()),
+        Comment.author_id != sa.all_(sa.bindparam("hidden", type_=sa.ARRAY(sa.Integer())))),
+    Comment.created_at, Comment.id)
+
+
 def list_comments(post_id, viewer, *, cursor: str | None = None, limit=None) -> tuple[list[CommentEntry], str | None]:
     """The post's comments the viewer may see (blocked either way left out), newest first."""
     post = get_post(parse_id(post_id), viewer)
     limit = clean_limit(limit)
     hidden = blocked_user_ids(viewer_id(viewer)) | suspended_user_ids()
-    query = sa.select(Comment).where(Comment.post_id == post.id)
-    if hidden:
-        query = query.where(Comment.author_id.not_in(hidden))
-    rows = list(db.session.scalars(keyset(query, Comment.created_at, Comment.id, cursor, limit)))
+    params = {"post_id": post.id, "hidden": list(hidden), **page_params(cursor, limit)}
+    rows = list(db.session.scalars(_POST_COMMENTS, params))
     rows, next_cursor = split_page(rows, limit, lambda c: (c.created_at, c.id))
     authors = users_by_id(c.author_id for c in rows)
     entries = [CommentEntry(c, authors[c.author_id]) for c in rows if c.author_id in authors]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, Serializer, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
+from app.models.base import UTCDateTime
 from app.services.errors import Invalid
+from app.services.ids import MAX_ID
 from app.services.pagination import clean_limit  # noqa: F401 - re-exported
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -54,19 +57,28 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     return when, row_id
 
 
-def keyset(query, time_col, id_col, cursor: str | None, limit: int):
-    """Newest first after the cursor, one extra row to know whether a next page exists."""
-    position = decode_cursor(cursor)
-    if position is not None:
-        import sqlalchemy as sa
+# The position a page starts after, and how many rows it reads: bound parameters, so that a
+# list's statement is built once and serves every page (see `keyset`).
+AFTER_AT = sa.bindparam("after_at", type_=UTCDateTime())
+AFTER_ID = sa.bindparam("after_id", type_=sa.Integer())
+PAGE_ROWS = sa.bindparam("page_rows", type_=sa.Integer())
 
-        from app.models.base import UTCDateTime
+# Where the first page starts: after every row there is.
+TOP = (datetime.max.replace(tzinfo=UTC), MAX_ID)
 
-        when, row_id = position
-        query = query.where(
-            sa.tuple_(time_col, id_col) < sa.tuple_(sa.literal(when, UTCDateTime()), sa.literal(row_id))
-        )
-    return query.order_by(time_col.desc(), id_col.desc()).limit(limit + 1)
+
+def keyset(query, time_col, id_col):
+    """Newest first after the position (AFTER_AT, AFTER_ID), PAGE_ROWS rows: give the
+    statement `page_params(cursor, limit)` when it runs."""
+    return (query.where(sa.tuple_(time_col, id_col) < sa.tuple_(AFTER_AT, AFTER_ID))
+            .order_by(time_col.desc(), id_col.desc()).limit(PAGE_ROWS))
+
+
+def page_params(cursor: str | None, limit: int) -> dict:
+    """The parameters of a `keyset` statement: the cursor's position (TOP for the first
+    page) and one row more than `limit`, to know whether a next page exists."""
+    when, row_id = decode_cursor(cursor) or TOP
+    return {"after_at": when, "after_id": row_id, "page_rows": limit + 1}
 
 
 def split_page(rows: list, limit: int, key) -> tuple[list, str | None]:

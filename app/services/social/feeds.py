@@ -1,7 +1,12 @@
 """Feeds, newest first, keyset-paginated. A page costs three queries whatever its size,
 each on one bind: the ids of suspended users (users bind, read once per request), the posts
 (with `liked_by_me` and, for the API, the authors' follow counts as subqueries; social
-bind), and their authors by id (users bind)."""
+bind), and their authors by id (users bind).
+
+Each feed's statement is built once, when this module loads, with bound parameters for the
+viewer, the suspended authors, the position and the page size: every page of every viewer
+runs the same statement, so SQLAlchemy compiles it once and psycopg prepares it. (A
+statement built per request costs more to build than to run.)"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from app.extensions import db
 from app.models import User
 from app.models.social import Block, Follow, Like, Mute, Post
 from app.services.accounts.visibility import suspended_user_ids
-from app.services.social.cursors import clean_limit, keyset, split_page
+from app.services.social.cursors import PAGE_ROWS, clean_limit, keyset, page_params, split_page
 from app.services.social.people import users_by_id, viewer_id
 
 
@@ -31,13 +36,25 @@ class Page:
     next_cursor: str | None = None
 
 
-def _liked_column(uid: int | None):
-    if uid is None:
-        return sa.literal(False)
-    return sa.exists().where(Like.post_id == Post.id, Like.user_id == uid).label("liked")
+VIEWER = sa.bindparam("viewer", type_=sa.Integer())  # None when signed out: nothing is hidden
+SUSPENDED = sa.bindparam("suspended", type_=sa.ARRAY(sa.Integer()))
+AUTHOR = sa.bindparam("author", type_=sa.Integer())
 
 
-def _count_columns():
+def _hidden_authors(column, *, mutes: bool) -> list:
+    """Conditions leaving out suspended users, users blocked either way with the viewer
+    and, in feeds, those the viewer muted."""
+    conditions = [
+        column != sa.all_(SUSPENDED),
+        column.not_in(sa.select(Block.blocked_id).where(Block.blocker_id == VIEWER)),
+        column.not_in(sa.select(Block.blocker_id).where(Block.blocked_id == VIEWER)),
+    ]
+    if mutes:
+        conditions.append(column.not_in(sa.select(Mute.muted_id).where(Mute.muter_id == VIEWER)))
+    return conditions
+
+
+def _count_columns() -> list:
     followers = (sa.select(sa.func.count()).where(Follow.followee_id == Post.author_id)
                  .correlate(Post).scalar_subquery().label("followers"))
     following = (sa.select(sa.func.count()).where(Follow.follower_id == Post.author_id)
@@ -45,40 +62,49 @@ def _count_columns():
     return [followers, following]
 
 
-def _hidden_authors(column, uid: int, *, mutes: bool = True) -> list:
-    """Conditions leaving out users blocked either way and, in feeds, those `uid` muted."""
-    conditions = [
-        column.not_in(sa.select(Block.blocked_id).where(Block.blocker_id == uid)),
-        column.not_in(sa.select(Block.blocker_id).where(Block.blocked_id == uid)),
-    ]
-    if mutes:
-        conditions.append(column.not_in(sa.select(Mute.muted_id).where(Mute.muter_id == uid)))
-    return conditions
+def _newest_per_author():
+    """The ids of the home page's posts, read from each followed author's newest entries in
+    the (author_id, created_at, id) index (a LATERAL join), instead of walking everyone's
+    posts backwards in time until enough of them are by people I follow. Suspended authors
+    are left out before the page is cut, so they never shorten it."""
+    followed = sa.select(Follow.followee_id).where(
+        Follow.follower_id == VIEWER, *_hidden_authors(Follow.followee_id, mutes=True))
+    authors = sa.union_all(followed, sa.select(VIEWER)).subquery("authors")
+    aid = authors.c[0]
+    newest = keyset(sa.select(Post.id, Post.created_at).where(Post.author_id == aid),
+                    Post.created_at, Post.id).lateral("newest")
+    return (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
+            .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(PAGE_ROWS))
 
 
-def _hidden(query, uid: int | None, *, mutes: bool):
-    """Leave out suspended authors, authors blocked either way and, in feeds, those the
-    viewer muted."""
-    suspended = suspended_user_ids()
-    if suspended:
-        query = query.where(Post.author_id.not_in(suspended))
-    if uid is None:
-        return query
-    return query.where(*_hidden_authors(Post.author_id, uid, mutes=mutes))
+def _cards(*conditions) -> dict[bool, sa.Select]:
+    """A feed's statement, without and with the authors' follow counts (the API's shape)."""
+    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == VIEWER).label("liked")
+    return {
+        with_counts: keyset(
+            sa.select(Post, liked, *(_count_columns() if with_counts else [])).where(*conditions),
+            Post.created_at, Post.id)
+        for with_counts in (False, True)
+    }
 
 
-def _run(query, uid, cursor, limit, with_counts: bool) -> Page:
+HOME = _cards(Post.id.in_(_newest_per_author()))
+EXPLORE = _cards(*_hidden_authors(Post.author_id, mutes=True))
+PROFILE = _cards(Post.author_id == AUTHOR, *_hidden_authors(Post.author_id, mutes=False))
+
+
+def _run(statements, viewer, cursor, limit, with_counts: bool, **params) -> Page:
     limit = clean_limit(limit)
-    columns = [Post, _liked_column(uid), *(_count_columns() if with_counts else [])]
-    query = keyset(query.with_only_columns(*columns), Post.created_at, Post.id, cursor, limit)
-    rows, next_cursor = split_page(list(db.session.execute(query)), limit,
+    params |= page_params(cursor, limit)
+    params |= {"viewer": viewer_id(viewer), "suspended": list(suspended_user_ids())}
+    rows, next_cursor = split_page(list(db.session.execute(statements[with_counts], params)), limit,
                                    lambda row: (row[0].created_at, row[0].id))
     authors = users_by_id(row[0].author_id for row in rows)
     entries = [
         Entry(post=row[0], author=authors[row[0].author_id], liked=bool(row[1]),
               counts={"followers": row[2], "following": row[3]} if with_counts else None)
         for row in rows
-        if row[0].author_id in authors  # suspended authors' posts are not shown
+        if row[0].author_id in authors  # an author suspended since is not shown
     ]
     return Page(entries, next_cursor)
 
@@ -86,37 +112,15 @@ def _run(query, uid, cursor, limit, with_counts: bool) -> Page:
 def home_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: bool = False) -> Page:
     """My posts and those of the people I follow, minus muted, blocked and suspended
     authors. `with_counts` is the API's shape: the authors' follow counts."""
-    uid = viewer.id
-    followed = sa.select(Follow.followee_id).where(Follow.follower_id == uid, *_hidden_authors(Follow.followee_id, uid))
-    suspended = suspended_user_ids()
-    if suspended:
-        # Left out before the page is cut: a followed suspended author never shortens a page.
-        followed = followed.where(Follow.followee_id.not_in(suspended))
-    query = sa.select(Post).where(Post.id.in_(_newest_per_author(uid, followed, cursor, clean_limit(limit))))
-    return _run(query, uid, cursor, limit, with_counts)
-
-
-def _newest_per_author(uid: int, followed, cursor: str | None, limit: int):
-    """The ids of the page's posts, read from each followed author's newest entries in the
-    (author_id, created_at, id) index (a LATERAL join), instead of walking everyone's posts
-    backwards in time until enough of them are by people I follow."""
-    authors = sa.union_all(followed, sa.select(sa.literal(uid))).subquery("authors")
-    aid = authors.c[0]
-    newest = keyset(sa.select(Post.id, Post.created_at).where(Post.author_id == aid),
-                    Post.created_at, Post.id, cursor, limit).lateral("newest")
-    return (sa.select(newest.c.id).select_from(authors.join(newest, sa.true()))
-            .order_by(newest.c.created_at.desc(), newest.c.id.desc()).limit(limit + 1))
+    return _run(HOME, viewer, cursor, limit, with_counts)
 
 
 def explore_feed(viewer, *, cursor: str | None = None, limit=None, with_counts: bool = False) -> Page:
     """Everyone's recent posts, minus authors the viewer blocked, was blocked by or muted."""
-    uid = viewer_id(viewer)
-    return _run(_hidden(sa.select(Post), uid, mutes=True), uid, cursor, limit, with_counts)
+    return _run(EXPLORE, viewer, cursor, limit, with_counts)
 
 
 def profile_feed(author: User, viewer, *, cursor: str | None = None, limit=None,
                  with_counts: bool = False) -> Page:
     """One author's posts (the caller has already checked the viewer may see the profile)."""
-    uid = viewer_id(viewer)
-    query = _hidden(sa.select(Post).where(Post.author_id == author.id), uid, mutes=False)
-    return _run(query, uid, cursor, limit, with_counts)
+    return _run(PROFILE, viewer, cursor, limit, with_counts, author=author.id)

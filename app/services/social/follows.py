@@ -12,7 +12,7 @@ from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
-from app.services.social.cursors import clean_limit, keyset, split_page
+from app.services.social.cursors import clean_limit, keyset, page_params, split_page
 from app.services.social.people import users_by_id, viewer_id
 from app.services.social.sql import insert_ignore
 
@@ -56,18 +56,31 @@ def _record(follower_id: int, followee_id: int, kind: str, reason: str | None = 
     db.session.add(FollowEvent(follower_id=follower_id, followee_id=followee_id, kind=kind, reason=reason))
 
 
+def _follows_of(mine, other) -> sa.Select:
+    """Follow rows of one user (`mine`), minus the other users hidden from the viewer. Follow
+    has no id column: the other user's id breaks ties within one timestamp."""
+    return keyset(
+        sa.select(Follow).where(
+            mine == sa.bindparam("user_id", type_=sa.Integer()),
+            other != sa.all_(sa.bindparam("hidden", type_=sa.ARRAY(sa.Integer())))),
+        Follow.created_at, other)
+
+
+# Built once each; every page of every list runs one of them.
+_DIRECTIONS = {
+    "followers": (_follows_of(Follow.followee_id, Follow.follower_id), "follower_id"),
+    "following": (_follows_of(Follow.follower_id, Follow.followee_id), "followee_id"),
+}
+
+
 def list_follows(user: User, direction: str, viewer, *, cursor: str | None = None, limit=None):
     """(users, next_cursor): who follows `user` ("followers") or whom they follow
     ("following"), most recent first, minus users blocked either way with the viewer."""
     limit = clean_limit(limit, 50)
-    mine, other = ((Follow.followee_id, Follow.follower_id) if direction == "followers"
-                   else (Follow.follower_id, Follow.followee_id))
-    query = sa.select(Follow).where(mine == user.id)
+    statement, other = _DIRECTIONS["followers" if direction == "followers" else "following"]
     hidden = blocked_user_ids(viewer_id(viewer)) | suspended_user_ids()
-    if hidden:
-        query = query.where(other.not_in(hidden))
-    # Follow has no id column: the other user's id breaks ties within one timestamp.
-    rows = list(db.session.scalars(keyset(query, Follow.created_at, other, cursor, limit)))
-    rows, next_cursor = split_page(rows, limit, lambda f: (f.created_at, getattr(f, other.key)))
-    people = users_by_id(getattr(f, other.key) for f in rows)
-    return [people[getattr(f, other.key)] for f in rows if getattr(f, other.key) in people], next_cursor
+    params = {"user_id": user.id, "hidden": list(hidden), **page_params(cursor, limit)}
+    rows = list(db.session.scalars(statement, params))
+    rows, next_cursor = split_page(rows, limit, lambda f: (f.created_at, getattr(f, other)))
+    people = users_by_id(getattr(f, other) for f in rows)
+    return [people[getattr(f, other)] for f in rows if getattr(f, other) in people], next_cursor

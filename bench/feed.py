@@ -317,7 +317,8 @@ def run(documents: str) -> None:
     for label, n in counts.items():
         print(f"  {label:24} {n}")
     server = serve()
-    routes = {"bare": "/bench/bare", "home feed": "/home", "api feed": "/api/posts/feed"}
+    routes = {"bare": "/bench/bare", "signed-in": "/bench/signed-in", "home feed": "/home",
+              "api feed": "/api/posts/feed"}
     runs = {name: [] for name in routes}
     cpu = {name: {"worker": 0.0, "database": 0.0} for name in routes}
     try:
@@ -327,6 +328,7 @@ def run(documents: str) -> None:
         body = urllib.request.urlopen(check, timeout=10).read().decode()
         assert 'id="home-feed"' in body and body.count('class="card post"') == 20, "not the signed-in feed"
         wrk(f"{base}/bench/bare", cookie, 3)  # warm up
+        wrk(f"{base}/bench/signed-in", cookie, 2)
         wrk(f"{base}/home", cookie, 3)
         wrk(f"{base}/api/posts/feed", cookie, 2)
         workers = worker_pids(server.pid)
@@ -354,9 +356,10 @@ def run(documents: str) -> None:
 
         print(f"{name:11} {r['rps']:7.0f} {r['p50'] / 1000:7.1f} {r['p95'] / 1000:7.1f} {r['p99'] / 1000:7.1f} "
               f"{r['p99_worst'] / 1000:9.1f} {r['errors']:6d} {r['non2xx']:7d} {per(worker):>17} {per(database):>13}")
-    bare, feed, api = results["bare"], results["home feed"], results["api feed"]
+    bare, signed_in, feed, api = (results[name] for name in ("bare", "signed-in", "home feed", "api feed"))
     print(f"feed / bare: {feed['rps'] / bare['rps']:.0%} of the bare route's requests per second "
-          f"(JSON feed: {api['rps'] / bare['rps']:.0%})")
+          f"(JSON feed: {api['rps'] / bare['rps']:.0%}; a signed-in route that does nothing else: "
+          f"{signed_in['rps'] / bare['rps']:.0%})")
     if cpu["bare"]["worker"] and cpu["home feed"]["worker"]:
         ratio = (cpu["bare"]["worker"] / bare["requests"]) / (cpu["home feed"]["worker"] / feed["requests"])
         print(f"worker CPU per request, bare / feed: {ratio:.0%} (the requests/s ratio an idle core would give "

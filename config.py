@@ -287,7 +287,7 @@ class Config:
         # once (threads), the memory their decoding may take together (estimated from each
         # image's header before it is decoded), and images waiting for room, each at most
         # IMAGE_DECODE_WAIT_SECONDS; past that, 503 with Retry-After. The worker's memory
-        # stays under its idle size (about 140 MB) + IMAGE_DECODE_MEMORY_MB + the waiting
+        # stays under its idle size + IMAGE_DECODE_MEMORY_MB + the waiting
         # images' bytes (docs/benchmarks.md, "Image uploads"). A waiting request holds its
         # admission slot and database connection: keep the line short.
         self.IMAGE_DECODE_WORKERS = env_int("IMAGE_DECODE_WORKERS", 2)

@@ -78,9 +78,9 @@ logger_class = AccessLogger
 
 def post_worker_init(worker):
     # The app is loaded: collect once, then leave everything alive now (modules, the app,
-    # compiled templates and statements, about 170,000 objects) out of every later
-    # collection. The cyclic collector otherwise walks all of them on each full
-    # collection: a pause of about 90 ms for every request in flight, every minute or so.
+    # compiled templates and statements) out of every later collection. The cyclic
+    # collector otherwise walks all of them on each full collection, a pause that every
+    # request in flight waits out.
     import gc
 
     gc.collect()
@@ -91,8 +91,8 @@ def post_request(worker, req, environ, resp):
     # Let the other connections run before this one reads its next request. A gevent socket
     # does not yield when data is already there, so a keep-alive client that sends its next
     # request as soon as it has an answer (loopback, a proxy, a load generator) is served
-    # again and again while the others wait: p99 of seconds at a p50 of half a millisecond
-    # (bench/feed.py's bare route, before). One switch per request costs microseconds.
+    # again and again while the others wait, a tail latency far above the median (seen on
+    # bench/feed.py's bare route). One switch per request costs next to nothing.
     import gevent
 
     gevent.sleep(0)

@@ -7,8 +7,9 @@
 
 Each benchmark runs in its own process, one after the other (they would skew each other),
 and prints its figures with a baseline measured in the same run. The summary table and the
-raw output of this run replace the generated section at the top of docs/benchmarks.md; the
-per-benchmark sections below it (what each measures, earlier runs, analysis) are kept.
+raw output of this run replace the section between the run_all markers at the end of
+docs/benchmarks.md; the rest of the page (the current results, each benchmark's method) is
+kept, and its figures are updated from this output by hand.
 Every benchmark runs on PostgreSQL, BENCH_DATABASE_URL (default: the dd_bench database on this
 machine, which some of them empty), and on a MongoDB-protocol server, BENCH_MONGODB_URI (default:
 an embedded secantusdb each benchmark starts and stops; bench/stores.py); sse and boot also
@@ -54,8 +55,8 @@ BENCHES = [
     Bench("chat", "bench/chat.py",
           "5,000 websockets in one worker, < 100 KB each, p99 < 50 ms at 1,000 messages/s",
           # Full size holds the goal's 5,000 connections at a rate the embedded document server
-          # (secantusdb, some tens of messages/s) keeps up with; the goal's 1,000 messages/s needs
-          # a MongoDB server: BENCH_MONGODB_URI=mongodb://... (docs/benchmarks.md).
+          # (secantusdb) keeps up with; the goal's 1,000 messages/s needs a MongoDB server:
+          # BENCH_MONGODB_URI=mongodb://... (docs/benchmarks.md, "Chat").
           args={"short": ["--connections", "500", "--rate", "50", "--duration", "5", "--idle", "3"],
                 "full": ["--connections", "5000", "--rate", "5", "--duration", "10", "--idle", "30"]}),
     Bench("sse", "bench/sse_fanout.py",

@@ -4,7 +4,7 @@ which lets several workers and dynos share events.
 
 Each process keeps one local fan-out table. With Redis, a single listener per process
 receives every DreamDot channel (one pattern subscription) and hands each message to the
-local subscribers of that channel, so 5,000 SSE streams cost one Redis connection, not 5,000.
+local subscribers of that channel, so thousands of SSE streams cost one Redis connection.
 Queues are bounded: a subscriber that stops reading loses live events, never memory; what
 matters (notifications, messages) is in the database and is re-read on reconnect."""
 

@@ -1,8 +1,8 @@
 """Turns at image decoding: what keeps one worker's memory bounded however many images
 arrive at once.
 
-Pillow holds a whole decoded image in memory: a 40 KB PNG of 6300 x 6300 pixels becomes
-40 MB (a palette image) to 160 MB (RGB or RGBA) before anything can be done with it. So
+Pillow holds a whole decoded image in memory, one to four bytes a pixel, before anything can
+be done with it, and a PNG of a few tens of KB can declare tens of megapixels. So
 every image is decoded in its turn, and a turn is given only when
 - fewer than `workers` images are being decoded (the threads doing it: a gevent thread pool
   of that size under the gevent worker, its threads at a lower priority than the event

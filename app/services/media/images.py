@@ -148,7 +148,7 @@ WORKING_BYTES_PER_PIXEL = 4  # a resized image in RGB or RGBa, or its finished c
 # libwebp's encoder: its token buffer grows with the detail in the image (methods 3 to 6),
 # and transparency is compressed by its lossless coder, whatever the method.
 ENCODE_BYTES_PER_PIXEL = {"alpha": 36, "small": 24, "large": 10}
-LARGE_OUTPUT = 4 * MEGAPIXEL  # encoded with method 2 above this: no token buffer, files 2% larger
+LARGE_OUTPUT = 4 * MEGAPIXEL  # encoded with method 2 above this: no token buffer, files a little larger
 STRIP_PIXELS = 1_000_000  # source pixels converted at a time (see _resample)
 STRIP_BYTES = 3 * 4 * STRIP_PIXELS  # a strip cropped, converted, and converted again (RGBA to RGBa)
 FIXED_BYTES = 24 * 1024 * 1024  # the upload's bytes and copies of them, Python objects

@@ -1,6 +1,6 @@
-"""Demo social data for `flask seed`: follows, posts, likes and comments in bulk inserts,
-so 200,000 posts take seconds. Adds up to the requested sizes: what is already there is
-kept and counted."""
+"""Demo social data for `flask seed`: follows, posts, likes and comments in bulk inserts, not
+a statement per row, so large sizes seed quickly. Adds up to the requested sizes: what is
+already there is kept and counted."""
 
 from __future__ import annotations
 

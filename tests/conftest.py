@@ -10,6 +10,7 @@ from pathlib import Path
 
 import mongoengine
 import pytest
+from flask import g, request_started
 
 from app import create_app
 from app.documents import DOCUMENTS, prepare_collections
@@ -66,7 +67,7 @@ def app(tmp_path_factory):
     # Tests run inside one pushed app context, which requests then share; start every
     # request with an empty `g` so the signed-in user and CSRF token of one test client
     # never leak into another client's request.
-    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+    request_started.connect(_fresh_request_globals, application)
     with application.app_context():
         db.create_all(bind_key=list(BINDS))
         prepare_collections()
@@ -79,9 +80,8 @@ def app(tmp_path_factory):
     stores.release(addresses)
 
 
-def _fresh_request_globals() -> None:
-    from flask import g
-
+def _fresh_request_globals(sender, **extra) -> None:
+    """Flask's `request_started` signal: sent before any of the app's own request hooks."""
     for key in list(g):
         g.pop(key, None)
 
@@ -211,7 +211,7 @@ def make_app(app, tmp_path, monkeypatch):
     def build(config=None, **overrides):
         config = config or TestingConfig(tmp_path / f"app{len(built)}")
         application = create_app(config, **overrides)
-        application.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
+        request_started.connect(_fresh_request_globals, application)
         built.append(application)
         with application.app_context():
             db.create_all(bind_key=list(BINDS))

@@ -1,13 +1,16 @@
 """Every route under /admin is 404 for anyone but an admin, anonymous included."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
-from werkzeug.routing import BaseConverter
 
 from app.extensions import db
 from app.models import AuditEvent, User
 from tests.conftest import csrf_token, sign_in
 from tests.factories import UserFactory
+
+PLACEHOLDER = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 
 
 def _admin_urls(app) -> list[tuple[str, str]]:
@@ -16,10 +19,10 @@ def _admin_urls(app) -> list[tuple[str, str]]:
         if not rule.rule.startswith("/admin"):
             continue
         values = {}
-        for name in rule.arguments:
-            converter: BaseConverter = rule._converters[name]
-            items = getattr(converter, "items", None)  # any(...) converters
-            values[name] = sorted(items)[0] if items else 1
+        # `<any(a, b):name>` takes the first of its choices, any other variable the id 1.
+        for converter, arguments, name in PLACEHOLDER.findall(rule.rule):
+            choices = [c.strip().strip("'\"") for c in arguments.split(",")] if converter == "any" else []
+            values[name] = sorted(choices)[0] if choices else 1
         with app.test_request_context():
             path = app.url_for(rule.endpoint, **values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

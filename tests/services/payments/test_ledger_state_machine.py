@@ -6,7 +6,6 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -24,9 +23,9 @@ N_USERS = 3
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    def __init__(self):
+    def __init__(self, app):
         super().__init__()
-        self.app = current_app._get_current_object()
+        self.app = app
         self.now = utcnow()
         self.topups = 0
         self.purchase_ids: list[int] = []
@@ -136,4 +135,4 @@ LedgerMachine.TestCase.settings = settings(
 def test_ledger_state_machine(app):
     from hypothesis.stateful import run_state_machine_as_test
 
-    run_state_machine_as_test(LedgerMachine, settings=LedgerMachine.TestCase.settings)
+    run_state_machine_as_test(lambda: LedgerMachine(app), settings=LedgerMachine.TestCase.settings)

@@ -1,3 +1,5 @@
+import io
+
 from flask import jsonify, request, send_file
 from flask_login import current_user
 
@@ -136,8 +138,6 @@ def upload_media():
 @unit_of_work
 @login_required
 def show_media(blob_id: str):
-    import io
-
     data = chat.read_blob(current_user.id, blob_id)
     response = send_file(io.BytesIO(data), mimetype="application/octet-stream", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

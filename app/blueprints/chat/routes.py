@@ -1,3 +1,5 @@
+import base64
+
 from flask import abort, current_app, flash, request, url_for
 from flask_login import current_user
 
@@ -105,6 +107,4 @@ def verify(user_id: int):
 
 
 def _raw(b64: str) -> bytes:
-    import base64
-
     return base64.b64decode(b64)

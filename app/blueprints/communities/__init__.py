@@ -1,5 +1,7 @@
 from flask import Blueprint
 
+from app.services.communities import policies
+
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 api_bp = Blueprint("communities_api", __name__, url_prefix="/api/communities")
 
@@ -8,7 +10,5 @@ from app.blueprints.communities import api, moderation, routes, threads  # noqa:
 
 @bp.context_processor
 def _policies():
-    from app.services.communities import policies
-
     return {"policies": policies}
 

@@ -4,8 +4,9 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app.blueprints.posts import api_bp
+from app.services.accounts import users_by_id
+from app.services.errors import NotFound
 from app.services.social import feeds, posts
-from app.services.social.people import users_by_id
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
@@ -62,8 +63,6 @@ def show(post_id: int):
     post = posts.get_post(post_id, current_user)
     author = users_by_id([post.author_id]).get(post.author_id)
     if author is None:
-        from app.services.errors import NotFound
-
         raise NotFound("No such post.")
     uid = current_user.id if current_user.is_authenticated else None
     return jsonify(post=posts.serialize_post(post, author, liked=posts.is_liked(uid, post.id)))

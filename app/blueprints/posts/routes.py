@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from app.blueprints.posts import bp
 from app.blueprints.posts.forms import ActionForm, CommentForm, PostForm
+from app.services import accounts
+from app.services.accounts import users_by_id
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
 from app.services.social import comments, feeds, likes, posts
@@ -43,8 +45,6 @@ def explore():
 @bp.get("/u/<username>/posts")
 @read_only
 def profile_posts(username: str):
-    from app.services import accounts
-
     user = get_visible_user(username, current_user)
     page = feeds.profile_feed(user, current_user, cursor=request.args.get("cursor"))
     profile = accounts.profile_view(user, viewer=current_user)
@@ -90,8 +90,6 @@ def show(post_id: int):
 
 
 def _entry(post):
-    from app.services.social.people import users_by_id
-
     author = users_by_id([post.author_id]).get(post.author_id) or abort(404)
     uid = current_user.id if current_user.is_authenticated else None
     return feeds.Entry(post=post, author=author, liked=posts.is_liked(uid, post.id))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, Serializer, URLSafeSerializer
 from itsdangerous.encoding import base64_encode
 
+from app.models.base import UTCDateTime
 from app.services.errors import Invalid
 from app.services.pagination import clean_limit  # noqa: F401 - re-exported
 
@@ -58,10 +60,6 @@ def keyset(query, time_col, id_col, cursor: str | None, limit: int):
     """Newest first after the cursor, one extra row to know whether a next page exists."""
     position = decode_cursor(cursor)
     if position is not None:
-        import sqlalchemy as sa
-
-        from app.models.base import UTCDateTime
-
         when, row_id = position
         query = query.where(
             sa.tuple_(time_col, id_col) < sa.tuple_(sa.literal(when, UTCDateTime()), sa.literal(row_id))

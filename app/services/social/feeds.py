@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import User
 from app.models.social import Block, Follow, Like, Mute, Post
+from app.services.accounts import users_by_id
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.social.cursors import clean_limit, keyset, split_page
-from app.services.social.people import users_by_id, viewer_id
+from app.services.social.people import viewer_id
 
 
 @dataclass

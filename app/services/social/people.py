@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from app.extensions import db
 from app.models import User
 from app.services.accounts import get_user_by_username
@@ -43,12 +41,3 @@ def get_target_user(data: dict, viewer, *, hide_blocked: bool = True) -> User:
         return get_visible_user(username, viewer) if hide_blocked else get_user_by_username(username)
     raise Invalid("Name a user by user_id or username.", code="validation_failed",
                   fields={"user_id": "Required."})
-
-
-def users_by_id(ids) -> dict[int, User]:
-    """Active users by id, in one query (suspended ones are left out)."""
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    rows = db.session.scalars(sa.select(User).where(User.id.in_(ids), User.suspended_at.is_(None)))
-    return {user.id: user for user in rows}

@@ -1,9 +1,8 @@
 import io
 
-from flask import jsonify, request, send_file
+from flask import Blueprint, jsonify, request, send_file
 from flask_login import current_user
 
-from app.blueprints.chat import api_bp
 from app.services import chat
 from app.services.errors import Invalid, NotFound
 from app.services.pagination import clean_limit
@@ -14,6 +13,8 @@ from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("chat_api", __name__, url_prefix="/api/chat")
 
 
 @api_bp.post("/ticket")

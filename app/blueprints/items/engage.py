@@ -3,8 +3,8 @@
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.items import bp
 from app.blueprints.items.forms import CollectionForm, ReviewForm
+from app.blueprints.items.routes import bp
 from app.services import items as item_service
 from app.services.errors import ServiceError
 from app.services.items import collections, views

@@ -1,9 +1,8 @@
 """Item pages: create, show, edit, delete, the comic reader, and signed file downloads."""
 
-from flask import Response, abort, flash, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, request, send_file, url_for
 from flask_login import current_user
 
-from app.blueprints.items import bp
 from app.blueprints.items.forms import ChapterForm, ItemForm, ReviewForm
 from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input, lines, place_errors
 from app.services import items as item_service
@@ -26,6 +25,8 @@ from app.web.forms import refused
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+bp = Blueprint("items", __name__)
 
 
 def _form_page(response, form, exc=None):

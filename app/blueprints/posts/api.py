@@ -1,9 +1,8 @@
 """JSON API: /api/posts (api.md)."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.posts import api_bp
 from app.services.accounts import users_by_id
 from app.services.errors import NotFound
 from app.services.social import feeds, posts
@@ -13,6 +12,8 @@ from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import read_only, unit_of_work
+
+api_bp = Blueprint("posts_api", __name__, url_prefix="/api/posts")
 
 
 def page_json(page: feeds.Page):

@@ -1,9 +1,8 @@
 """Pages: feeds, a post with its comments, writing and deleting posts and comments, likes."""
 
-from flask import abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.posts import bp
 from app.blueprints.posts.forms import ActionForm, CommentForm, PostForm
 from app.services import accounts
 from app.services.accounts import users_by_id
@@ -18,6 +17,8 @@ from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import read_only, unit_of_work
+
+bp = Blueprint("posts", __name__)
 
 
 def _feed(page_template: str, page, **context):

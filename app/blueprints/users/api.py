@@ -1,7 +1,6 @@
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.users import api_bp
 from app.services import accounts
 from app.services.social.people import get_visible_user
 from app.web.auth import login_required
@@ -9,6 +8,8 @@ from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.uploads import image_upload_limit, upload_or_none
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("users_api", __name__, url_prefix="/api/users")
 
 
 @api_bp.get("/<username>")

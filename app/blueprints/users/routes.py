@@ -1,7 +1,6 @@
-from flask import flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.users import bp
 from app.blueprints.users.forms import EmailChangeForm, EmailConfirmForm, PasswordChangeForm, ProfileForm
 from app.services import accounts
 from app.services.accounts.mail_tokens import InvalidToken
@@ -15,6 +14,8 @@ from app.web.forms import apply_errors, refused
 from app.web.htmx import redirect_to, render
 from app.web.uploads import image_upload_limit, upload_or_none
 from app.web.work import unit_of_work
+
+bp = Blueprint("users", __name__)
 
 
 @bp.get("/u/<username>")

@@ -35,8 +35,9 @@ test-fast: setup ## The suite without browser tests
 fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operation and identity)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)
 
-lint: setup ## ruff
+lint: setup ## ruff, and lint-imports: the import contracts of pyproject.toml (layers, no cycles)
 	$(BIN)/ruff check app tests bench devstores config.py wsgi.py
+	$(BIN)/lint-imports
 
 fmt: setup ## ruff format
 	$(BIN)/ruff format app tests bench devstores config.py wsgi.py

@@ -1,4 +1,8 @@
-"""DreamDot: the application factory."""
+"""DreamDot: the application factory.
+
+Everything create_app wires is imported here, at the top: nothing in the app imports this
+module back, so the factory needs no import inside a function (docs/decisions.md, "Import
+layers")."""
 
 from __future__ import annotations
 
@@ -8,6 +12,55 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import models  # noqa: F401 - registers every table with its bind
+from app.blueprints.admin import bp as admin_bp
+from app.blueprints.analytics import api_bp as analytics_api
+from app.blueprints.analytics import bp as analytics_bp
+from app.blueprints.auth import api_bp as auth_api
+from app.blueprints.auth import bp as auth_bp
+from app.blueprints.chat import api_bp as chat_api
+from app.blueprints.chat import bp as chat_bp
+from app.blueprints.communities import api_bp as communities_api
+from app.blueprints.communities import bp as communities_bp
+from app.blueprints.devmail import bp as devmail_bp
+from app.blueprints.docs import bp as docs_bp
+from app.blueprints.items import api_bp as items_api
+from app.blueprints.items import bp as items_bp
+from app.blueprints.main import bp as main_bp
+from app.blueprints.media import bp as media_bp
+from app.blueprints.notifications import api_bp as notifications_api
+from app.blueprints.notifications import bp as notifications_bp
+from app.blueprints.payments import api_bp as payments_api
+from app.blueprints.payments import bp as payments_bp
+from app.blueprints.posts import api_bp as posts_api
+from app.blueprints.posts import bp as posts_bp
+from app.blueprints.reports import api_bp as reports_api
+from app.blueprints.reports import bp as reports_bp
+from app.blueprints.social import api_bp as social_api
+from app.blueprints.social import bp as social_bp
+from app.blueprints.users import api_bp as users_api
+from app.blueprints.users import bp as users_bp
+from app.cli import register as register_cli
+from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
+from app.services.broker import init_broker, install_session_hooks
+from app.services.chat.community_sync import connect_signals as connect_chat_signals
+from app.services.chat.presence import init_presence
+from app.services.media import media_url
+from app.services.media.decoding import init_image_decoding
+from app.services.media.storage import init_storage
+from app.services.navigation import nav_summary
+from app.services.payments.amounts import dollars
+from app.services.payments.grants import connect_signals as connect_grant_signals
+from app.services.stores import configure_engines, connect_mongo, embedded_warnings, engine_binds
+from app.web.admission import init_app as init_admission
+from app.web.auth import DreamDotSessionInterface
+from app.web.converters import init_converters
+from app.web.errors import register_error_handlers
+from app.web.fragments import post_head_version
+from app.web.htmx import add_vary, wants_partial
+from app.web.mail import init_app as init_mail
+from app.web.security import init_security
+from app.web.uploads import init_uploads
 from config import BASE_DIR, Config
 
 
@@ -22,23 +75,8 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    from app.web.admission import init_app as init_admission
 
     init_admission(app)
-
-    from app import models  # noqa: F401 - registers every table with its bind
-    from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
-    from app.services.broker import init_broker, install_session_hooks
-    from app.services.media.decoding import init_image_decoding
-    from app.services.media.storage import init_storage
-    from app.services.stores import configure_engines, connect_mongo, engine_binds
-    from app.web.auth import DreamDotSessionInterface
-    from app.web.converters import init_converters
-    from app.web.errors import register_error_handlers
-    from app.web.mail import init_app as init_mail
-    from app.web.security import init_security
-    from app.web.uploads import init_uploads
-
     app.session_interface = DreamDotSessionInterface()
     app.config["SQLALCHEMY_BINDS"] = engine_binds(app.config)
     db.init_app(app)
@@ -62,39 +100,12 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     _register_request_hooks(app)
     _register_blueprints(app)
     _register_template_helpers(app)
-    _register_cli(app)
+    register_cli(app)
     _warn_about_embedded_stores(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.blueprints.admin import bp as admin_bp
-    from app.blueprints.analytics import api_bp as analytics_api
-    from app.blueprints.analytics import bp as analytics_bp
-    from app.blueprints.auth import api_bp as auth_api
-    from app.blueprints.auth import bp as auth_bp
-    from app.blueprints.chat import api_bp as chat_api
-    from app.blueprints.chat import bp as chat_bp
-    from app.blueprints.communities import api_bp as communities_api
-    from app.blueprints.communities import bp as communities_bp
-    from app.blueprints.docs import bp as docs_bp
-    from app.blueprints.items import api_bp as items_api
-    from app.blueprints.items import bp as items_bp
-    from app.blueprints.main import bp as main_bp
-    from app.blueprints.media import bp as media_bp
-    from app.blueprints.notifications import api_bp as notifications_api
-    from app.blueprints.notifications import bp as notifications_bp
-    from app.blueprints.payments import api_bp as payments_api
-    from app.blueprints.payments import bp as payments_bp
-    from app.blueprints.posts import api_bp as posts_api
-    from app.blueprints.posts import bp as posts_bp
-    from app.blueprints.reports import api_bp as reports_api
-    from app.blueprints.reports import bp as reports_bp
-    from app.blueprints.social import api_bp as social_api
-    from app.blueprints.social import bp as social_bp
-    from app.blueprints.users import api_bp as users_api
-    from app.blueprints.users import bp as users_bp
-
     for blueprint in (
         main_bp, media_bp, docs_bp, auth_bp, auth_api, users_bp, users_api,
         posts_bp, posts_api, social_bp, social_api, notifications_bp, notifications_api,
@@ -103,42 +114,22 @@ def _register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     if app.config.get("DEV_MAILBOX"):  # make run's local mail server (never in production)
-        from app.blueprints.devmail import bp as devmail_bp
-
         app.register_blueprint(devmail_bp)
-    from app.services.chat.communities import connect_signals as connect_chat_signals
-    from app.services.chat.presence import init_presence
-    from app.services.payments.grants import connect_signals
-
     init_presence(app)
     connect_chat_signals()
-    connect_signals()
+    connect_grant_signals()
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from app.web.htmx import add_vary
-
     app.after_request(add_vary)
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.services.media import media_url
-    from app.services.navigation import nav_summary
-    from app.services.payments.amounts import dollars
-    from app.web.fragments import post_head_version
-    from app.web.htmx import wants_partial
-
     app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary,
                                  post_head_version=post_head_version)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-
-def _register_cli(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)
 
 
 def _configure_logging(app: Flask) -> None:
@@ -149,8 +140,6 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _warn_about_embedded_stores(app: Flask) -> None:
-    from app.services.stores import embedded_warnings
-
     if app.testing:
         return
     log = logging.getLogger("dreamdot.startup")

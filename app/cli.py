@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
+from app.blueprints.payments.cli import register as register_payments
 from app.extensions import db
+from app.services.accounts.admins import make_admin
+from app.services.analytics.views import prune_view_days
+from app.services.errors import ServiceError
+from app.services.seed import seed_demo, stored_data
 
 
 def register(app: Flask) -> None:
-    from app.blueprints.payments.cli import register as register_payments
-    from app.services.seed import seed_demo, stored_data
-
     register_payments(app)
 
     @app.cli.command("seed")
@@ -50,9 +53,6 @@ def register(app: Flask) -> None:
     @click.option("--password", help="Password, when the user does not exist yet (else prompted).")
     def create_admin(username: str, email: str | None, password: str | None) -> None:
         """Make USERNAME an admin, creating the account when it does not exist."""
-        from app.services.accounts.admins import make_admin
-        from app.services.errors import ServiceError
-
         try:
             user, created = make_admin(username, email=email, password=password,
                                        ask_password=lambda: click.prompt(
@@ -64,16 +64,12 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{'Created' if created else 'Promoted'} admin @{user.username}")
 
-    from flask.cli import AppGroup
-
     analytics = AppGroup("analytics", help="Creator analytics upkeep.")
     app.cli.add_command(analytics)
 
     @analytics.command("prune-views")
     def prune_views() -> None:
         """Delete the once-a-day view markers of past days (the daily counts stay). Run daily."""
-        from app.services.analytics.views import prune_view_days
-
         removed = prune_view_days()
         db.session.commit()
         click.echo(f"Pruned {removed} view markers")

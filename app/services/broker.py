@@ -18,7 +18,10 @@ import threading
 import time
 from collections import defaultdict
 
+import redis
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger("dreamdot.broker")
 
@@ -125,8 +128,6 @@ class RedisBroker:
     RETRY_AFTER = 5.0  # seconds without publishing to Redis after a failed publish
 
     def __init__(self, url: str, prefix: str = PREFIX, timeout: float = 2.0) -> None:
-        import redis
-
         self.prefix = prefix
         self.hub = LocalHub()
         # Short timeouts: a publish happens after a request's commit, and an unreachable
@@ -146,8 +147,6 @@ class RedisBroker:
         self.publish_many([channel], event)
 
     def publish_many(self, channels: list[str], event: dict) -> None:
-        import redis
-
         if not channels:
             return
         if time.monotonic() < self._down_until:
@@ -200,8 +199,6 @@ class RedisBroker:
         return escaped + "*"
 
     def _listen(self) -> None:
-        import redis
-
         delay = 0.5
         while not self._stop.is_set():
             pubsub = None
@@ -270,8 +267,6 @@ def publish_after_commit(session, channel: str | list[str], event: dict) -> None
     """Publish once the current transaction commits (dropped if it rolls back, including a
     rolled-back savepoint it was made in), so a subscriber that reads the database finds
     what the event announces. `channel` may be a list: one event to many channels."""
-    from sqlalchemy.orm import scoped_session
-
     if isinstance(session, scoped_session):
         session = session()
     channels = [channel] if isinstance(channel, str) else list(channel)
@@ -296,9 +291,6 @@ def _within(transaction, ended) -> bool:
 
 def install_session_hooks(db) -> None:
     global _hooks_installed
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
     if _hooks_installed:
         return
     _hooks_installed = True

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+import gevent
+from gevent import monkey
+
 T = TypeVar("T")
 
 
@@ -18,10 +21,6 @@ def gevent_patched() -> bool:
     global _patched
     if _patched:
         return True
-    try:
-        from gevent import monkey
-    except ImportError:
-        return False
     _patched = monkey.is_module_patched("socket")
     return _patched
 
@@ -32,8 +31,6 @@ def run_blocking(fn: Callable[..., T], *args, pool=None) -> T:
     is an error worth a traceback: gevent's pool prints every exception that leaves it, a
     refused upload's Invalid included, to stderr with its traceback."""
     if gevent_patched():
-        import gevent
-
         pool = pool if pool is not None else gevent.get_hub().threadpool
         outcome = pool.apply(_outcome, (fn, args))
         if isinstance(outcome, _Raised):

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.services.errors import ServiceError
@@ -68,9 +70,6 @@ def _within(transaction, ended) -> bool:
 
 def install_mail_hooks() -> None:
     global _hooks_installed
-    import sqlalchemy as sa
-    from sqlalchemy.orm import Session
-
     if _hooks_installed:
         return
     _hooks_installed = True

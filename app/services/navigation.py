@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from app.services.notifications import unread_count
+from app.services.payments.balances import get_balance
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +19,6 @@ class NavSummary:
 
 
 def _balance(user_id: int) -> dict | None:
-    from app.services.payments.balances import get_balance
-
     try:
         return get_balance(user_id)
     except Exception:  # noqa: BLE001 - the navigation never breaks a page

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.documents.chat import Conversation
+from app.documents.items import ItemContent
 from app.extensions import db
-from app.models import User
+from app.models import Item, User
 from app.services.accounts.passwords import hash_password
+from app.services.accounts.registration import user_created
+from app.services.analytics.seed import seed_views
+from app.services.communities.seed import seed_communities
+from app.services.items.seeding import seed_items
+from app.services.payments.seeding import seed_payments
+from app.services.social.seed import seed_social
 
 DEMO_BIOS = [
     "Illustrator. Coffee, ink and long walks.",
@@ -21,10 +29,6 @@ DEMO_BIOS = [
 def stored_data() -> str:
     """What the stores already hold, said for a person ("" when they are empty): demo data
     goes into empty databases only, so it never mixes with, or charges, real accounts."""
-    from app.documents.chat import Conversation
-    from app.documents.items import ItemContent
-    from app.models import Item
-
     counts = {
         "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
         "items": db.session.scalar(sa.select(sa.func.count()).select_from(Item)),
@@ -53,8 +57,6 @@ def seed_users(count: int, password: str) -> list[User]:
     ]
     db.session.add_all(new)
     db.session.flush()
-    from app.services.accounts.registration import user_created
-
     for user in new:
         user_created.send(user)
     return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
@@ -64,11 +66,6 @@ def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: i
              likes: int = 500, comments: int = 200, communities: int = 5, threads: int = 5,
              replies: int = 3, creators: int = 4, items_per_creator: int = 4,
              views: int = 2000) -> dict[str, int]:
-    from app.services.analytics.seed import seed_views
-    from app.services.communities.seed import seed_communities
-    from app.services.items.seeding import seed_items
-    from app.services.social.seed import seed_social
-
     # Each domain commits its part: at full size a domain takes minutes, and a transaction
     # left open on another bind meanwhile would be ended by the server's
     # idle_in_transaction_session_timeout (DB_IDLE_IN_TRANSACTION_TIMEOUT_MS).
@@ -78,7 +75,8 @@ def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: i
     report.update(seed_social(seeded, posts=posts, follows_per_user=follows_per_user, likes=likes,
                               comments=comments))
     commit_keeping_rows()
-    report.update(seed_communities(seeded, count=communities, threads_per=threads, replies_per=replies))
+    report.update(seed_communities(seeded, count=communities, threads_per=threads, replies_per=replies,
+                                   commit=commit_keeping_rows))
     commit_keeping_rows()
     report["items"] = seed_items(seeded[: max(creators, 0)], max(items_per_creator, 0))
     commit_keeping_rows()
@@ -98,8 +96,6 @@ def commit_keeping_rows() -> None:
 
 def seed_demo(*, purchases: int = 20, **sizes) -> dict[str, int]:
     """Seed every domain and commit; money runs last, in its own transactions."""
-    from app.services.payments.seeding import seed_payments
-
     report = seed_all(**sizes)
     db.session.commit()
     report.update(seed_payments(purchases=purchases))

@@ -8,6 +8,7 @@ import time
 import mongoengine
 import orjson
 import sqlalchemy as sa
+from gevent import monkey
 
 from config import StoreNotConfigured
 
@@ -148,20 +149,9 @@ def install_idle_ping(engine: sa.Engine, after_seconds: float) -> None:
         record.info[_USED_AT] = time.monotonic()
 
 
-def _poll():
-    """The operating system's `select.poll`, also where gevent has patched `select` (a
-    zero-timeout poll never blocks, so it needs no cooperative version)."""
-    try:
-        from gevent import monkey
-
-        return monkey.get_original("select", "poll")
-    except (ImportError, AttributeError):  # pragma: no cover - gevent is a dependency
-        import select
-
-        return select.poll
-
-
-_POLL = _poll()
+# The operating system's `select.poll`, also where gevent has patched `select` (a
+# zero-timeout poll never blocks, so it needs no cooperative version).
+_POLL = monkey.get_original("select", "poll")
 _ARRIVED = 0x001 | 0x008 | 0x010 | 0x020  # POLLIN, POLLERR, POLLHUP, POLLNVAL
 
 

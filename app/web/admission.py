@@ -20,6 +20,8 @@ threads, the CLI and the tests' client run every request at once."""
 
 from __future__ import annotations
 
+from gevent.lock import Semaphore
+
 from app.services.concurrency import gevent_patched
 
 
@@ -27,8 +29,6 @@ class Admission:
     """WSGI middleware: at most `slots` requests inside `wsgi_app` at once."""
 
     def __init__(self, wsgi_app, slots: int, wait_seconds: float):
-        from gevent.lock import Semaphore
-
         self.wsgi_app = wsgi_app
         self.wait_seconds = wait_seconds
         self.semaphore = Semaphore(slots)

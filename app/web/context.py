@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request, url_for
+from flask_login import current_user
 
 from app.services import Origin
+from app.services.analytics.views import viewer_key
 
 
 def current_origin() -> Origin:
@@ -27,11 +29,6 @@ def bearer_token() -> str | None:
 def current_viewer_key() -> str:
     """Who is reading, for view counts: the user id, or a daily keyed hash of address and
     browser for anonymous readers (the address itself is never stored)."""
-    from flask import current_app
-    from flask_login import current_user
-
-    from app.services.analytics.views import viewer_key
-
     return viewer_key(current_app.config["SECRET_KEY"],
                       user_id=current_user.id if current_user.is_authenticated else None,
                       ip=request.remote_addr, user_agent=request.user_agent.string)
@@ -40,7 +37,5 @@ def current_viewer_key() -> str:
 def public_url(endpoint: str, **values) -> str:
     """The absolute URL of a page, for a link in a mail: under PUBLIC_URL when it is set
     (production requires it), never from a client's Host header there."""
-    from flask import current_app, url_for
-
     base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     return base + url_for(endpoint, **values)

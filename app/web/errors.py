@@ -7,7 +7,7 @@ import logging
 import math
 import time
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, make_response
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import ConnectionFailure as MongoConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -71,7 +71,7 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
         # HTMX swaps some errors (413) into the form it posted: give it the fragment.
         template = "errors/_error.html" if wants_partial() else "errors/error.html"
         response = render_error_page(template, status=status, message=message)
-    response = _as_response(response)
+    response = make_response(response)
     response.status_code = status
     return response
 
@@ -82,12 +82,6 @@ def render_error_page(template: str, **context) -> str:
     which fails again when the database is why the page is drawn (and the 503 became a bare
     500). The error templates need nothing else (errors/base.html)."""
     return current_app.jinja_env.get_template(template).render(**context)
-
-
-def _as_response(value):
-    from flask import make_response
-
-    return make_response(value)
 
 
 def handle_service_error(exc: ServiceError):

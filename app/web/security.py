@@ -9,6 +9,7 @@ from flask import current_app, request
 
 from app.extensions import csrf
 from app.web.context import bearer_token, is_api_request
+from app.web.errors import error_response
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
@@ -39,8 +40,6 @@ def refuse_nul_characters():
     values = [request.path, *(v for _, vs in request.args.lists() for v in vs)]
     if request.method not in SAFE_METHODS:
         values += [v for _, vs in request.form.lists() for v in vs] + list(request.form)
-    from app.web.errors import error_response
-
     try:
         if request.method not in SAFE_METHODS and request.is_json:
             values.append(request.get_json(silent=True))

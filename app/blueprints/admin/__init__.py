@@ -1,6 +1,7 @@
-from flask import Blueprint
+"""The admin area, /admin: users, reports, the audit log, the system page, payment events.
 
-# Every admin page is behind `admin_required`: 404 for everyone else, anonymous included.
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.admin import routes  # noqa: E402,F401
+from app.blueprints.admin.routes import bp
+
+__all__ = ["bp"]

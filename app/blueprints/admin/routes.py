@@ -1,7 +1,6 @@
-from flask import current_app, flash, request, url_for
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.admin import bp
 from app.blueprints.admin.forms import NoteForm, ReasonForm
 from app.services.accounts import suspension
 from app.services.admin import audit_log, system
@@ -14,6 +13,9 @@ from app.web.auth import admin_required
 from app.web.context import current_origin
 from app.web.htmx import redirect_to, render
 from app.web.work import unit_of_work
+
+# Every admin page is behind `admin_required`: 404 for everyone else, anonymous included.
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _before() -> int | None:

@@ -1,6 +1,8 @@
-from flask import Blueprint
+"""Creator analytics: the pages and /api/analytics.
 
-bp = Blueprint("analytics", __name__)
-api_bp = Blueprint("analytics_api", __name__, url_prefix="/api/analytics")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.analytics import api, routes  # noqa: E402,F401
+from app.blueprints.analytics.api import api_bp
+from app.blueprints.analytics.routes import bp
+
+__all__ = ["api_bp", "bp"]

@@ -1,10 +1,9 @@
 import csv
 import io
 
-from flask import abort, make_response, request
+from flask import Blueprint, abort, make_response, request
 from flask_login import current_user
 
-from app.blueprints.analytics import bp
 from app.services.analytics import summary as analytics
 from app.services.analytics.charts import bar_chart
 from app.services.analytics.ranges import PRESETS, parse_range
@@ -12,6 +11,8 @@ from app.services.errors import Invalid
 from app.web.auth import login_required
 from app.web.htmx import render
 from app.web.work import unit_of_work
+
+bp = Blueprint("analytics", __name__)
 
 
 def _range():

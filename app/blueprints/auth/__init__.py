@@ -1,6 +1,8 @@
-from flask import Blueprint
+"""Signing up, in and out, password resets: the pages and /api/auth.
 
-bp = Blueprint("auth", __name__)
-api_bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.auth import api, routes  # noqa: E402,F401
+from app.blueprints.auth.api import api_bp
+from app.blueprints.auth.routes import bp
+
+__all__ = ["api_bp", "bp"]

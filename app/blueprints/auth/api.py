@@ -1,7 +1,6 @@
-from flask import jsonify, session
+from flask import Blueprint, jsonify, session
 from flask_login import current_user, logout_user
 
-from app.blueprints.auth import api_bp
 from app.services import accounts
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
@@ -10,6 +9,8 @@ from app.web.devices import device_token, remember_device
 from app.web.forms import json_body, text_field
 from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limit
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
 
 
 @api_bp.post("/signup")

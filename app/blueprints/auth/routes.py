@@ -1,7 +1,6 @@
-from flask import flash, redirect, request, session, url_for
+from flask import Blueprint, flash, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app.blueprints.auth import bp
 from app.blueprints.auth.forms import (
     PasswordResetForm,
     PasswordResetRequestForm,
@@ -20,6 +19,8 @@ from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limit
 from app.web.work import read_only, unit_of_work
+
+bp = Blueprint("auth", __name__)
 
 
 def _sign_in(user, remember: bool) -> None:

@@ -1,6 +1,9 @@
-from flask import Blueprint
+"""The chat: its pages, the websocket (ws.py) and /api/chat.
 
-bp = Blueprint("chat", __name__)
-api_bp = Blueprint("chat_api", __name__, url_prefix="/api/chat")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.chat import api, routes, ws  # noqa: E402,F401
+from app.blueprints.chat import ws  # noqa: F401 - their views join bp
+from app.blueprints.chat.api import api_bp
+from app.blueprints.chat.routes import bp
+
+__all__ = ["api_bp", "bp"]

@@ -1,7 +1,8 @@
-from flask import jsonify, request, send_file
+import io
+
+from flask import Blueprint, jsonify, request, send_file
 from flask_login import current_user
 
-from app.blueprints.chat import api_bp
 from app.services import chat
 from app.services.errors import Invalid, NotFound
 from app.services.pagination import clean_limit
@@ -12,6 +13,8 @@ from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("chat_api", __name__, url_prefix="/api/chat")
 
 
 @api_bp.post("/ticket")
@@ -136,8 +139,6 @@ def upload_media():
 @unit_of_work
 @login_required
 def show_media(blob_id: str):
-    import io
-
     data = chat.read_blob(current_user.id, blob_id)
     response = send_file(io.BytesIO(data), mimetype="application/octet-stream", max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

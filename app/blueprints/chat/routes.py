@@ -1,7 +1,8 @@
-from flask import abort, current_app, flash, request, url_for
+import base64
+
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.chat import bp
 from app.extensions import db
 from app.models import User
 from app.services import accounts, chat
@@ -11,6 +12,8 @@ from app.services.social.blocks import is_blocked_between
 from app.web.auth import login_required
 from app.web.htmx import redirect_to, render
 from app.web.work import unit_of_work
+
+bp = Blueprint("chat", __name__)
 
 
 def _names(user_ids) -> dict[int, str]:
@@ -105,6 +108,4 @@ def verify(user_id: int):
 
 
 def _raw(b64: str) -> bytes:
-    import base64
-
     return base64.b64decode(b64)

@@ -19,7 +19,7 @@ from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from app.blueprints.chat import bp
+from app.blueprints.chat.routes import bp
 from app.extensions import db, sock
 from app.services import chat
 from app.services.broker import broker

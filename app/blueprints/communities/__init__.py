@@ -1,14 +1,16 @@
-from flask import Blueprint
+"""Communities: the directory and community pages, threads (threads.py), moderation
+(moderation.py) and /api/communities.
 
-bp = Blueprint("communities", __name__, url_prefix="/communities")
-api_bp = Blueprint("communities_api", __name__, url_prefix="/api/communities")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.communities import api, moderation, routes, threads  # noqa: E402,F401
+from app.blueprints.communities import moderation, threads  # noqa: F401 - their views join bp
+from app.blueprints.communities.api import api_bp
+from app.blueprints.communities.routes import bp
+from app.services.communities import policies
+
+__all__ = ["api_bp", "bp"]
 
 
 @bp.context_processor
 def _policies():
-    from app.services.communities import policies
-
     return {"policies": policies}
-

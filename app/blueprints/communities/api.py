@@ -1,9 +1,8 @@
 """The communities JSON API (api.md): the same services as the pages."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.communities import api_bp
 from app.services.communities import directory, moderation
 from app.services.communities import membership as m
 from app.services.communities import threads as t
@@ -16,6 +15,8 @@ from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("communities_api", __name__, url_prefix="/api/communities")
 
 
 def _viewer_id():

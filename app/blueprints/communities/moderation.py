@@ -3,9 +3,9 @@
 from flask import request, url_for
 from flask_login import current_user
 
-from app.blueprints.communities import bp
 from app.blueprints.communities.feedback import flash_unless_partial
 from app.blueprints.communities.forms import ReasonForm
+from app.blueprints.communities.routes import bp
 from app.services.communities import membership as m
 from app.services.communities import moderation, policies
 from app.services.communities.threads import get_community_for, users_by_id

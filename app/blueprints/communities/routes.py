@@ -1,9 +1,8 @@
 """Community pages: the directory, creating and editing, the community page, membership."""
 
-from flask import flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.communities import bp
 from app.blueprints.communities.feedback import flash_unless_partial
 from app.blueprints.communities.forms import CommunityForm, EditCommunityForm
 from app.services.communities import directory, membership, policies
@@ -16,6 +15,8 @@ from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import unit_of_work
+
+bp = Blueprint("communities", __name__, url_prefix="/communities")
 
 
 @bp.get("")

@@ -3,9 +3,9 @@
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.communities import bp
 from app.blueprints.communities.feedback import flash_unless_partial
 from app.blueprints.communities.forms import PostForm, ReasonForm, ReplyForm
+from app.blueprints.communities.routes import bp
 from app.services.communities import moderation
 from app.services.communities import threads as t
 from app.services.errors import ServiceError

@@ -2,8 +2,6 @@
 when DEV_MAILBOX names that server's Maildir (never in production), and answered only to
 requests from this machine."""
 
-from flask import Blueprint
+from app.blueprints.devmail.routes import bp
 
-bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
-
-from app.blueprints.devmail import routes  # noqa: E402,F401
+__all__ = ["bp"]

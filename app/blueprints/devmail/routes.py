@@ -1,11 +1,12 @@
 from ipaddress import ip_address
 
-from flask import abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 
-from app.blueprints.devmail import bp
 from app.services import dev_mailbox
 from app.web.htmx import render
 from app.web.work import unit_of_work
+
+bp = Blueprint("devmail", __name__, url_prefix="/dev/mail")
 
 
 @bp.before_request

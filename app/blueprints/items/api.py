@@ -1,9 +1,8 @@
 """JSON API of the marketplace (api.md): items, reviews and favorites."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.items import api_bp
 from app.services import accounts
 from app.services import items as item_service
 from app.services.errors import Invalid
@@ -18,6 +17,8 @@ from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("items_api", __name__, url_prefix="/api")
 
 ITEM_FIELDS = ("kind", "title", "description", "tags", "pricing", "price_cents")
 

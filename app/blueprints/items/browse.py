@@ -3,8 +3,8 @@
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.items import bp
 from app.blueprints.items.forms import PlanForm
+from app.blueprints.items.routes import bp
 from app.models.items import KINDS
 from app.services import accounts
 from app.services.errors import NotFound, ServiceError

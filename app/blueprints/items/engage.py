@@ -3,12 +3,12 @@
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.items import bp
 from app.blueprints.items.forms import CollectionForm, ReviewForm
+from app.blueprints.items.routes import bp
 from app.services import items as item_service
 from app.services.errors import ServiceError
 from app.services.items import collections, views
-from app.services.items.favorites import set_favorite
+from app.services.items.favorites import list_favorites, set_favorite
 from app.services.items.reviews import create_review
 from app.web.auth import login_required
 from app.web.forms import apply_errors
@@ -92,8 +92,6 @@ def collect_from_item():
 @unit_of_work
 @login_required
 def favorites():
-    from app.services.items.favorites import list_favorites
-
     rows, next_cursor = list_favorites(current_user, cursor=request.args.get("cursor"), limit=48)
     return render("market/favorites.html", "market/_collection_items.html", items=rows,
                   people=views.creators_by_id(rows), next_cursor=next_cursor)

@@ -6,6 +6,7 @@ import re
 
 from app.services.items.catalog import ItemInput
 from app.services.items.validation import parse_dollars
+from app.web.forms import apply_errors
 from app.web.uploads import upload_or_none
 
 FORM_FIELD_OF = {"price_cents": "price", "files": "files", "pages": "pages", "body": "body"}
@@ -51,7 +52,5 @@ def item_input(form, *, kind: str | None, editing: bool = False) -> ItemInput:
 
 
 def place_errors(form, exc) -> None:
-    from app.web.forms import apply_errors
-
     exc.fields = {FORM_FIELD_OF.get(k, k): v for k, v in exc.fields.items()}
     apply_errors(form, exc)

@@ -5,8 +5,7 @@ in place. Only the creator reaches these routes: everyone else gets 404."""
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.items import bp
-from app.blueprints.items.routes import edit_page, manage_context
+from app.blueprints.items.routes import bp, edit_page, manage_context
 from app.extensions import db
 from app.services.errors import ServiceError
 from app.services.items import assets

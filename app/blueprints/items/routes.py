@@ -1,9 +1,8 @@
 """Item pages: create, show, edit, delete, the comic reader, and signed file downloads."""
 
-from flask import abort, flash, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, request, send_file, url_for
 from flask_login import current_user
 
-from app.blueprints.items import bp
 from app.blueprints.items.forms import ChapterForm, ItemForm, ReviewForm
 from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input, lines, place_errors
 from app.services import items as item_service
@@ -12,16 +11,22 @@ from app.services.errors import ServiceError
 from app.services.ids import MAX_ID
 from app.services.items import assets, catalog, plans, views
 from app.services.items.catalog import ItemInput
+from app.services.items.collections import list_collections
+from app.services.items.favorites import is_favorite
 from app.services.items.files import content_disposition
 from app.services.items.policies import viewer_id
+from app.services.items.reviews import list_reviews, review_by
 from app.services.media import storage
 from app.services.numbers import to_int
+from app.services.payments.purchases import record_download
 from app.web.auth import login_required
 from app.web.context import current_origin, current_viewer_key
 from app.web.forms import refused
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+bp = Blueprint("items", __name__)
 
 
 def _form_page(response, form, exc=None):
@@ -66,10 +71,6 @@ def show(item_id: int):
 
 
 def _page_context(item) -> dict:
-    from app.services.items.collections import list_collections
-    from app.services.items.favorites import is_favorite
-    from app.services.items.reviews import list_reviews, review_by
-
     reviews, _ = list_reviews(item, limit=20)
     return {
         "reviews": reviews,
@@ -177,8 +178,6 @@ def read(item_id: int):
 def file(token: str):
     signed = views.open_item_file(token, current_user)
     if viewer_id(current_user) is not None:
-        from app.services.payments.purchases import record_download
-
         record_download(current_user.id, signed.item_id)  # ends the buyer's own refund right
     store = storage()
     if store.mode == "local":
@@ -187,8 +186,6 @@ def file(token: str):
             abort(404)
         response = send_file(path, mimetype=_mimetype(signed), conditional=True, max_age=0)
     else:
-        from flask import Response
-
         response = Response(store.read(signed.key), mimetype=_mimetype(signed))
     response.headers["Content-Disposition"] = content_disposition(signed.name, inline=signed.inline)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,5 +1,7 @@
-from flask import Blueprint
+"""The home page and /healthz.
 
-bp = Blueprint("main", __name__)
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.main import routes  # noqa: E402,F401
+from app.blueprints.main.routes import bp
+
+__all__ = ["bp"]

@@ -1,9 +1,10 @@
-from flask import current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 
-from app.blueprints.main import bp
 from app.services.health import check_health
 from app.web.htmx import render
 from app.web.work import unit_of_work
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")

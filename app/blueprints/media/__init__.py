@@ -1,5 +1,7 @@
-from flask import Blueprint
+"""Stored files: /media.
 
-bp = Blueprint("media", __name__, url_prefix="/media")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.media import routes  # noqa: E402,F401
+from app.blueprints.media.routes import bp
+
+__all__ = ["bp"]

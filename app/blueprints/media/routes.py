@@ -1,9 +1,10 @@
-from flask import abort, send_file
+from flask import Blueprint, abort, send_file
 
-from app.blueprints.media import bp
 from app.services.errors import NotFound
 from app.services.media import storage
 from app.web.work import unit_of_work
+
+bp = Blueprint("media", __name__, url_prefix="/media")
 
 
 @bp.get("/<path:key>")

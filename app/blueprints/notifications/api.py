@@ -1,7 +1,6 @@
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.notifications import api_bp
 from app.services import notifications
 from app.services.errors import Invalid
 from app.services.ids import MAX_ID
@@ -10,6 +9,8 @@ from app.services.pagination import clean_limit
 from app.web.auth import login_required
 from app.web.forms import json_body
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("notifications_api", __name__, url_prefix="/api/notifications")
 
 MAX_IDS = 500
 

@@ -1,11 +1,12 @@
-from flask import flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.notifications import bp
 from app.services import notifications
 from app.web.auth import login_required, safe_next
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.work import unit_of_work
+
+bp = Blueprint("notifications", __name__)
 
 
 def _panel(**extra):

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from flask import Response, current_app, render_template, request
 from flask_login import current_user
 
-from app.blueprints.notifications import bp
+from app.blueprints.notifications.routes import bp
 from app.extensions import db
 from app.services import notifications
 from app.services.accounts.sessions import session_tag

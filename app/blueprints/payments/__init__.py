@@ -1,6 +1,10 @@
-from flask import Blueprint
+"""Payments: the wallet, purchases and subscriptions, the admin payout queue (admin.py), the Stripe webhook
+(webhooks.py) and the JSON API.
 
-bp = Blueprint("payments", __name__)
-api_bp = Blueprint("payments_api", __name__, url_prefix="/api")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.payments import admin, api, routes, webhooks  # noqa: E402,F401
+from app.blueprints.payments import admin, webhooks  # noqa: F401 - their views join bp
+from app.blueprints.payments.api import api_bp
+from app.blueprints.payments.routes import bp
+
+__all__ = ["api_bp", "bp"]

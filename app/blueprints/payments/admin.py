@@ -1,8 +1,8 @@
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.payments import bp
 from app.blueprints.payments.forms import ActionForm, RejectForm
+from app.blueprints.payments.routes import bp
 from app.services.audit import record_event
 from app.services.payments import payouts
 from app.web.auth import admin_required

@@ -1,7 +1,6 @@
-from flask import Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from flask_login import current_user
 
-from app.blueprints.payments import api_bp
 from app.extensions import db
 from app.models import User
 from app.services import accounts
@@ -14,6 +13,8 @@ from app.web.auth import login_required
 from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("payments_api", __name__, url_prefix="/api")
 
 
 @api_bp.post("/items/<int:item_id>/purchase")

@@ -7,6 +7,10 @@ import sys
 import click
 from flask import Flask
 
+from app.services.payments import grants
+from app.services.payments.ledger import read_session, verify_ledger
+from app.services.payments.subscriptions import renew_due
+
 
 def register(app: Flask) -> None:
     ledger = click.Group("ledger", help="The money ledger.")
@@ -18,8 +22,6 @@ def register(app: Flask) -> None:
     def verify() -> None:
         """Check every transaction sums to zero, cached balances equal their entries, and
         no user balance is negative. Exits 1 when anything is wrong."""
-        from app.services.payments.ledger import read_session, verify_ledger
-
         with read_session() as session:
             problems = verify_ledger(session)
         for problem in problems:
@@ -31,14 +33,10 @@ def register(app: Flask) -> None:
     @ledger.command("grant-missing")
     def grant_missing() -> None:
         """Give the sign-up grant to every user who has not had it (idempotent)."""
-        from app.services.payments.grants import grant_missing as run
-
-        click.echo(f"granted: {run()}")
+        click.echo(f"granted: {grants.grant_missing()}")
 
     @billing.command("renew")
     def renew() -> None:
         """Charge every subscription whose period ended; grace or lapse when unpaid."""
-        from app.services.payments.subscriptions import renew_due
-
         counts = renew_due()
         click.echo(" ".join(f"{k}: {v}" for k, v in counts.items()))

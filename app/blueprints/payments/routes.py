@@ -1,7 +1,6 @@
-from flask import Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 
-from app.blueprints.payments import bp
 from app.blueprints.payments.forms import (
     ActionForm,
     HistoryFilterForm,
@@ -19,6 +18,8 @@ from app.web.auth import login_required
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.work import unit_of_work
+
+bp = Blueprint("payments", __name__)
 
 
 def _wallet_context(filters: dict, form=None, **extra) -> dict:

@@ -1,6 +1,6 @@
 from flask import jsonify, request
 
-from app.blueprints.payments import bp
+from app.blueprints.payments.routes import bp
 from app.services.payments import topups
 from app.web.security import csrf_exempt
 from app.web.work import unit_of_work

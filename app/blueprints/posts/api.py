@@ -1,17 +1,19 @@
 """JSON API: /api/posts (api.md)."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.posts import api_bp
+from app.services.accounts import users_by_id
+from app.services.errors import NotFound
 from app.services.social import feeds, posts
-from app.services.social.people import users_by_id
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import read_only, unit_of_work
+
+api_bp = Blueprint("posts_api", __name__, url_prefix="/api/posts")
 
 
 def page_json(page: feeds.Page):
@@ -62,8 +64,6 @@ def show(post_id: int):
     post = posts.get_post(post_id, current_user)
     author = users_by_id([post.author_id]).get(post.author_id)
     if author is None:
-        from app.services.errors import NotFound
-
         raise NotFound("No such post.")
     uid = current_user.id if current_user.is_authenticated else None
     return jsonify(post=posts.serialize_post(post, author, liked=posts.is_liked(uid, post.id)))

@@ -1,10 +1,11 @@
 """Pages: feeds, a post with its comments, writing and deleting posts and comments, likes."""
 
-from flask import abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.posts import bp
 from app.blueprints.posts.forms import ActionForm, CommentForm, PostForm
+from app.services import accounts
+from app.services.accounts import users_by_id
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
 from app.services.social import comments, feeds, likes, posts
@@ -16,6 +17,8 @@ from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
 from app.web.work import read_only, unit_of_work
+
+bp = Blueprint("posts", __name__)
 
 
 def _feed(page_template: str, page, **context):
@@ -43,8 +46,6 @@ def explore():
 @bp.get("/u/<username>/posts")
 @read_only
 def profile_posts(username: str):
-    from app.services import accounts
-
     user = get_visible_user(username, current_user)
     page = feeds.profile_feed(user, current_user, cursor=request.args.get("cursor"))
     profile = accounts.profile_view(user, viewer=current_user)
@@ -90,8 +91,6 @@ def show(post_id: int):
 
 
 def _entry(post):
-    from app.services.social.people import users_by_id
-
     author = users_by_id([post.author_id]).get(post.author_id) or abort(404)
     uid = current_user.id if current_user.is_authenticated else None
     return feeds.Entry(post=post, author=author, liked=posts.is_liked(uid, post.id))

@@ -1,6 +1,8 @@
-from flask import Blueprint
+"""Reporting content and users: the page and /api/reports.
 
-bp = Blueprint("reports", __name__)
-api_bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.reports import api, routes  # noqa: E402,F401
+from app.blueprints.reports.api import api_bp
+from app.blueprints.reports.routes import bp
+
+__all__ = ["api_bp", "bp"]

@@ -1,12 +1,13 @@
-from flask import jsonify
+from flask import Blueprint, jsonify
 from flask_login import current_user
 
-from app.blueprints.reports import api_bp
 from app.services.reports import queue
 from app.web.auth import login_required
 from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("reports_api", __name__, url_prefix="/api/reports")
 
 
 @api_bp.post("")

@@ -1,7 +1,6 @@
-from flask import flash, request
+from flask import Blueprint, flash, request
 from flask_login import current_user
 
-from app.blueprints.reports import bp
 from app.blueprints.reports.forms import ReportForm
 from app.services.errors import ServiceError
 from app.services.reports import queue
@@ -11,6 +10,8 @@ from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+bp = Blueprint("reports", __name__)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])

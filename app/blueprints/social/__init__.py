@@ -1,6 +1,8 @@
-from flask import Blueprint
+"""Follows, blocks and mutes: the pages, and /api/social (with likes and comments).
 
-bp = Blueprint("social", __name__)
-api_bp = Blueprint("social_api", __name__, url_prefix="/api/social")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.social import api, routes  # noqa: E402,F401
+from app.blueprints.social.api import api_bp
+from app.blueprints.social.routes import bp
+
+__all__ = ["api_bp", "bp"]

@@ -1,9 +1,8 @@
 """JSON API: /api/social (api.md): likes, follow, block, mute, comments."""
 
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.social import api_bp
 from app.services.social import blocks, comments, follows, likes, mutes
 from app.services.social.people import get_target_user
 from app.services.social.sql import parse_id
@@ -11,6 +10,8 @@ from app.web.auth import login_required
 from app.web.forms import json_body, text_field
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+api_bp = Blueprint("social_api", __name__, url_prefix="/api/social")
 
 
 def _data() -> dict:

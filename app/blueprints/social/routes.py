@@ -1,11 +1,10 @@
 """Pages: follow and unfollow, follower lists, block and mute (each explained before it is
 taken), and the settings pages that list my blocks and mutes."""
 
-from flask import abort, flash, request, url_for
+from flask import Blueprint, abort, flash, request, url_for
 from flask_login import current_user
 
 from app.blueprints.posts.forms import ActionForm
-from app.blueprints.social import bp
 from app.services import accounts
 from app.services.accounts import get_user_by_username
 from app.services.social import blocks, follows, mutes
@@ -14,6 +13,8 @@ from app.web.auth import login_required, safe_next
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
+
+bp = Blueprint("social", __name__)
 
 
 def _checked_form() -> ActionForm:

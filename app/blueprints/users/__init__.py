@@ -1,6 +1,8 @@
-from flask import Blueprint
+"""Profiles and account settings: the pages and /api/users.
 
-bp = Blueprint("users", __name__)
-api_bp = Blueprint("users_api", __name__, url_prefix="/api/users")
+Each view module owns or joins its blueprint; importing the package registers every view."""
 
-from app.blueprints.users import api, routes  # noqa: E402,F401
+from app.blueprints.users.api import api_bp
+from app.blueprints.users.routes import bp
+
+__all__ = ["api_bp", "bp"]

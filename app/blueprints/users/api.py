@@ -1,20 +1,20 @@
-from flask import jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
-from app.blueprints.users import api_bp
 from app.services import accounts
+from app.services.social.people import get_visible_user
 from app.web.auth import login_required
 from app.web.context import current_origin
 from app.web.forms import json_body, text_field
 from app.web.uploads import image_upload_limit, upload_or_none
 from app.web.work import unit_of_work
 
+api_bp = Blueprint("users_api", __name__, url_prefix="/api/users")
+
 
 @api_bp.get("/<username>")
 @unit_of_work
 def show(username: str):
-    from app.services.social.people import get_visible_user
-
     user = get_visible_user(username, current_user)
     profile = accounts.profile_view(user, viewer=current_user)
     return jsonify(user=profile["user"], is_following=profile["is_following"],

@@ -1,12 +1,13 @@
-from flask import flash, request, url_for
+from flask import Blueprint, flash, request, url_for
 from flask_login import current_user
 
-from app.blueprints.users import bp
 from app.blueprints.users.forms import EmailChangeForm, EmailConfirmForm, PasswordChangeForm, ProfileForm
 from app.services import accounts
 from app.services.accounts.mail_tokens import InvalidToken
 from app.services.errors import Conflict, Invalid, ServiceError
 from app.services.mail import is_configured as mail_configured
+from app.services.social.feeds import profile_feed
+from app.services.social.people import get_visible_user
 from app.web.auth import login_required
 from app.web.context import current_origin, public_url
 from app.web.forms import apply_errors, refused
@@ -14,13 +15,12 @@ from app.web.htmx import redirect_to, render
 from app.web.uploads import image_upload_limit, upload_or_none
 from app.web.work import unit_of_work
 
+bp = Blueprint("users", __name__)
+
 
 @bp.get("/u/<username>")
 @unit_of_work
 def show(username: str):
-    from app.services.social.feeds import profile_feed
-    from app.services.social.people import get_visible_user
-
     user = get_visible_user(username, current_user)  # a block hides the profile both ways
     profile = accounts.profile_view(user, viewer=current_user)
     page = profile_feed(user, current_user)

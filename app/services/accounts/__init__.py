@@ -17,6 +17,7 @@ from app.services.accounts.profiles import (
     profile_view,
     serialize_user,
     update_profile,
+    users_by_id,
 )
 from app.services.accounts.registration import signup, user_created
 from app.services.accounts.sessions import (
@@ -51,4 +52,5 @@ __all__ = [
     "user_for_session",
     "user_for_reset_token",
     "user_for_token",
+    "users_by_id",
 ]

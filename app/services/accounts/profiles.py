@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
+from app.models.social import Block
 from app.services import NO_ORIGIN, Origin
+from app.services.accounts.follow_counts import follow_counts, is_following
 from app.services.accounts.validation import clean_bio, clean_display_name
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotFound
@@ -23,6 +25,19 @@ def get_user_by_username(username: str) -> User:
     if user is None or user.is_suspended:
         raise NotFound("No such user.")
     return user
+
+
+# Active users by id (suspended ones are left out): one statement for any number of ids.
+_USERS_BY_ID = sa.select(User).where(
+    User.id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Integer()))), User.suspended_at.is_(None))
+
+
+def users_by_id(ids) -> dict[int, User]:
+    """Active users by id, in one query (suspended ones are left out)."""
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(_USERS_BY_ID, {"ids": ids})}
 
 
 def update_profile(
@@ -76,8 +91,6 @@ def update_profile(
 
 def serialize_user(user: User, counts: dict | None = None) -> dict:
     """The `User` object of the JSON API."""
-    from app.services.social.counts import follow_counts
-
     counts = counts if counts is not None else follow_counts([user.id]).get(user.id, {})
     return {
         "id": user.id,
@@ -94,9 +107,6 @@ def serialize_user(user: User, counts: dict | None = None) -> dict:
 
 def profile_view(user: User, viewer=None) -> dict:
     """What a profile page shows `viewer` (None or anonymous for signed-out readers)."""
-    from app.models.social import Block
-    from app.services.social.counts import is_following
-
     viewer_id = viewer.id if viewer is not None and getattr(viewer, "is_authenticated", False) else None
     return {
         "user": serialize_user(user),

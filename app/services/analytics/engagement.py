@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.models.items import Favorite, Item, Review
 from app.models.social import Comment, DailyStat, Follow, FollowEvent, Like, Post
 from app.services.analytics.ranges import DateRange
 
@@ -67,8 +68,6 @@ def comments(author_id: int, rng: DateRange) -> Tally:
 
 def item_reactions(creator_id: int, rng: DateRange) -> dict[str, dict[int, int]]:
     """Favorites and reviews of the creator's items made in the range, per item."""
-    from app.models.items import Favorite, Item, Review
-
     out = {}
     for name, model in (("favorites", Favorite), ("reviews", Review)):
         out[name] = dict(db.session.execute(

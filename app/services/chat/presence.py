@@ -8,7 +8,11 @@ from __future__ import annotations
 import threading
 import time
 
+import redis
 from flask import current_app
+
+from app.services.chat.events import publish_to_users
+from app.services.social.blocks import blocked_user_ids
 
 
 class MemoryPresence:
@@ -42,8 +46,6 @@ class MemoryPresence:
 
 class RedisPresence:
     def __init__(self, url: str, prefix: str, timeout: float = 2.0) -> None:
-        import redis
-
         self.redis = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.prefix = prefix
 
@@ -92,8 +94,6 @@ def presence():
 def contacts_in(conversations, user_id: int) -> set[int]:
     """Everyone who shares one of these conversations with the user (they see each other's
     presence), except across a block."""
-    from app.services.social.blocks import blocked_user_ids
-
     ids: set[int] = set()
     for conversation in conversations:
         ids.update(conversation.member_ids)
@@ -102,8 +102,6 @@ def contacts_in(conversations, user_id: int) -> set[int]:
 
 
 def come_online(user_id: int, connection_id: str, contacts: set[int]) -> None:
-    from app.services.chat.events import publish_to_users
-
     ttl = current_app.config["CHAT_PRESENCE_TTL_SECONDS"]
     if presence().touch(user_id, connection_id, ttl):
         publish_to_users(contacts | {user_id}, "presence", {"user_id": user_id, "online": True})
@@ -114,8 +112,6 @@ def heartbeat(user_id: int, connection_id: str) -> None:
 
 
 def go_offline(user_id: int, connection_id: str, contacts: set[int]) -> None:
-    from app.services.chat.events import publish_to_users
-
     if presence().drop(user_id, connection_id):
         publish_to_users(contacts | {user_id}, "presence", {"user_id": user_id, "online": False})
 

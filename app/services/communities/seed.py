@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import sqlalchemy as sa
 
@@ -10,7 +11,6 @@ from app.extensions import db
 from app.models.community import Community
 from app.services.communities import membership, threads
 from app.services.communities.directory import create_community
-from app.services.seed import commit_keeping_rows
 
 TOPICS = [
     ("Ink and Paper", "Traditional illustration: pens, brushes, paper."),
@@ -22,9 +22,11 @@ TOPICS = [
 MAX_MEMBERS = 200
 
 
-def seed_communities(users: list, *, count: int, threads_per: int, replies_per: int) -> dict[str, int]:
+def seed_communities(users: list, *, count: int, threads_per: int, replies_per: int,
+                     commit: Callable[[], None]) -> dict[str, int]:
     """Up to `count` demo communities (slugs demo-community-N), each with members drawn from
-    `users`, `threads_per` threads and up to `replies_per` replies a thread. Idempotent:
+    `users`, `threads_per` threads and up to `replies_per` replies a thread; `commit` (the
+    seed's commit that keeps the loaded rows usable) runs after each one. Idempotent:
     communities that exist already are left as they are."""
     if len(users) < 2 or count <= 0:
         return {"communities": 0, "threads": 0}
@@ -61,5 +63,5 @@ def seed_communities(users: list, *, count: int, threads_per: int, replies_per: 
                 threads.create_reply(community, post, rng.choice(writers), body=f"Reply {r + 1}: going well.")
             posts += 1
         made += 1
-        commit_keeping_rows()  # one community at a time: no transaction left open for minutes
+        commit()  # one community at a time: no transaction left open for minutes
     return {"communities": made, "threads": posts}

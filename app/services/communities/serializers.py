@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.models.community import CommunityPost, CommunityReply
 from app.services.accounts import serialize_user
+from app.services.accounts.follow_counts import follow_counts
 from app.services.communities.threads import liked_post_ids, users_by_id
-from app.services.social.counts import follow_counts
 
 
 def _authors(ids) -> dict[int, dict]:

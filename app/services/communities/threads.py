@@ -14,7 +14,7 @@ from app.models.community import Community, CommunityPost, CommunityPostLike, Co
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.communities import policies
 from app.services.communities.cursors import decode_cursor, encode_cursor
-from app.services.communities.membership import get_membership
+from app.services.communities.membership import get_community_by_slug, get_membership
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.names import one_line_name
 from app.services.notifications import notify
@@ -33,8 +33,6 @@ def _viewer_id(viewer) -> int | None:
 def get_community_for(slug_or_community, viewer, *, content: bool = True):
     """The community and the viewer's membership; NotFound for a private community's
     content when the viewer is not an active member."""
-    from app.services.communities.membership import get_community_by_slug
-
     community = slug_or_community if isinstance(slug_or_community, Community) else get_community_by_slug(slug_or_community)
     membership = get_membership(community.id, _viewer_id(viewer))
     if content and not policies.can_view_content(community, membership):

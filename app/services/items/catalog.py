@@ -20,9 +20,10 @@ from app.services.errors import NotFound
 from app.services.items import content as build
 from app.services.items.assets import save_content
 from app.services.items.files import delete_keys
+from app.services.items.imaging import process_art_image
 from app.services.items.search import index_item
 from app.services.items.validation import clean_item_fields
-from app.services.media import process_image
+from app.services.media import process_image, storage
 
 
 @dataclass
@@ -121,9 +122,6 @@ def _apply_content_update(item: Item, doc: ItemContent, data: ItemInput, stored:
 
 def _refresh_art_previews(doc: ItemContent, paid: bool, stored: build.Stored) -> list[str]:
     """Remake every art preview from its original (watermarked when paid); the old keys."""
-    from app.services.items.imaging import process_art_image
-    from app.services.media import storage
-
     retired = []
     for image in doc.images:
         result = process_art_image(storage().read(image.key), field="files", watermark=paid)

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models.items import Favorite, Item
-from app.services.errors import Unauthorized
+from app.services.errors import Invalid, Unauthorized
 from app.services.ids import as_id
 from app.services.items.policies import viewer_id
 from app.services.items.search import clean_limit
+from app.services.social.blocks import blocked_user_ids
 
 
 def _require(viewer) -> int:
@@ -45,8 +46,6 @@ def set_favorite(viewer, item: Item, favorite: bool) -> bool:
 
 def list_favorites(viewer, *, cursor=None, limit=20) -> tuple[list[Item], str | None]:
     """The viewer's favorite items still visible in the shop, newest favorite first."""
-    from app.services.social.blocks import blocked_user_ids
-
     uid = _require(viewer)
     limit = clean_limit(limit)
     stmt = (sa.select(Item, Favorite.created_at).join(Favorite, Favorite.item_id == Item.id)
@@ -57,8 +56,6 @@ def list_favorites(viewer, *, cursor=None, limit=20) -> tuple[list[Item], str | 
     if cursor not in (None, ""):
         before = as_id(cursor)
         if before is None:
-            from app.services.errors import Invalid
-
             raise Invalid("That page link is not valid.", code="invalid_cursor", fields={"cursor": "Not valid."})
         stmt = stmt.where(Item.id < before)
     rows = list(db.session.execute(stmt.order_by(Item.id.desc()).limit(limit + 1)))

@@ -6,13 +6,11 @@ from templates.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models.base import utcnow
 from app.models.items import Entitlement, Item, Subscription
+from app.services.payments.subscriptions import subscription_gives_access
 from app.services.social.blocks import is_blocked_between
 
 
@@ -37,21 +35,6 @@ def has_entitlement(viewer, item: Item) -> bool:
             Entitlement.user_id == uid, Entitlement.item_id == item.id, Entitlement.revoked_at.is_(None)
         ).limit(1)
     ))
-
-
-def subscription_gives_access(subscription: Subscription | None, now: datetime | None = None) -> bool:
-    """Active; in grace (until `grace_until`, when set); or cancelled but paid up to a
-    `current_period_end` still in the future."""
-    if subscription is None:
-        return False
-    now = now or utcnow()
-    if subscription.status == "active":
-        return True
-    if subscription.status == "grace":
-        return subscription.grace_until is None or subscription.grace_until > now
-    if subscription.status == "cancelled":
-        return subscription.current_period_end is not None and subscription.current_period_end > now
-    return False
 
 
 def is_subscribed(viewer, creator_id: int) -> bool:

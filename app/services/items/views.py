@@ -17,6 +17,7 @@ from app.services.items.files import SignedFile, open_signed_url, signed_file_ur
 from app.services.items.loading import get_item_or_404
 from app.services.items.policies import can_access_content, viewer_id
 from app.services.media import media_url
+from app.services.payments.subscriptions import ensure_subscription_current
 
 
 def creators_by_id(items: list[Item]) -> dict[int, User]:
@@ -133,8 +134,6 @@ def view_item(item: Item, viewer) -> ItemView:
     The caller has loaded the item with `get_item_or_404`."""
     doc = ItemContent.objects(item_id=item.id).first() or ItemContent(item_id=item.id, kind=item.kind)
     if item.pricing == "subscription" and getattr(viewer, "is_authenticated", False) and viewer.id != item.creator_id:
-        from app.services.payments.subscriptions import ensure_subscription_current
-
         ensure_subscription_current(viewer.id, item.creator_id)  # the lazy renewal on access
     allowed = can_access_content(viewer, item)
     return ItemView(item=item, locked=not allowed,

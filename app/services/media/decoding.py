@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import current_app
+from gevent.threadpool import ThreadPool
 
 from app.services.concurrency import gevent_patched, run_blocking
 from app.services.errors import Busy
@@ -115,8 +116,6 @@ class DecodeTurns:
         if not gevent_patched():
             return None
         if self._pool is None:
-            from gevent.threadpool import ThreadPool
-
             self._pool = ThreadPool(self.workers)
         return self._pool
 

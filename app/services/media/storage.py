@@ -12,7 +12,9 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 from urllib.parse import quote
 
+import httpx
 from flask import current_app, has_request_context, url_for
+from imagekitio import ImageKit
 
 from app.services.errors import NotFound
 
@@ -79,8 +81,6 @@ class ImageKitStorage:
     mode = "imagekit"
 
     def __init__(self, private_key: str, url_endpoint: str, api_base: str | None) -> None:
-        from imagekitio import ImageKit
-
         kwargs = {"private_key": private_key, "max_retries": 2, "timeout": 30.0}
         if api_base:
             kwargs["base_url"] = api_base
@@ -111,8 +111,6 @@ class ImageKitStorage:
         return parts[1], parts[2]
 
     def read(self, key: str) -> bytes:
-        import httpx
-
         _, path = self._split(key)
         response = httpx.get(f"{self.url_endpoint}/{path}", timeout=30.0)
         if response.status_code != 200:

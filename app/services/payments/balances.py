@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.services.payments.grants import grant_signup
 from app.services.payments.ledger import read_session, user_balance, user_balance_and_accounts
 
 
@@ -11,8 +12,6 @@ def get_balance(user_id: int) -> dict:
     with read_session() as session:
         balance, has_accounts = user_balance_and_accounts(session, user_id)
     if not has_accounts:
-        from app.services.payments.grants import grant_signup
-
         if grant_signup(user_id):
             with read_session() as session:
                 balance = user_balance(session, user_id)

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import User
+from app.models.ledger import LedgerTransaction
+from app.services.accounts.registration import user_created
 from app.services.payments.ledger import (
     SYSTEM_SIGNUP,
     AlreadyApplied,
@@ -23,6 +25,7 @@ from app.services.payments.ledger import (
     lock_accounts,
     money_session,
     post,
+    read_session,
 )
 
 log = logging.getLogger("dreamdot.payments")
@@ -52,9 +55,6 @@ def grant_signup(user_id: int) -> bool:
 
 def grant_missing() -> int:
     """Grant every existing user who has no grant yet; returns how many were granted."""
-    from app.models.ledger import LedgerTransaction
-    from app.services.payments.ledger import read_session
-
     user_ids = list(db.session.scalars(sa.select(User.id).order_by(User.id)))
     with read_session() as session:
         done = set(session.scalars(
@@ -85,6 +85,4 @@ def on_user_created(user: User) -> None:
 
 
 def connect_signals() -> None:
-    from app.services.accounts.registration import user_created
-
     user_created.connect(on_user_created, weak=False)

@@ -30,7 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.models.base import utcnow
 from app.models.ledger import LedgerAccount, LedgerBalanceShard, LedgerEntry, LedgerTransaction
+from app.models.social import Block
 from app.services.errors import InsufficientFunds, Invalid
 
 SYSTEM_SIGNUP = "system:signup_grant"
@@ -174,8 +176,6 @@ def users_blocked_with(user_id: int) -> list[int]:
 
 @functools.cache
 def _blocked_with_query() -> sa.CompoundSelect:
-    from app.models.social import Block
-
     user_id = sa.bindparam("user_id")
     return sa.union_all(
         sa.select(Block.blocked_id).where(Block.blocker_id == user_id),
@@ -185,8 +185,6 @@ def _blocked_with_query() -> sa.CompoundSelect:
 
 @functools.cache
 def _block_query() -> sa.Select:
-    from app.models.social import Block
-
     a, b = sa.bindparam("a"), sa.bindparam("b")
     return sa.select(sa.literal(1)).select_from(Block).where(sa.or_(
         sa.and_(Block.blocker_id == a, Block.blocked_id == b),
@@ -206,8 +204,6 @@ def ensure_accounts(bind: Session | sa.Connection, codes: list[str]) -> None:
 
 
 def _account_row(code: str) -> dict:
-    from app.models.base import utcnow
-
     parts = code.split(":")
     if parts[0] == "user":
         return {"code": code, "user_id": int(parts[1]), "kind": parts[2], "balance_cents": 0, "created_at": utcnow()}
@@ -387,8 +383,6 @@ def post(bind: Session | sa.Connection, kind: str, key: str, legs: list[Leg], me
             raise InsufficientFunds("Not enough funds for that.")
     if check_key and key_exists(connection, key):
         raise AlreadyApplied(key)
-    from app.models.base import utcnow
-
     try:
         tx_id = connection.scalar(INSERT_TRANSACTION, {
             "kind": kind, "idempotency_key": key, "memo": memo[:300], "created_at": utcnow(),

@@ -6,6 +6,7 @@ import random
 
 import sqlalchemy as sa
 
+from app.extensions import db
 from app.models import User
 from app.models.items import Item
 from app.services.errors import ServiceError
@@ -16,8 +17,6 @@ from app.services.payments.purchases import purchase_item
 
 def seed_payments(*, purchases: int) -> dict[str, int]:
     """Idempotent enough to run twice: owned items are skipped."""
-    from app.extensions import db
-
     granted = grant_missing()
     buyers = list(db.session.scalars(sa.select(User.id).where(User.username.like("demo%"))))
     with read_session() as session:

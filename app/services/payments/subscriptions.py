@@ -16,7 +16,6 @@ from app.models import User
 from app.models.base import utcnow
 from app.models.items import CreatorPlan, Subscription
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
-from app.services.items.policies import subscription_gives_access
 from app.services.notifications import notify
 from app.services.payments.amounts import dollars, parse_expected_price
 from app.services.payments.ledger import (
@@ -37,6 +36,21 @@ from app.services.payments.purchases import fee_for
 PERIOD = timedelta(days=30)
 GRACE = timedelta(days=3)
 MAX_CATCH_UP_PERIODS = 12
+
+
+def subscription_gives_access(subscription: Subscription | None, now: datetime | None = None) -> bool:
+    """Active; in grace (until `grace_until`, when set); or cancelled but paid up to a
+    `current_period_end` still in the future."""
+    if subscription is None:
+        return False
+    now = now or utcnow()
+    if subscription.status == "active":
+        return True
+    if subscription.status == "grace":
+        return subscription.grace_until is None or subscription.grace_until > now
+    if subscription.status == "cancelled":
+        return subscription.current_period_end is not None and subscription.current_period_end > now
+    return False
 
 
 def _codes(subscriber_id: int) -> list[str]:

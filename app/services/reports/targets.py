@@ -12,6 +12,7 @@ from app.models.base import utcnow
 from app.models.social import Comment, Like, Post
 from app.services.errors import Invalid, NotFound
 from app.services.ids import MAX_ID
+from app.services.media import storage
 from app.services.numbers import parse_int
 
 TARGET_TYPES = ("post", "comment", "item", "community_post", "user")
@@ -82,8 +83,6 @@ def remove_target(target: Target, admin: User, reason: str) -> None:
         db.session.execute(sa.delete(Comment).where(Comment.post_id == row.id))
         db.session.delete(row)
         db.session.flush()
-        from app.services.media import storage
-
         for image in row.images or []:
             storage().delete(image["key"])
     elif target.type == "comment":

@@ -1,12 +1,17 @@
-"""Block lookups every domain uses: a block hides two users from each other everywhere."""
+"""Blocks: the lookups every domain uses (a block hides two users from each other
+everywhere), and blocking, which also ends the follows between the two."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models.social import Block
+from app.models.base import utcnow
+from app.models.social import Block, Follow, FollowEvent
+from app.services.accounts import users_by_id
+from app.services.errors import Invalid
 from app.services.ids import MAX_ID
+from app.services.social.sql import insert_ignore
 
 # Built once: the chat relay asks this for every message it stores.
 _BLOCKED_BETWEEN = sa.select(sa.literal(1)).select_from(Block).where(
@@ -48,16 +53,25 @@ def blocked_user_ids(user_id: int | None) -> set[int]:
 
 def block_user(user, target) -> bool:
     """Block `target`: both stop seeing each other, and follows both ways are removed."""
-    from app.models.base import utcnow
-    from app.services.errors import Invalid
-    from app.services.social.follows import remove_follows_between
-    from app.services.social.sql import insert_ignore
-
     if target.id == user.id:
         raise Invalid("You cannot block yourself.", code="cannot_block_self", fields={"user_id": "That is you."})
     insert_ignore(Block, {"blocker_id": user.id, "blocked_id": target.id, "created_at": utcnow()})
     remove_follows_between(user.id, target.id)
     return True
+
+
+def remove_follows_between(a_id: int, b_id: int) -> None:
+    """End the follows between two users, both ways, as a block does; each ended follow
+    goes into the follow history (`FollowEvent`) as an unfollow for the reason "block"."""
+    both_ways = sa.or_(
+        sa.and_(Follow.follower_id == a_id, Follow.followee_id == b_id),
+        sa.and_(Follow.follower_id == b_id, Follow.followee_id == a_id),
+    )
+    ended = db.session.execute(sa.select(Follow.follower_id, Follow.followee_id).where(both_ways)).all()
+    db.session.execute(sa.delete(Follow).where(both_ways))
+    for follower_id, followee_id in ended:
+        db.session.add(FollowEvent(follower_id=follower_id, followee_id=followee_id, kind="unfollow",
+                                   reason="block"))
 
 
 def unblock_user(user, target_id: int) -> bool:
@@ -69,8 +83,6 @@ def unblock_user(user, target_id: int) -> bool:
 
 def list_blocked(user) -> list:
     """The users `user` blocked, most recent first."""
-    from app.services.social.people import users_by_id
-
     ids = list(db.session.scalars(
         sa.select(Block.blocked_id).where(Block.blocker_id == user.id).order_by(Block.created_at.desc())))
     people = users_by_id(ids)

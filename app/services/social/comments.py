@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import User
 from app.models.social import Comment, Post
-from app.services.accounts import serialize_user
+from app.services.accounts import serialize_user, users_by_id
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids
 from app.services.social.cursors import clean_limit, keyset, page_params, split_page
-from app.services.social.people import users_by_id, viewer_id
+from app.services.social.people import viewer_id
 from app.services.social.policies import can_delete_comment
 from app.services.social.posts import get_post
 from app.services.social.sql import parse_id

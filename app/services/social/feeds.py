@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import User
 from app.models.social import Block, Follow, Like, Mute, Post
+from app.services.accounts import users_by_id
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.social.cursors import PAGE_ROWS, clean_limit, keyset, page_params, split_page
-from app.services.social.people import users_by_id, viewer_id
+from app.services.social.people import viewer_id
 
 
 @dataclass

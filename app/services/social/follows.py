@@ -8,12 +8,13 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.social import Follow, FollowEvent
+from app.services.accounts import users_by_id
 from app.services.accounts.visibility import suspended_user_ids
 from app.services.errors import Invalid, NotFound
 from app.services.notifications import notify
 from app.services.social.blocks import blocked_user_ids, is_blocked_between
 from app.services.social.cursors import clean_limit, keyset, page_params, split_page
-from app.services.social.people import users_by_id, viewer_id
+from app.services.social.people import viewer_id
 from app.services.social.sql import insert_ignore
 
 
@@ -38,17 +39,6 @@ def unfollow_user(user: User, target: User) -> bool:
     if deleted:
         _record(user.id, target.id, "unfollow")
     return False
-
-
-def remove_follows_between(a_id: int, b_id: int) -> None:
-    both_ways = sa.or_(
-        sa.and_(Follow.follower_id == a_id, Follow.followee_id == b_id),
-        sa.and_(Follow.follower_id == b_id, Follow.followee_id == a_id),
-    )
-    ended = db.session.execute(sa.select(Follow.follower_id, Follow.followee_id).where(both_ways)).all()
-    db.session.execute(sa.delete(Follow).where(both_ways))
-    for follower_id, followee_id in ended:
-        _record(follower_id, followee_id, "unfollow", reason="block")
 
 
 def _record(follower_id: int, followee_id: int, kind: str, reason: str | None = None) -> None:

@@ -9,9 +9,9 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.social import Mute
+from app.services.accounts import users_by_id
 from app.services.errors import Invalid
 from app.services.ids import MAX_ID
-from app.services.social.people import users_by_id
 from app.services.social.sql import insert_ignore
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from app.extensions import db
 from app.models import User
 from app.services.accounts import get_user_by_username
@@ -43,16 +41,3 @@ def get_target_user(data: dict, viewer, *, hide_blocked: bool = True) -> User:
         return get_visible_user(username, viewer) if hide_blocked else get_user_by_username(username)
     raise Invalid("Name a user by user_id or username.", code="validation_failed",
                   fields={"user_id": "Required."})
-
-
-# Active users by id (suspended ones are left out): one statement for any number of ids.
-_USERS_BY_ID = sa.select(User).where(
-    User.id == sa.any_(sa.bindparam("ids", type_=sa.ARRAY(sa.Integer()))), User.suspended_at.is_(None))
-
-
-def users_by_id(ids) -> dict[int, User]:
-    """Active users by id, in one query (suspended ones are left out)."""
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    return {user.id: user for user in db.session.scalars(_USERS_BY_ID, {"ids": ids})}

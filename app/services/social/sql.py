@@ -5,6 +5,9 @@ from __future__ import annotations
 from sqlalchemy.dialects.postgresql import insert
 
 from app.extensions import db
+from app.services.errors import Invalid, NotFound
+from app.services.ids import MAX_ID
+from app.services.numbers import whole_number
 
 
 def insert_ignore(model, values: dict) -> bool:
@@ -19,10 +22,6 @@ def insert_ignore(model, values: dict) -> bool:
 def parse_id(value, name: str = "post_id") -> int:
     """An id from a form, a URL or JSON, or Invalid naming the field; an id no row can have
     (past MAX_ID) is not found."""
-    from app.services.errors import Invalid, NotFound
-    from app.services.ids import MAX_ID
-    from app.services.numbers import whole_number
-
     if value is None or value == "":
         raise Invalid(f"{name} is required.", code="validation_failed", fields={name: "Required."})
     number = whole_number(value)

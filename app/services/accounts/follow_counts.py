@@ -1,4 +1,5 @@
-"""Follower and following counts for many users in one query each."""
+"""Follower and following counts for many users in one query each: the counts of the API's
+`User` object and of a profile (the follows themselves are `app.services.social.follows`)."""
 
 from __future__ import annotations
 

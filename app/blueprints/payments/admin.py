@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from app.blueprints.payments.forms import ActionForm, RejectForm
 from app.blueprints.payments.routes import bp
+from app.services.accounts import users_by_id
 from app.services.audit import record_event
 from app.services.payments import payouts
 from app.web.auth import admin_required
@@ -21,7 +22,8 @@ def admin_payouts():
     status = status if status in STATUSES else "pending"
     rows = payouts.list_payouts(status=status, limit=100)
     return render("payments/admin_payouts.html", "payments/_admin_payouts.html", payouts=rows, current_status=status,
-                  statuses=STATUSES, action_form=ActionForm(), reject_form=RejectForm())
+                  people=users_by_id({p.user_id for p in rows}), statuses=STATUSES, action_form=ActionForm(),
+                  reject_form=RejectForm())
 
 
 @bp.post("/admin/payouts/<int:payout_id>/approve")

@@ -29,8 +29,10 @@ def _wallet_context(filters: dict, form=None, **extra) -> dict:
                 filter_form=form or HistoryFilterForm(request.args),
                 redeem_form=extra.pop("redeem_form", RedeemForm()), action_form=ActionForm(),
                 payouts=payouts.list_payouts(user_id=current_user.id, limit=20),
-                bought=purchases.list_purchases(buyer_id=current_user.id, limit=20),
-                sold=purchases.list_purchases(creator_id=current_user.id, limit=20),
+                bought=purchases.purchase_lines(purchases.list_purchases(buyer_id=current_user.id, limit=20),
+                                                as_buyer=True),
+                sold=purchases.purchase_lines(purchases.list_purchases(creator_id=current_user.id, limit=20),
+                                              as_buyer=False),
                 stripe_ready=stripe_gateway.is_configured(), **extra)
 
 
@@ -61,7 +63,11 @@ def export():
 def topup():
     form = TopUpForm()
     if not stripe_gateway.is_configured():
-        return render("payments/topup.html", "payments/_topup_form.html", status=503, form=form, configured=False)
+        # Shown, not an error page: the page says why credit cannot be bought and leads back.
+        # Only a form posted to it (from a page shown before Stripe was turned off) is a 503.
+        status = 503 if request.method == "POST" else 200
+        return render("payments/topup.html", "payments/_topup_form.html", status=status, form=form,
+                      configured=False)
     if form.validate_on_submit():
         try:
             started = topups.start_topup(

@@ -19,10 +19,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app.models import User
 from app.models.base import UTCDateTime, utcnow
-from app.models.items import Entitlement
+from app.models.items import Entitlement, Item
 from app.models.ledger import ContentDownload, Purchase
 from app.models.ledger_functions import REFUSED_SQLSTATE
+from app.services.accounts import users_by_id
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
 from app.services.notifications import notify
 from app.services.payments.amounts import dollars, parse_expected_price
@@ -190,6 +192,26 @@ def list_purchases(*, buyer_id: int | None = None, creator_id: int | None = None
         query = query.where(Purchase.creator_id == creator_id)
     with read_session() as session:
         return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    """A purchase as a wallet lists it: with its item's title and the other person."""
+
+    purchase: Purchase
+    title: str
+    counterpart: User | None  # the creator for a buyer's line, the buyer for a sale
+
+
+def purchase_lines(purchases: list[Purchase], *, as_buyer: bool) -> list[PurchaseLine]:
+    """`purchases` with their items' current titles and the other person (suspended: None)."""
+    item_ids = {p.item_id for p in purchases}
+    with read_session() as session:
+        titles = dict(session.execute(sa.select(Item.id, Item.title).where(Item.id.in_(item_ids))).all()) \
+            if item_ids else {}
+    people = users_by_id({p.creator_id if as_buyer else p.buyer_id for p in purchases})
+    return [PurchaseLine(p, titles.get(p.item_id, "A removed item"),
+                         people.get(p.creator_id if as_buyer else p.buyer_id)) for p in purchases]
 
 
 def serialize_purchase(purchase: Purchase) -> dict:

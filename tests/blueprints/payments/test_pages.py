@@ -116,11 +116,29 @@ def test_redeem_form_without_and_with_htmx(auth_client):
     assert get_balance(auth_client.user.id) == {"credit_cents": 90_000, "earnings_cents": 2500, "total_cents": 92_500}
 
 
-def test_topup_page_without_keys_says_not_configured(auth_client):
+def test_without_stripe_the_wallet_says_so_where_the_buttons_would_be(auth_client):
+    html = auth_client.get("/wallet").get_data(as_text=True)
+    assert 'id="add-credit-off"' in html and "no payment provider set up" in html
+    assert 'id="stripe-link-off"' in html
+    assert 'href="/wallet/topup"' not in html and 'action="/wallet/connect"' not in html
+
+
+def test_topup_page_without_keys_says_not_configured_and_leads_back(auth_client):
     r = auth_client.get("/wallet/topup")
-    assert r.status_code == 503 and "Payments are not configured" in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Adding credit is not available yet." in html
+    assert 'href="/wallet">Back to your wallet</a>' in html and 'name="amount"' not in html
     r = auth_client.get("/wallet/topup", headers=HTMX)
-    assert r.status_code == 503 and "<html" not in r.get_data(as_text=True)
+    assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+    # A form posted from a page shown before Stripe was turned off: 503, still with the way back.
+    r = auth_client.post("/wallet/topup", data={"csrf_token": csrf_token(auth_client, "/wallet"), "amount": "20"})
+    assert r.status_code == 503 and "Back to your wallet" in r.get_data(as_text=True)
+
+
+def test_with_stripe_the_wallet_offers_credit_and_a_stripe_link(auth_client, stripe_fake):
+    html = auth_client.get("/wallet").get_data(as_text=True)
+    assert 'href="/wallet/topup">Add credit</a>' in html and 'action="/wallet/connect"' in html
+    assert "add-credit-off" not in html and "stripe-link-off" not in html
 
 
 def test_topup_page_goes_to_stripe_and_success_page_credits(auth_client, stripe_fake):
@@ -264,3 +282,38 @@ def test_admin_sends_again_a_payout_left_sending(client, user, stripe_fake):
     assert payouts._get(row.id).status == "paid"
     assert get_balance(user.id)["earnings_cents"] == 3500
     ok()
+
+
+def test_wallet_lists_purchases_and_sales_by_title_and_name_in_scrolling_tables(app, user):
+    seller = UserFactory(display_name="Sam Seller")
+    buyer = UserFactory(display_name="Bea Buyer")
+    fund(user, credit=5000)
+    fund(buyer, credit=5000)
+    bought = make_item(seller, price_cents=900, title="Harbor sketches")
+    sold = make_item(user, price_cents=400, title="My own zine")
+    purchases.purchase_item(user.id, bought.id)
+    purchases.purchase_item(buyer.id, sold.id)
+    client = app.test_client()
+    sign_in(client, user)
+    html = client.get("/wallet").get_data(as_text=True)
+    assert "item #" not in html
+    purchases_table = html[html.index('id="purchases"'):html.index('id="sales"')]
+    assert f'<a href="/items/{bought.id}">Harbor sketches</a>' in purchases_table and "Sam Seller" in purchases_table
+    sales_table = html[html.index('id="sales"'):html.index('id="transactions"')]
+    assert f'<a href="/items/{sold.id}">My own zine</a>' in sales_table and "Bea Buyer" in sales_table
+    history_html = html[html.index('id="history"'):]
+    assert '<div class="table-scroll">' in history_html and 'class="data-table history"' in history_html
+    assert f'<a href="/items/{sold.id}">Sold “My own zine” to Bea Buyer</a>' in history_html
+    assert f'<a href="/items/{bought.id}">Bought “Harbor sketches” from Sam Seller</a>' in history_html
+
+
+def test_admin_payouts_name_the_creator(client, user):
+    creator = UserFactory(display_name="Payee Person")
+    fund(creator, earnings=5000)
+    payout = payouts.redeem_earnings(creator.id, 1500)
+    sign_in(client, UserFactory(is_admin=True))
+    html = client.get("/admin/payouts").get_data(as_text=True)
+    row = html[html.index(f'id="payout-{payout.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert f'href="/admin/users/{creator.id}">Payee Person</a>' in row and f"@{creator.username}" in row
+    assert "User " not in row and '<div class="table-scroll">' in html

@@ -5,34 +5,13 @@ themselves on a phone (point 11)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 
 from app.services.payments import purchases
-from tests.conftest import sign_in
+from tests.browser.signed_in import PHONE, page_width, signed_in
 from tests.factories import UserFactory, fund, make_item
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-
-def signed_in(app, live_server, new_browser_page, user, *, javascript: bool, phone: bool = False):
-    """A page of a fresh browser context carrying `user`'s real session cookie."""
-    page = new_browser_page(javascript=javascript)
-    if phone:
-        page.set_viewport_size(PHONE)
-    client = app.test_client()
-    sign_in(client, user)
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                               "domain": urlsplit(live_server).hostname, "path": "/"}])
-    return page
-
-
-def page_width(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])

@@ -13,7 +13,7 @@ from app.services.items.policies import is_subscribed
 from app.services.items.search import search_items
 from app.services.items.validation import parse_dollars
 from app.services.social.blocks import is_blocked_between
-from app.web.auth import login_required
+from app.web.auth import login_required, safe_next
 from app.web.context import current_origin
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
@@ -67,6 +67,7 @@ def shop(username: str):
 def plan_settings():
     plan = plans.get_plan(current_user.id)
     form = PlanForm()
+    back = safe_next(request.args.get("next"))  # the item form that sent the creator here
     if request.method == "GET" and plan:
         form.price.data = f"{plan.monthly_price_cents / 100:.2f}"
     if form.validate_on_submit():
@@ -77,6 +78,6 @@ def plan_settings():
             apply_errors(form, exc)
         else:
             flash("Your subscription plan is saved.", "success")
-            return redirect_to(url_for("items.plan_settings"))
+            return redirect_to(back or url_for("items.plan_settings"))
     status = 422 if form.is_submitted() else 200
-    return render("market/plan.html", "market/_plan_form.html", status=status, form=form, plan=plan)
+    return render("market/plan.html", "market/_plan_form.html", status=status, form=form, plan=plan, back=back)

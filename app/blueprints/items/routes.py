@@ -57,7 +57,8 @@ def new():
         else:
             flash("Published." if item.is_published else "Saved as a private draft.", "success")
             return redirect_to(url_for("items.show", item_id=item.id))
-    return _form_page(render("items/new.html", "items/_form.html", form=form, item=None), form, error)
+    return _form_page(render("items/new.html", "items/_form.html", form=form, item=None,
+                             plan=plans.get_plan(current_user.id)), form, error)
 
 
 @bp.get("/items/<int:item_id>")
@@ -103,7 +104,7 @@ def edit(item_id: int):
             flash("Saved.", "success")
             return redirect_to(url_for("items.show", item_id=item.id))
     return _form_page(render("items/edit.html", "items/_form.html", form=form, item=item, chapter_form=ChapterForm(),
-                             **manage_context(item)), form, error)
+                             plan=plans.get_plan(item.creator_id), **manage_context(item)), form, error)
 
 
 def manage_context(item, *, error: ServiceError | None = None, notice: str | None = None) -> dict:
@@ -118,7 +119,8 @@ def edit_page(item, *, status: int, **context):
     """The whole edit page as first shown (a refused list action shows its error in it)."""
     form = ItemForm(formdata=None, obj=item)
     _fill_edit_form(form, item)
-    return render("items/edit.html", status=status, form=form, item=item, chapter_form=ChapterForm(), **context)
+    return render("items/edit.html", status=status, form=form, item=item, chapter_form=ChapterForm(),
+                  plan=plans.get_plan(item.creator_id), **context)
 
 
 def _fill_edit_form(form, item) -> None:

@@ -16,11 +16,12 @@ from app.models.base import utcnow
 from app.models.items import Item, ItemTag
 from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
-from app.services.errors import NotFound
+from app.services.errors import Invalid, NotFound
 from app.services.items import content as build
 from app.services.items.assets import save_content
 from app.services.items.files import delete_keys
 from app.services.items.imaging import process_art_image
+from app.services.items.plans import PLAN_PATH, get_plan
 from app.services.items.search import index_item
 from app.services.items.validation import clean_item_fields
 from app.services.media import process_image, storage
@@ -81,9 +82,24 @@ def _build_content(kind: str, data: ItemInput, paid: bool, stored: build.Stored)
     return {"files": build.download_files(data.files, stored=stored)}
 
 
+NO_PLAN = "Subscribers only needs your monthly subscription plan, and you have none yet."
+
+
+def check_subscription_plan(creator_id: int, values: dict, item: Item | None = None) -> None:
+    """An item becomes "Subscribers only" only when its creator has a plan people can take:
+    otherwise nobody could ever get it (Invalid `no_subscription_plan`, naming where to make
+    one). An item that already was one stays editable after its plan was turned off."""
+    if values.get("pricing") != "subscription" or (item is not None and item.pricing == "subscription"):
+        return
+    if get_plan(creator_id) is None:
+        raise Invalid(f"{NO_PLAN} Create it first at {PLAN_PATH}, then choose Subscribers only again.",
+                      code="no_subscription_plan", fields={"pricing": f"{NO_PLAN} Create it first."})
+
+
 def create_item(creator, fields: dict, data: ItemInput, *, origin: Origin = NO_ORIGIN) -> Item:
     """A new item (a draft unless `data.publish`), or Invalid/TooLarge with nothing kept."""
     values = clean_item_fields(fields)
+    check_subscription_plan(creator.id, values)
     stored, new_doc = build.Stored(), []
     with _cleanup_on_failure(stored, new_doc):
         cover_data = process_image(data.cover, "cover", field="cover") if data.cover is not None else None
@@ -136,6 +152,7 @@ def update_item(item: Item, editor, fields: dict, data: ItemInput | None = None,
     data = data or ItemInput()
     fields = {k: v for k, v in fields.items() if k != "kind"}  # the kind of an item is fixed
     values = clean_item_fields(fields, partial=True, current=item)
+    check_subscription_plan(item.creator_id, values, item)
     stored = build.Stored()
     doc = get_content(item)
     with _cleanup_on_failure(stored, []):

@@ -8,6 +8,7 @@ from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
 from app.services.errors import Invalid
 
+PLAN_PATH = "/settings/shop"  # where a creator sets their plan (said in refusals that need one)
 MIN_MONTHLY_CENTS = 100
 MAX_MONTHLY_CENTS = 1_000_000
 

@@ -72,10 +72,11 @@ def seed_items(creators: list, per_creator: int) -> int:
         if has_items:
             continue
         rng = random.Random(creator.id)
-        if index % 2 == 0:
+        specs = [_specs(index * per_creator + n, rng) for n in range(per_creator)]
+        # Subscribers-only items need their creator's plan (catalog.check_subscription_plan).
+        if index % 2 == 0 or any(fields["pricing"] == "subscription" for fields, _ in specs):
             set_plan(creator, 500)
-        for n in range(per_creator):
-            fields, data = _specs(index * per_creator + n, rng)
+        for fields, data in specs:
             create_item(creator, fields, data)
             made += 1
     return made

@@ -267,3 +267,29 @@ def test_a_locked_subscription_item_offers_the_subscription(app, client):
     page = client.get(f"/items/{item.id}").get_data(as_text=True)
     assert f'action="/creators/{creator.username}/subscribe"' in page and "$3.00 a month" in page
     assert "/purchase" not in page
+
+
+def test_subscribers_only_without_a_plan_is_refused_with_a_link_to_make_one(auth_client, htmx):
+    """Issue 21, point 6, through the form: the refusal says why beside the pricing and links
+    to the plan page, which returns to the item form once the plan is saved."""
+    form = auth_client.get("/items/new").get_data(as_text=True)
+    assert 'href="/settings/shop?next=/items/new">Create your plan first</a>' in form
+    token = csrf_token(auth_client, "/items/new")
+    data = {**WRITING, "pricing": "subscription", "price": "", "csrf_token": token}
+    page = auth_client.post("/items/new", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "<html" in html
+    assert 'id="pricing-error"' in html and "you have none yet" in html
+    assert 'href="/settings/shop?next=/items/new"' in html
+    fragment = auth_client.post("/items/new", data=data, headers=htmx)
+    assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
+    assert "you have none yet" in fragment.get_data(as_text=True)
+    assert count_items() == 0
+    saved = auth_client.post("/settings/shop?next=/items/new", data={"csrf_token": token, "price": "4"})
+    assert saved.status_code == 303 and saved.headers["Location"] == "/items/new"
+    assert "Create your plan first" not in auth_client.get("/items/new").get_data(as_text=True)
+    made = auth_client.post("/items/new", data=data)
+    assert made.status_code == 303 and count_items() == 1
+    # A plan page opened from elsewhere never sends the creator off the site.
+    off = auth_client.post("/settings/shop?next=//evil.example/", data={"csrf_token": token, "price": "4"})
+    assert off.headers["Location"] == "/settings/shop"

@@ -7,7 +7,7 @@ from app.documents.items import ItemContent
 from app.extensions import db
 from app.models.items import Item, Review
 from tests.conftest import bearer
-from tests.factories import EntitlementFactory, SubscriptionFactory, UserFactory, make_image
+from tests.factories import EntitlementFactory, SubscriptionFactory, UserFactory, make_image, make_plan
 from tests.items_helpers import committed_item
 
 ITEM_KEYS = {"id", "kind", "title", "description", "creator", "pricing", "price_cents", "cover_url",
@@ -101,6 +101,7 @@ def test_get_item_locked_for_others_open_for_buyer(app, client, make):
 
 def test_subscription_item_opens_to_subscribers(app, client, make):
     creator, fan = UserFactory(), UserFactory()
+    make_plan(creator)
     item = make(creator, kind="writing", pricing="subscription")
     assert client.get(f"/api/items/{item.id}", headers=bearer(app, fan)).get_json()["locked"] is True
     SubscriptionFactory(subscriber_id=fan.id, creator_id=creator.id)
@@ -213,3 +214,33 @@ def test_put_multipart_adds_download_files(app, client, make):
     assert reply["item"]["title"] == "Two files"
     unknown = client.put(f"/api/items/{item.id}", headers=bearer(app, creator), json={"kind": "art"})
     assert unknown.status_code == 200 and unknown.get_json()["item"]["kind"] == "download"  # kind is fixed
+
+
+def test_subscribers_only_needs_the_creators_plan_first(app, client):
+    """Issue 21, point 6: without a plan nobody could ever get the item, so it is refused."""
+    creator = UserFactory()
+    fields = {"kind": "writing", "title": "Members' letter", "pricing": "subscription", "body_html": "<p>Hi</p>"}
+    refused = client.post("/api/items/create", headers=bearer(app, creator), json=fields)
+    assert refused.status_code == 400
+    error = refused.get_json()["error"]
+    assert error["code"] == "no_subscription_plan" and "/settings/shop" in error["message"]
+    assert "pricing" in error["fields"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 0 and ItemContent.objects.count() == 0
+    free = client.post("/api/items/create", headers=bearer(app, creator), json={**fields, "pricing": "free"})
+    item_id = free.get_json()["item"]["id"]
+    moved = client.put(f"/api/items/{item_id}", headers=bearer(app, creator), json={"pricing": "subscription"})
+    assert moved.status_code == 400 and moved.get_json()["error"]["code"] == "no_subscription_plan"
+    make_plan(creator, 400)
+    made = client.post("/api/items/create", headers=bearer(app, creator), json=fields)
+    assert made.status_code == 201 and made.get_json()["item"]["pricing"] == "subscription"
+    moved = client.put(f"/api/items/{item_id}", headers=bearer(app, creator), json={"pricing": "subscription"})
+    assert moved.status_code == 200 and moved.get_json()["item"]["pricing"] == "subscription"
+
+
+def test_the_plan_path_refusals_name_is_the_plan_page(app):
+    from flask import url_for
+
+    from app.services.items.plans import PLAN_PATH
+
+    with app.test_request_context():
+        assert url_for("items.plan_settings") == PLAN_PATH

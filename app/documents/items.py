@@ -52,6 +52,10 @@ class ItemContent(me.Document):
     kind = me.StringField(required=True)
     body_html = me.StringField(default="")  # writing: the whole sanitized body
     preview_html = me.StringField(default="")  # writing: the part above the paywall marker
+    # writing: what its creator edits again, marker included: their Markdown, or the editor's
+    # sanitized HTML (empty for writings saved before it was kept; see content.editable_writing)
+    body_source = me.StringField(default="")
+    body_format = me.StringField(default="")  # "markdown" or "html"
     images = me.EmbeddedDocumentListField(ArtImage)
     files = me.EmbeddedDocumentListField(DownloadFile)
     chapters = me.EmbeddedDocumentListField(ComicChapter)

@@ -86,9 +86,10 @@ def problems_in(markup: str) -> list[str]:
 @pytest.mark.parametrize("payload", PAYLOADS)
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
 def test_payload_does_not_survive_sanitizing(payload, fmt):
-    body, preview, _ = prepare_writing(f"<p>before</p>\n\n{payload}\n\n---paywall---\n\n{payload}", fmt)
+    body, preview, marked = prepare_writing(f"<p>before</p>\n\n{payload}\n\n---paywall---\n\n{payload}", fmt)
     assert problems_in(body) == [], body
     assert problems_in(preview) == [], preview
+    assert problems_in(marked) == [], marked  # kept for the editor, which pastes it
 
 
 def test_tags_only_in_text_are_harmless():
@@ -126,3 +127,24 @@ def test_the_checker_itself_catches_payloads():
     assert problems_in('<a href="java&#x09;script:alert(1)" rel="nofollow">x</a>')
     assert problems_in("<svg onload=alert(1)>")
     assert problems_in('<p style="width: expression(alert(1))">x</p>')
+
+
+def test_the_editor_gets_the_marker_back_and_no_empty_paragraphs():
+    """Issue 21, points 4 and 13: the marked text reopens in the editor; blank lines of the
+    editor (empty paragraphs) do not survive as gaps."""
+    source = "<p>Free</p><p><br></p><p><br></p><p>---paywall---</p><p></p><p>Paid</p>"
+    body, preview, marked = prepare_writing(source, "html")
+    assert body == "<p>Free</p><p>Paid</p>" and preview == "<p>Free</p>"
+    assert marked == "<p>Free</p><p>---paywall---</p><p>Paid</p>"
+    assert prepare_writing("One\n\n---paywall---\n\nTwo", "markdown")[2] == "<p>One</p>\n<p>---paywall---</p>\n<p>Two</p>"
+
+
+def test_a_writing_saved_before_its_source_was_kept_gets_its_marker_back():
+    from app.documents.items import ItemContent
+    from app.services.items.content import editable_writing
+
+    legacy = ItemContent(item_id=1, kind="writing", body_html="<p>Free</p><p>Paid</p>", preview_html="<p>Free</p>")
+    assert editable_writing(legacy).text == "<p>Free</p><p>---paywall---</p><p>Paid</p>"
+    assert editable_writing(legacy).body_format == "html"
+    whole = ItemContent(item_id=2, kind="writing", body_html="<p>All free</p>", preview_html="")
+    assert editable_writing(whole).text == "<p>All free</p>"

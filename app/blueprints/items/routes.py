@@ -12,6 +12,7 @@ from app.services.ids import MAX_ID
 from app.services.items import assets, catalog, plans, views
 from app.services.items.catalog import ItemInput
 from app.services.items.collections import list_collections
+from app.services.items.content import editable_writing
 from app.services.items.favorites import is_favorite
 from app.services.items.files import content_disposition
 from app.services.items.policies import viewer_id
@@ -128,8 +129,22 @@ def _fill_edit_form(form, item) -> None:
     form.tags.data = ", ".join(item.tags or [])
     form.price.data = f"{item.price_cents / 100:.2f}" if item.pricing == "one_time" else ""
     form.publish.data = item.is_published
-    form.body.data, form.body_format.data = doc.body_html, "html"
+    if item.kind == "writing":
+        _fill_writing(form, editable_writing(doc))
     form.free_pages.data = str(doc.free_pages)
+
+
+EDITOR_HTML_HINT = ("This piece was written with the editor, so its text is HTML here. The paragraph "
+                    "<p>---paywall---</p> ends the free preview.")
+
+
+def _fill_writing(form, writing) -> None:
+    """The text as its creator can edit it again, paywall marker included: their Markdown in
+    the textarea (the rich editor opens `data-editor-html`), or the editor's HTML."""
+    form.body.data, form.body_format.data = writing.text, writing.body_format
+    form.body.render_kw = {**(form.body.render_kw or {}), "data-editor-html": writing.editor_html}
+    if writing.body_format == "html":
+        form.body.description = EDITOR_HTML_HINT
 
 
 @bp.post("/items/<int:item_id>/chapters")

@@ -13,7 +13,7 @@ from app.documents.items import ArtImage, ComicChapter, ComicPage, DownloadFile,
 from app.services.errors import Invalid
 from app.services.items.files import guess_type, safe_filename, save_stream
 from app.services.items.imaging import process_art_image, process_comic_page
-from app.services.items.sanitize import is_blank, prepare_writing
+from app.services.items.sanitize import is_blank, prepare_writing, with_marker
 from app.services.media import read_limited, storage
 from app.services.names import one_line_name
 from app.services.numbers import to_int
@@ -39,13 +39,33 @@ def invalid(field_name: str, why: str, code: str = "validation_failed") -> Inval
 
 
 def writing_fields(source: str | None, fmt: str | None) -> dict:
+    """The content fields of a writing. The source is kept as the creator can edit it again:
+    their Markdown as typed, or the editor's HTML (sanitized) with the paywall marker."""
     if not isinstance(source, str) or len(source) > 500_000:
         raise invalid("body", "Write the text of the piece (at most 500,000 characters).")
     fmt = fmt if fmt in ("markdown", "html") else "markdown"
-    body, preview, _ = prepare_writing(source, fmt)
+    body, preview, marked = prepare_writing(source, fmt)
     if is_blank(body):
         raise invalid("body", "Write the text of the piece.")
-    return {"body_html": body, "preview_html": preview}
+    return {"body_html": body, "preview_html": preview, "body_format": fmt,
+            "body_source": source if fmt == "markdown" else marked}
+
+
+@dataclass(frozen=True)
+class EditableWriting:
+    """A writing as its edit form shows it: `text` in the textarea (Markdown or HTML, as
+    `body_format` says), and `editor_html` for the rich editor, both with the paywall marker."""
+
+    text: str
+    body_format: str
+    editor_html: str
+
+
+def editable_writing(doc) -> EditableWriting:
+    if doc.body_format == "markdown" and doc.body_source:
+        return EditableWriting(doc.body_source, "markdown", prepare_writing(doc.body_source, "markdown")[2])
+    marked = doc.body_source or with_marker(doc.body_html, doc.preview_html)
+    return EditableWriting(marked, "html", marked)
 
 
 def check_count(uploads: list, name: str, most: int, what: str, *, required: bool) -> None:

@@ -42,16 +42,31 @@ def markdown_to_html(text: str) -> str:
     return markdown_lib.markdown(text or "", extensions=["fenced_code", "sane_lists"], output_format="html")
 
 
-def prepare_writing(source: str, fmt: str) -> tuple[str, str, bool]:
-    """(body_html, preview_html, has_marker): both sanitized; the body without the marker."""
+def prepare_writing(source: str, fmt: str) -> tuple[str, str, str]:
+    """(body_html, preview_html, marked_html), all sanitized, without empty paragraphs (the
+    editor makes one per blank line, which read as big gaps): the body without the marker,
+    the part above it ("" without one), and the whole text with the marker paragraph kept,
+    which is what the editor opens again when the piece is edited."""
     html = markdown_to_html(source) if fmt == "markdown" else source
-    clean = sanitize_html(html)
+    clean = drop_empty_paragraphs(sanitize_html(html))
     match = _MARKER_RE.search(clean)
     if match is None:
-        return clean, "", False
+        return clean, "", clean
     preview = sanitize_html(clean[: match.start()])  # re-sanitized: tags balanced again
     body = sanitize_html(clean[: match.start()] + clean[match.end():])
-    return body, preview, True
+    return body, preview, clean
+
+
+def drop_empty_paragraphs(html: str) -> str:
+    return _EMPTY_P_RE.sub("", html or "")
+
+
+def with_marker(body_html: str, preview_html: str) -> str:
+    """The text of a writing saved before its marked text was kept: the marker put back
+    after the preview, which begins the body (without a preview there was no marker)."""
+    if preview_html and body_html.startswith(preview_html):
+        return f"{preview_html}<p>{PAYWALL_MARKER}</p>{body_html[len(preview_html):]}"
+    return body_html
 
 
 def is_blank(html: str) -> bool:

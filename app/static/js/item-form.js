@@ -56,13 +56,16 @@
     var button = form.querySelector(".ql-paywall");
     if (button) {
       button.textContent = "Paywall here";
-      button.setAttribute("aria-label", "Insert the paywall marker");
+      button.setAttribute("aria-label", "Paywall here: the free preview ends at this line");
       button.classList.add("paywall-button");
     }
-    if (textarea.value.trim()) {
-      if (format && format.value === "html") quill.clipboard.dangerouslyPasteHTML(textarea.value);  // our own sanitized HTML
-      else quill.setText(textarea.value);
-    }
+    // HTML in the textarea is the editor's own (sanitized by the server, or sent back with
+    // errors); an edited piece written in Markdown opens as the server rendered it, paywall
+    // marker included (data-editor-html).
+    var text = textarea.value.trim();
+    var html = format && format.value === "html" && text ? textarea.value : textarea.dataset.editorHtml;
+    if (html) quill.clipboard.dangerouslyPasteHTML(html);  // our own sanitized HTML
+    else if (text) quill.setText(textarea.value);
     if (format) format.value = "html";
     var sync = function () { textarea.value = quill.root.innerHTML; };
     quill.on("text-change", sync);

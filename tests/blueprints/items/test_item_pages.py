@@ -293,3 +293,40 @@ def test_subscribers_only_without_a_plan_is_refused_with_a_link_to_make_one(auth
     # A plan page opened from elsewhere never sends the creator off the site.
     off = auth_client.post("/settings/shop?next=//evil.example/", data={"csrf_token": token, "price": "4"})
     assert off.headers["Location"] == "/settings/shop"
+
+
+def edit_form_fields(html: str) -> dict:
+    """The edit form's values as a browser would post them back (text fields and the body)."""
+    import html as html_lib
+
+    values = dict(re.findall(r'<input[^>]*name="(title|price|body_format|pricing)"[^>]*value="([^"]*)"', html))
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>(?:\r?\n)?(.*?)</textarea>', html, re.S).group(1)
+    return {**{k: html_lib.unescape(v) for k, v in values.items()}, "body": html_lib.unescape(body)}
+
+
+def test_editing_a_writing_keeps_its_paywall_marker(app, auth_client):
+    """Issue 21, point 4: the form shows the marker again (the creator's Markdown, or the
+    editor's HTML), so saving an edit keeps the free preview."""
+    token = csrf_token(auth_client, "/items/new")
+    assert auth_client.post("/items/new", data={**WRITING, "csrf_token": token}).status_code == 303
+    item = db.session.scalar(sa.select(Item).where(Item.title == "Night train"))
+    form = auth_client.get(f"/items/{item.id}/edit").get_data(as_text=True)
+    fields = edit_form_fields(form)
+    assert fields["body"] == WRITING["body"] and fields["body_format"] == "markdown"
+    assert 'data-editor-html="&lt;p&gt;Opening lines.&lt;/p&gt;\n&lt;p&gt;---paywall---&lt;/p&gt;' in form
+    saved = auth_client.post(f"/items/{item.id}/edit", data={
+        **WRITING, "title": "Night train, revised", "body": fields["body"], "body_format": fields["body_format"],
+        "csrf_token": token})
+    assert saved.status_code == 303
+    doc = ItemContent.objects.get(item_id=item.id)
+    assert doc.preview_html == "<p>Opening lines.</p>" and "The twist." in doc.body_html
+
+    # Written with the editor (HTML): the textarea holds its HTML with the marker paragraph.
+    auth_client.post(f"/items/{item.id}/edit", data={
+        **WRITING, "body": "<p>Hello</p><p>---paywall---</p><p>Paid part</p>", "body_format": "html",
+        "csrf_token": token})
+    fields = edit_form_fields(auth_client.get(f"/items/{item.id}/edit").get_data(as_text=True))
+    assert fields["body"] == "<p>Hello</p><p>---paywall---</p><p>Paid part</p>" and fields["body_format"] == "html"
+    auth_client.post(f"/items/{item.id}/edit", data={**WRITING, **fields, "csrf_token": token})
+    doc = ItemContent.objects.get(item_id=item.id)
+    assert doc.preview_html == "<p>Hello</p>" and doc.body_html == "<p>Hello</p><p>Paid part</p>"

@@ -1,4 +1,4 @@
-"""The `items` bind: the money ledger, purchases, payouts, top-ups and download records.
+"""The `items` bind: the money ledger, purchases and refund requests, payouts and top-ups.
 
 Amounts are integer cents. A transaction's entries sum to zero. User accounts keep a cached
 balance changed only in the transaction that writes their entries; system accounts are
@@ -85,10 +85,14 @@ class Purchase(ItemsModel):
     from_credit_cents: Mapped[int] = mapped_column(sa.BigInteger)
     from_earnings_cents: Mapped[int] = mapped_column(sa.BigInteger)
     status: Mapped[str] = mapped_column(sa.String(16), default="paid")  # paid, refunded
-    transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
-    refund_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
+    # Indexed: a wallet's history reads the purchase each of its transactions belongs to.
+    transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"), index=True)
+    refund_transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"), index=True)
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refunded_by: Mapped[int | None] = mapped_column()
+    # When the buyer first opened or downloaded the paid part: from then on only the creator
+    # refunds it (app/services/payments/refund_policy.py).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -142,14 +146,22 @@ class ConnectedAccount(ItemsModel):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class ContentDownload(ItemsModel):
-    """A paid file handed to a user; a downloaded purchase is no longer refundable by its buyer."""
+class RefundRequest(ItemsModel):
+    """A buyer's request to be refunded, which the creator accepts (the purchase is refunded
+    in the same transaction) or declines; one per purchase, decided once."""
 
-    __tablename__ = "content_downloads"
+    __tablename__ = "refund_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column()
+    purchase_id: Mapped[int] = mapped_column(sa.ForeignKey("purchases.id"), unique=True)
+    buyer_id: Mapped[int] = mapped_column(index=True)
+    creator_id: Mapped[int] = mapped_column()
     item_id: Mapped[int] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending, accepted, declined
+    answer: Mapped[str] = mapped_column(sa.String(500), default="")  # the creator's word on a decline
+    decided_by: Mapped[int | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __table_args__ = (sa.Index("ix_content_downloads_user_item", "user_id", "item_id"),)
+    __table_args__ = (sa.Index("ix_refund_requests_creator_status", "creator_id", "status"),)

@@ -45,6 +45,9 @@ def test_create_a_writing_with_the_editor_and_see_the_preview_as_another_user(ne
     page.check("input[name='publish']")
     page.click("form#item-form button[type='submit']")
     page.wait_for_url(re.compile(r"/items/\d+$"))
+    assert "The free opening." in page.inner_text(".prose")  # the item page shows the free part
+    page.click("text=Continue reading")
+    page.wait_for_url(re.compile(r"/items/\d+/read$"))
     assert "The paid ending." in page.inner_text(".prose")
     item = created_item("Lighthouse notes")
     doc = ItemContent.objects.get(item_id=item.id)

@@ -137,8 +137,10 @@ def test_get_item_or_404_hides_and_loads(cast):
 def test_access_table_through_the_api(app, client, cast, kind):
     """The same table end to end: GET /api/items/{id} for each viewer and pricing."""
     from tests.conftest import bearer
+    from tests.factories import make_plan
     from tests.items_helpers import new_item, request_context
 
+    make_plan(cast["creator"])  # subscribers-only items need their creator's plan
     gen = request_context(app)
     next(gen)
     items = {p: new_item(cast["creator"], kind=kind, pricing=p, price_cents=300 if p == "one_time" else 0)

@@ -58,7 +58,7 @@ def _fields(data: dict) -> dict:
 
 
 def _item_reply(item, status: int = 200):
-    view = views.view_item(item, current_user)
+    view = views.read_item(item, current_user)  # the API hands over a writing's whole text
     return jsonify(item=views.serialize_item(item, current_user), content=view.content,
                    preview=view.preview, locked=view.locked), status
 

@@ -19,7 +19,7 @@ from app.services.items.policies import viewer_id
 from app.services.items.reviews import list_reviews, review_by
 from app.services.media import storage
 from app.services.numbers import to_int
-from app.services.payments.purchases import record_download
+from app.services.payments import refund_policy, refunds
 from app.web.auth import login_required
 from app.web.context import current_origin, current_viewer_key
 from app.web.forms import refused
@@ -81,6 +81,8 @@ def _page_context(item) -> dict:
         "favorited": is_favorite(current_user, item),
         "my_collections": list_collections(viewer_id(current_user), current_user) if viewer_id(current_user) else [],
         "plan": plans.get_plan(item.creator_id) if item.pricing == "subscription" else None,
+        "my_purchase": refunds.latest_purchase(viewer_id(current_user), item.id) if item.pricing == "one_time" else None,
+        "policy": refund_policy,
     }
 
 
@@ -177,6 +179,10 @@ def destroy(item_id: int):
 @unit_of_work
 def read(item_id: int):
     item = item_service.get_item_or_404(item_id, current_user)
+    if item.kind == "writing":
+        view = views.read_item(item, current_user)
+        return render("items/read_writing.html", view=view, item=item, creator=views.users_by_id({item.creator_id})
+                      .get(item.creator_id), plan=plans.get_plan(item.creator_id) if view.locked else None)
     if item.kind != "comic":
         abort(404)
     view = views.view_item(item, current_user)
@@ -194,8 +200,6 @@ def read(item_id: int):
 @unit_of_work
 def file(token: str):
     signed = views.open_item_file(token, current_user)
-    if viewer_id(current_user) is not None:
-        record_download(current_user.id, signed.item_id)  # ends the buyer's own refund right
     store = storage()
     if store.mode == "local":
         path = store.path(signed.key)

@@ -1,7 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -52,6 +52,16 @@ class PurchaseForm(FlaskForm):
 
 class SubscribeForm(FlaskForm):
     expected_price_cents = HiddenField()
+
+
+class RefundRequestForm(FlaskForm):
+    reason = TextAreaField("Why are you asking? (the creator reads this)", validators=[Optional(), Length(max=1000)],
+                           render_kw={"rows": 3, "maxlength": 1000})
+
+
+class DeclineForm(FlaskForm):
+    answer = TextAreaField("A word for the buyer (optional)", validators=[Optional(), Length(max=500)],
+                           render_kw={"rows": 2, "maxlength": 500})
 
 
 class RejectForm(FlaskForm):

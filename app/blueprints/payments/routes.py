@@ -11,10 +11,19 @@ from app.blueprints.payments.forms import (
 )
 from app.services import accounts
 from app.services.errors import ServiceError
-from app.services.payments import history, payouts, purchases, stripe_gateway, subscriptions, topups
-from app.services.payments.amounts import parse_expected_price
+from app.services.payments import (
+    history,
+    payouts,
+    purchases,
+    refund_policy,
+    refunds,
+    stripe_gateway,
+    subscriptions,
+    topups,
+)
+from app.services.payments.amounts import dollars, parse_expected_price
 from app.services.payments.balances import get_balance
-from app.web.auth import login_required
+from app.web.auth import login_required, safe_next
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
 from app.web.work import unit_of_work
@@ -30,9 +39,10 @@ def _wallet_context(filters: dict, form=None, **extra) -> dict:
                 redeem_form=extra.pop("redeem_form", RedeemForm()), action_form=ActionForm(),
                 payouts=payouts.list_payouts(user_id=current_user.id, limit=20),
                 bought=purchases.purchase_lines(purchases.list_purchases(buyer_id=current_user.id, limit=20),
-                                                as_buyer=True),
+                                                as_buyer=True, viewer_id=current_user.id),
                 sold=purchases.purchase_lines(purchases.list_purchases(creator_id=current_user.id, limit=20),
-                                              as_buyer=False),
+                                              as_buyer=False, viewer_id=current_user.id),
+                refund_requests=refunds.pending_requests(current_user.id), policy=refund_policy,
                 stripe_ready=stripe_gateway.is_configured(), **extra)
 
 
@@ -139,7 +149,7 @@ def _expected_price(form) -> int | None:
 @login_required
 def purchase(item_id: int):
     form = PurchaseForm()
-    back = url_for("items.show", item_id=item_id)
+    back = _back_to(url_for("items.show", item_id=item_id))
     if form.validate_on_submit():
         try:
             purchases.purchase_item(current_user.id, item_id, _expected_price(form))
@@ -166,7 +176,13 @@ def subscribe(username: str):
             if exc.status == 404:
                 raise
             flash(exc.message, "error")
-    return redirect_to(url_for("items.shop", username=creator.username))
+    return redirect_to(_back_to(url_for("items.shop", username=creator.username)))
+
+
+def _back_to(default: str) -> str:
+    """Where a buy or subscribe button returns: the page it was on (an item, its reading
+    page), named by the form's `next`, when that is a page of this site."""
+    return safe_next(request.form.get("next")) or default
 
 
 @bp.post("/creators/<username>/unsubscribe")
@@ -186,8 +202,8 @@ def unsubscribe(username: str):
 def refund(purchase_id: int):
     if ActionForm().validate_on_submit():
         try:
-            purchases.refund_purchase(current_user.id, purchase_id, actor_is_admin=current_user.is_admin)
-            flash("Refunded.", "success")
+            purchase = purchases.refund_purchase(current_user.id, purchase_id, actor_is_admin=current_user.is_admin)
+            flash(f"Refunded {dollars(purchase.price_cents)}.", "success")
         except ServiceError as exc:
             if exc.status == 404:
                 raise

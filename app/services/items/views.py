@@ -17,6 +17,7 @@ from app.services.items.files import SignedFile, open_signed_url, signed_file_ur
 from app.services.items.loading import get_item_or_404
 from app.services.items.policies import can_access_content, viewer_id
 from app.services.media import media_url
+from app.services.payments.purchases import record_opened
 from app.services.payments.subscriptions import ensure_subscription_current
 
 
@@ -144,13 +145,43 @@ def view_item(item: Item, viewer) -> ItemView:
 def open_item_file(token: str, viewer) -> SignedFile:
     """The file a signed URL names, when `viewer` may still have it. The signature proves
     only that access was checked when the URL was made: a refund, a lapsed subscription,
-    a block or the file's removal since then ends it (NotFound)."""
+    a block or the file's removal since then ends it (NotFound). A paid file counts as
+    opened by its buyer (refund_policy.py)."""
     signed = open_signed_url(token, viewer_id(viewer))
     item = get_item_or_404(signed.item_id, viewer)
     doc = ItemContent.objects(item_id=item.id).first()
-    if doc is None or signed.key not in _keys_for(viewer, item, doc):
+    if doc is None:
+        raise NotFound("No such file.")
+    if signed.key not in _free_keys(item, doc):
+        _opening(viewer, item)
+    if signed.key not in _keys_for(viewer, item, doc):
         raise NotFound("No such file.")
     return signed
+
+
+def read_item(item: Item, viewer) -> ItemView:
+    """`view_item` for the reading page and the API, which hand a writing's whole text to
+    those entitled to it: for its buyer, that opens the paid part (refund_policy.py)."""
+    if item.kind == "writing":
+        _opening(viewer, item)
+    return view_item(item, viewer)
+
+
+def _opening(viewer, item: Item) -> None:
+    """Mark the buyer's purchase opened before the access check, never after: a refund that
+    commits first leaves the purchase alone and the check then refuses; one that commits later
+    finds the purchase opened and is refused to the buyer alone."""
+    uid = viewer_id(viewer)
+    if uid is not None and uid != item.creator_id and item.pricing == "one_time":
+        record_opened(uid, item.id)
+
+
+def _free_keys(item: Item, doc: ItemContent) -> set[str]:
+    """The private keys everyone who sees the item may fetch: a comic's free pages."""
+    if item.kind != "comic":
+        return set()
+    pages = [page.key for chapter in doc.chapters for page in chapter.pages]
+    return set(pages[:doc.free_pages])
 
 
 def _keys_for(viewer, item: Item, doc: ItemContent) -> set[str]:
@@ -158,10 +189,7 @@ def _keys_for(viewer, item: Item, doc: ItemContent) -> set[str]:
     else a comic's free pages."""
     if can_access_content(viewer, item):
         return set(doc.storage_keys())
-    if item.kind != "comic":
-        return set()
-    pages = [page.key for chapter in doc.chapters for page in chapter.pages]
-    return set(pages[:doc.free_pages])
+    return _free_keys(item, doc)
 
 
 def comic_position(view: ItemView, chapter: int, page: int) -> dict:

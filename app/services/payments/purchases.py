@@ -8,13 +8,13 @@ balance shard), so a double click buys once.
 
 A refund reverses each leg of the purchase: what came from the buyer's credit goes back to
 credit, what came from earnings goes back to earnings, the creator gives back their share and
-the platform its fee; the entitlement is revoked in the same transaction."""
+the platform its fee; the entitlement is revoked, and a refund request of the purchase is
+settled, in the same transaction. Who may refund what: app/services/payments/refund_policy.py."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +22,7 @@ from flask import current_app
 from app.models import User
 from app.models.base import UTCDateTime, utcnow
 from app.models.items import Entitlement, Item
-from app.models.ledger import ContentDownload, Purchase
+from app.models.ledger import Purchase, RefundRequest
 from app.models.ledger_functions import REFUSED_SQLSTATE
 from app.services.accounts import users_by_id
 from app.services.errors import Conflict, InsufficientFunds, NotAllowed, NotFound
@@ -44,8 +44,7 @@ from app.services.payments.ledger import (
     retry_on_deadlock,
     users_blocked_with,
 )
-
-BUYER_REFUND_WINDOW = timedelta(hours=48)
+from app.services.payments.refund_policy import refund_option, self_refund_refusal
 
 
 @dataclass
@@ -125,39 +124,45 @@ def _purchase_in_function(buyer_id: int, item_id: int, expected_price_cents: int
     return purchase, title, balance
 
 
-def record_download(user_id: int, item_id: int) -> None:
-    """Called when a paid file is handed out: the buyer can no longer refund it themself.
-    Writes through its own short transaction (the download route need not commit)."""
-    with money_session() as session:
-        session.add(ContentDownload(user_id=user_id, item_id=item_id))
+# The buyer's first opening of a paid part, one statement: later ones change nothing, and a
+# refunded purchase is left as it is (the refund holds its row lock until it commits).
+_MARK_OPENED = sa.update(Purchase).where(
+    Purchase.buyer_id == sa.bindparam("opener_id"), Purchase.item_id == sa.bindparam("opened_item_id"),
+    Purchase.status == "paid", Purchase.opened_at.is_(None),
+).values(opened_at=sa.bindparam("now", type_=UTCDateTime()))
 
 
-def has_downloaded(session, user_id: int, item_id: int) -> bool:
-    return session.scalar(
-        sa.select(ContentDownload.id).where(ContentDownload.user_id == user_id, ContentDownload.item_id == item_id).limit(1)
-    ) is not None
+def record_opened(user_id: int, item_id: int) -> None:
+    """Called before a paid part (a writing's text, a file, a comic's paid page) is handed to
+    `user_id`: their purchase of it, if any, can no longer be refunded by them alone. Its own
+    autocommit statement, so it holds whatever the request does next."""
+    with autocommit_connection(items_engine()) as connection:
+        connection.execute(_MARK_OPENED, {"opener_id": user_id, "opened_item_id": item_id, "now": utcnow()})
 
 
 @retry_on_deadlock
-def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = False) -> Purchase:
-    """The creator (or an admin) refunds any purchase; the buyer refunds their own within 48
-    hours when the content was not downloaded. Everything reverses in one transaction."""
+def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = False,
+                    accepting: bool = False) -> Purchase:
+    """Refund a paid purchase: the creator (or an admin) any time; the buyer themself as the
+    refund policy allows (409 `already_opened` or `refund_window_passed` otherwise);
+    `accepting` a pending refund request is the creator's (409 `already_decided` when it was
+    decided meanwhile). Everything reverses in one transaction under the accounts' and the
+    purchase's locks, so a second click or a concurrent decision refunds nothing more (409
+    `already_refunded`)."""
     with read_session() as session:
         purchase = session.get(Purchase, purchase_id)
     if purchase is None or actor_id not in (purchase.buyer_id, purchase.creator_id) and not actor_is_admin:
         raise NotFound("There is no such purchase.")
+    if accepting and actor_id != purchase.creator_id:
+        raise NotFound("There is no such refund request.")
     with money_session() as session:
         codes = [credit_code(purchase.buyer_id), earnings_code(purchase.buyer_id),
                  earnings_code(purchase.creator_id), SYSTEM_FEES]
         accounts = lock_accounts(session, codes)
-        purchase = session.get(Purchase, purchase_id, populate_existing=True)
-        if purchase.status == "refunded":
-            raise Conflict("That purchase is already refunded.", code="already_refunded")
-        if actor_id == purchase.buyer_id and actor_id != purchase.creator_id and not actor_is_admin:
-            if utcnow() - purchase.created_at > BUYER_REFUND_WINDOW:
-                raise Conflict("Refunds are possible within 48 hours of buying.", code="refund_window_passed")
-            if has_downloaded(session, purchase.buyer_id, purchase.item_id):
-                raise Conflict("Downloaded content cannot be refunded by the buyer.", code="already_downloaded")
+        purchase = session.get(Purchase, purchase_id, populate_existing=True, with_for_update=True)
+        request = session.scalar(sa.select(RefundRequest).where(RefundRequest.purchase_id == purchase_id)
+                                 .with_for_update())
+        _check_refund(purchase, request, actor_id, actor_is_admin=actor_is_admin, accepting=accepting)
         try:
             tx_id = post(session, "refund", f"refund:{purchase.id}", [
                 Leg(accounts[credit_code(purchase.buyer_id)], purchase.from_credit_cents),
@@ -167,21 +172,35 @@ def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = F
             ], memo=f"Refund of purchase #{purchase.id}")
         except AlreadyApplied:
             raise Conflict("That purchase is already refunded.", code="already_refunded") from None
-        except Exception as exc:
-            if isinstance(exc, InsufficientFunds):
-                raise Conflict("The creator's earnings no longer cover this refund.",
-                               code="refund_not_covered") from None
-            raise
-        purchase.status, purchase.refunded_at = "refunded", utcnow()
+        except InsufficientFunds:
+            raise Conflict("The creator's earnings no longer cover this refund.", code="refund_not_covered") from None
+        now = utcnow()
+        purchase.status, purchase.refunded_at = "refunded", now
         purchase.refund_transaction_id, purchase.refunded_by = tx_id, actor_id
+        if request is not None and request.status == "pending":
+            request.status, request.decided_by, request.decided_at = "accepted", actor_id, now
         for entitlement in session.scalars(sa.select(Entitlement).where(
             Entitlement.purchase_id == purchase.id, Entitlement.revoked_at.is_(None)
         )):
-            entitlement.revoked_at = utcnow()
-    other = purchase.creator_id if actor_id == purchase.buyer_id else purchase.buyer_id
-    notify(other, "refund", actor_id=actor_id, target_type="item", target_id=purchase.item_id,
-           text=f"refunded a purchase of {dollars(purchase.price_cents)}", url="/wallet")
+            entitlement.revoked_at = now
+    if not accepting:  # an accepted request tells both sides itself (refunds.accept_refund_request)
+        other = purchase.creator_id if actor_id == purchase.buyer_id else purchase.buyer_id
+        notify(other, "refund", actor_id=actor_id, target_type="item", target_id=purchase.item_id,
+               text=f"refunded a purchase of {dollars(purchase.price_cents)}", url="/wallet")
     return purchase
+
+
+def _check_refund(purchase: Purchase, request: RefundRequest | None, actor_id: int, *, actor_is_admin: bool,
+                  accepting: bool) -> None:
+    """Under the locks: the purchase still paid, and the actor allowed to refund it now."""
+    if purchase.status == "refunded":
+        raise Conflict("That purchase is already refunded.", code="already_refunded")
+    if accepting and (request is None or request.status != "pending"):
+        raise Conflict("That refund request is already decided.", code="already_decided")
+    if actor_id == purchase.buyer_id and actor_id != purchase.creator_id and not actor_is_admin:
+        refusal = self_refund_refusal(purchase)
+        if refusal is not None:
+            raise refusal
 
 
 def list_purchases(*, buyer_id: int | None = None, creator_id: int | None = None, limit: int = 50) -> list[Purchase]:
@@ -196,22 +215,31 @@ def list_purchases(*, buyer_id: int | None = None, creator_id: int | None = None
 
 @dataclass(frozen=True)
 class PurchaseLine:
-    """A purchase as a wallet lists it: with its item's title and the other person."""
+    """A purchase as a page lists it: its item's title, the other person, its refund request
+    and what the viewer may do about a refund (refund_policy.refund_option)."""
 
     purchase: Purchase
     title: str
     counterpart: User | None  # the creator for a buyer's line, the buyer for a sale
+    request: RefundRequest | None = None
+    refund: str | None = None
 
 
-def purchase_lines(purchases: list[Purchase], *, as_buyer: bool) -> list[PurchaseLine]:
-    """`purchases` with their items' current titles and the other person (suspended: None)."""
-    item_ids = {p.item_id for p in purchases}
-    with read_session() as session:
-        titles = dict(session.execute(sa.select(Item.id, Item.title).where(Item.id.in_(item_ids))).all()) \
-            if item_ids else {}
+def purchase_lines(purchases: list[Purchase], *, as_buyer: bool, viewer_id: int | None = None) -> list[PurchaseLine]:
+    """`purchases` with their items' current titles, the other person (suspended: None), their
+    refund requests and `viewer_id`'s refund option."""
+    item_ids, purchase_ids = {p.item_id for p in purchases}, [p.id for p in purchases]
+    titles, requests = {}, {}
+    if purchases:
+        with read_session() as session:
+            titles = dict(session.execute(sa.select(Item.id, Item.title).where(Item.id.in_(item_ids))).all())
+            requests = {r.purchase_id: r for r in session.scalars(
+                sa.select(RefundRequest).where(RefundRequest.purchase_id.in_(purchase_ids)))}
     people = users_by_id({p.creator_id if as_buyer else p.buyer_id for p in purchases})
     return [PurchaseLine(p, titles.get(p.item_id, "A removed item"),
-                         people.get(p.creator_id if as_buyer else p.buyer_id)) for p in purchases]
+                         people.get(p.creator_id if as_buyer else p.buyer_id), requests.get(p.id),
+                         refund_option(p, requests.get(p.id), viewer_id))
+            for p in purchases]
 
 
 def serialize_purchase(purchase: Purchase) -> dict:

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import User
-from app.models.ledger import ContentDownload
+from app.models.ledger import Purchase
 from app.services.payments.balances import get_balance
 from app.services.payments.ledger import read_session
+from app.services.payments.purchases import purchase_item
 from tests.conftest import bearer, sign_in
 from tests.factories import EntitlementFactory, UserFactory, fund
 from tests.items_helpers import new_item, request_context, upload
@@ -56,7 +57,7 @@ def refused(response, status: int, message: str) -> None:
 
 def test_the_url_is_bound_to_its_user(app, client, paid_download):
     buyer, other = UserFactory(), UserFactory()
-    EntitlementFactory(user_id=buyer.id, item_id=paid_download.id)
+    buy(buyer, paid_download)
     url = file_url(app, client, paid_download, buyer)
     refused(client.get(url), 404, "No such file.")  # anonymous
     sign_in(client, other)
@@ -70,7 +71,7 @@ def test_the_url_is_bound_to_its_user(app, client, paid_download):
 
 def test_guessed_and_tampered_urls_are_404(app, client, paid_download):
     buyer = UserFactory()
-    EntitlementFactory(user_id=buyer.id, item_id=paid_download.id)
+    buy(buyer, paid_download)
     url = file_url(app, client, paid_download, buyer)
     sign_in(client, buyer)
     refused(client.get("/items/files/guess"), 404, "No such file.")
@@ -82,7 +83,7 @@ def test_guessed_and_tampered_urls_are_404(app, client, paid_download):
 
 def test_an_expired_url_is_403(app, client, paid_download, monkeypatch):
     buyer = UserFactory()
-    EntitlementFactory(user_id=buyer.id, item_id=paid_download.id)
+    buy(buyer, paid_download)
     url = file_url(app, client, paid_download, buyer)
     sign_in(client, buyer)
     real = time.time
@@ -98,9 +99,16 @@ def test_others_get_no_url_at_all(app, client, paid_download):
     assert reply["content"] is None and "url" not in str(reply["preview"])
 
 
+def buy(user, item) -> None:
+    fund(user, credit=1000)
+    purchase_item(user.id, item.id)
+
+
 def downloads(user) -> int:
+    """The user's purchases whose paid part they opened (the end of their own refund right)."""
     with read_session() as session:
-        return session.scalar(sa.select(sa.func.count(ContentDownload.id)).where(ContentDownload.user_id == user.id))
+        return session.scalar(sa.select(sa.func.count(Purchase.id)).where(Purchase.buyer_id == user.id,
+                                                                         Purchase.opened_at.is_not(None)))
 
 
 def bought_url(app, make_client, item, user) -> tuple[object, str, int]:

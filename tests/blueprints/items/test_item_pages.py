@@ -31,7 +31,8 @@ def test_create_writing_without_js(auth_client):
     assert response.headers["Location"] == f"/items/{item.id}"
     assert item.price_cents == 350 and item.tags == ["fiction", "rail"] and item.is_published
     page = auth_client.get(f"/items/{item.id}").get_data(as_text=True)
-    assert "The twist." in page
+    assert "Opening lines." in page and "The twist." not in page  # the item page shows the free part
+    assert "The twist." in auth_client.get(f"/items/{item.id}/read").get_data(as_text=True)
 
 
 def test_create_with_htmx_redirects_by_header(auth_client, htmx):
@@ -97,8 +98,9 @@ def test_preview_for_others_content_for_the_buyer(app, client):
     EntitlementFactory(user_id=buyer.id, item_id=item.id)
     sign_in(client, buyer)
     page = client.get(f"/items/{item.id}").get_data(as_text=True)
-    assert "<strong>secret</strong>" in page and 'data-locked="false"' in page
+    assert 'data-locked="false"' in page and f'href="/items/{item.id}/read">Continue reading</a>' in page
     assert "/purchase" not in page
+    assert "<strong>secret</strong>" in client.get(f"/items/{item.id}/read").get_data(as_text=True)
 
 
 def test_item_page_partial_with_htmx(app, client, htmx):
@@ -233,7 +235,7 @@ def test_edit_without_htmx_redirects_and_shop_shows_own_drafts(app, auth_client,
         "body": "Plain *markdown* now", "body_format": "markdown", "publish": "y", "csrf_token": token})
     assert response.status_code == 303 and response.headers["Location"] == f"/items/{draft.id}"
     assert "Now public" in client.get(f"/creators/{auth_client.user.username}").get_data(as_text=True)
-    assert "<em>markdown</em>" in client.get(f"/items/{draft.id}").get_data(as_text=True)
+    assert "<em>markdown</em>" in client.get(f"/items/{draft.id}/read").get_data(as_text=True)
 
 
 def test_delete_with_htmx_and_add_a_comic_chapter(app, auth_client, htmx):

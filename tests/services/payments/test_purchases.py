@@ -137,10 +137,10 @@ def test_buyer_cannot_refund_after_download_or_after_48h(user, creator):
     fund(user, credit=5000)
     first, second = make_item(creator), make_item(creator)
     p1 = purchases.purchase_item(user.id, first.id).purchase
-    purchases.record_download(user.id, first.id)
+    purchases.record_opened(user.id, first.id)
     with pytest.raises(Conflict) as err:
         purchases.refund_purchase(user.id, p1.id)
-    assert err.value.code == "already_downloaded"
+    assert err.value.code == "already_opened"
     p2 = purchases.purchase_item(user.id, second.id).purchase
     db.session.rollback()
     row = db.session.get(Purchase, p2.id)

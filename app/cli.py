@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed`, `flask admin create`."""
+"""Command-line tasks: `flask seed`, `flask admin create`, upkeep of analytics and items."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.extensions import db
 from app.services.accounts.admins import make_admin
 from app.services.analytics.views import prune_view_days
 from app.services.errors import ServiceError
+from app.services.items.catalog import fill_card_previews
 from app.services.seed import seed_demo, stored_data
 
 
@@ -73,3 +74,13 @@ def register(app: Flask) -> None:
         removed = prune_view_days()
         db.session.commit()
         click.echo(f"Pruned {removed} view markers")
+
+    items = AppGroup("items", help="Marketplace upkeep.")
+    app.cli.add_command(items)
+
+    @items.command("card-previews")
+    def card_previews() -> None:
+        """Give art items saved before cards showed previews their card picture. Run once."""
+        filled = fill_card_previews()
+        db.session.commit()
+        click.echo(f"Gave {filled} art items their card preview")

@@ -48,6 +48,9 @@ class Item(ItemsModel):
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     cover_key: Mapped[str | None] = mapped_column(sa.String(255))
+    # Art: the public preview of its first image (the content's, kept in step by the items
+    # services), which cards show when the item has no cover of its own.
+    preview_key: Mapped[str | None] = mapped_column(sa.String(255))
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
     pricing: Mapped[str] = mapped_column(sa.String(16), default="free")
     price_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from app.documents.items import ItemContent
-from tests.browser.signed_in import signed_in
-from tests.factories import UserFactory
+from tests.browser.signed_in import PHONE, signed_in
+from tests.factories import UserFactory, fund, make_image, make_plan
 from tests.items_helpers import committed_item
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_subscribers_only_without_a_plan_leads_to_the_plan_and_back(app, live_se
     page.wait_for_url(re.compile(r"/settings/shop\?next="))
     page.fill("input[name='price']", "3")
     page.click("form#plan-form button[type='submit']")
-    page.wait_for_url(re.compile(r"/items/new$"))
+    page.wait_for_url(re.compile(r"/items/new\?kind=writing$"))
     assert page.locator("#plan-needed").count() == 0
 
 
@@ -68,3 +68,67 @@ def test_editing_a_writing_twice_keeps_its_free_preview(app, live_server, new_br
         doc = ItemContent.objects.get(item_id=item.id)
         assert "The free opening." in doc.preview_html and "paid ending" not in doc.preview_html
         assert "The paid ending." in doc.body_html
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
+def test_new_art_asks_only_for_images_and_shows_a_large_preview_in_the_market_too(
+        app, live_server, new_browser_page, javascript, tmp_path):
+    picture = tmp_path / "wide.png"
+    picture.write_bytes(make_image(color=(20, 90, 160), size=(1200, 800)))
+    page = signed_in(app, live_server, new_browser_page, UserFactory(), javascript=javascript)
+    page.goto("/items/new")
+    page.click("#kind-step >> text=Digital art")
+    page.wait_for_url(re.compile(r"kind=art$"))
+    assert page.locator("textarea[name='body'], input[name='pages'], .ql-editor").count() == 0
+    page.fill("input[name='title']", "Harbour at dusk")
+    page.set_input_files("input[name='files']", str(picture))
+    page.check("input[name='publish']")
+    page.click("form#item-form button[type='submit']")
+    page.wait_for_url(re.compile(r"/items/\d+$"))
+    shown = page.locator(".art-image img").first
+    shown.wait_for()
+    assert page.evaluate("(img) => img.complete && img.naturalWidth", shown.element_handle()) == 800
+    assert shown.bounding_box()["width"] == 800  # the preview as it is, not a 200 px thumbnail
+    assert page.locator("text=View the original").count() == 1  # the creator has the original
+    page.goto("/market?kind=art")
+    card = page.locator(".item-card", has_text="Harbour at dusk")
+    assert card.locator("img.card-preview").count() == 1 and card.locator(".cover-empty").count() == 0
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
+def test_subscribing_from_an_item_page_comes_back_to_the_item(app, live_server, new_browser_page, javascript):
+    creator, fan = UserFactory(), UserFactory()
+    make_plan(creator, 250)
+    fund(fan, credit=1000)
+    item = committed_item(app, creator, kind="writing", pricing="subscription")
+    page = signed_in(app, live_server, new_browser_page, fan, javascript=javascript)
+    page.goto(f"/items/{item.id}")
+    page.click("text=Subscribe for $2.50 a month")
+    page.wait_for_url(re.compile(rf"/items/{item.id}$"))
+    page.click("text=Continue reading")
+    page.wait_for_url(re.compile(rf"/items/{item.id}/read$"))
+    assert "The secret ending." in page.inner_text(".prose")
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["js-off", "js-on"])
+def test_the_comic_reader_fills_a_phone_and_speaks_of_taps_there(browser, live_server, app, javascript):
+    comic = committed_item(app, UserFactory(), kind="comic", pricing="free")
+    context = browser.new_context(base_url=live_server, java_script_enabled=javascript, has_touch=True,
+                                  viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.goto(f"/items/{comic.id}/read?chapter=1&page=1")
+        image = page.locator("#comic-page-image")
+        assert image.bounding_box()["width"] == PHONE["width"]
+        assert page.locator(".tip-touch").is_visible() and not page.locator(".tip-keys").is_visible()
+        image.tap()
+        page.wait_for_url(re.compile(r"page=2"))
+    finally:
+        context.close()
+    desk = browser.new_context(base_url=live_server, java_script_enabled=javascript)
+    try:
+        page = desk.new_page()
+        page.goto(f"/items/{comic.id}/read?chapter=1&page=1")
+        assert page.locator(".tip-keys").is_visible() and not page.locator(".tip-touch").is_visible()
+    finally:
+        desk.close()

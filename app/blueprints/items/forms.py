@@ -6,6 +6,17 @@ from wtforms.fields.choices import SelectChoice
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 KIND_CHOICES = [SelectChoice(v, label) for v, label in (
     ("writing", "Writing"), ("art", "Digital art"), ("comic", "Comic"), ("download", "Download"))]
+# What the kind step says of each kind, and how the files field reads for the two kinds with files.
+KIND_HINTS = {
+    "writing": "A story, essay or article. Choose where the free part ends.",
+    "art": "Images: everyone sees a preview, buyers get the originals.",
+    "comic": "Pages in reading order, in chapters. The first pages can be free.",
+    "download": "Any files: e-books, sample packs, fonts, templates.",
+}
+FILES_LABELS = {
+    "art": ("Images", "JPEG, PNG, WebP or GIF, in the order they are shown."),
+    "download": ("Files", "Any files, up to 20."),
+}
 PRICING_CHOICES = [SelectChoice(v, label) for v, label in (
     ("free", "Free"), ("one_time", "One-time price"), ("subscription", "Subscribers only"))]
 
@@ -35,6 +46,14 @@ class ItemForm(FlaskForm):
     free_pages = StringField("Free pages", description="How many first pages everyone may read.",
                              default="1", render_kw={"inputmode": "numeric"})
     publish = BooleanField("Publish now (otherwise it stays a private draft)")
+
+    def for_kind(self, kind: str | None) -> None:
+        """Label the shared files field for the kind being made (images for art)."""
+        if kind in FILES_LABELS:
+            label, description = FILES_LABELS[kind]
+            self.files.label.text, self.files.description = label, description
+            if kind == "art":
+                self.files.render_kw = {"accept": IMAGE_ACCEPT}
 
 
 class ChapterForm(FlaskForm):

@@ -3,8 +3,9 @@
 from flask import Blueprint, Response, abort, flash, request, send_file, url_for
 from flask_login import current_user
 
-from app.blueprints.items.forms import ChapterForm, ItemForm, ReviewForm
+from app.blueprints.items.forms import KIND_CHOICES, KIND_HINTS, ChapterForm, ItemForm, ReviewForm
 from app.blueprints.items.inputs import blocks, chosen, item_fields, item_input, lines, place_errors
+from app.models.items import KINDS
 from app.services import items as item_service
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
@@ -44,9 +45,16 @@ def _form_page(response, form, exc=None):
 @login_required
 @write_limit
 def new():
+    """First the kind (a step of its own, so the form shows only that kind's fields, with or
+    without JavaScript), then the form."""
     form = ItemForm()
-    if request.method == "GET" and request.args.get("kind"):
-        form.kind.data = request.args["kind"]
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind")
+    kind = form.kind.data if form.kind.data in KINDS else None
+    if kind is None and request.method == "GET":
+        return render("items/new.html", "items/_kind_step.html", form=form, kind=None, kinds=KIND_CHOICES,
+                      kind_hints=KIND_HINTS)
+    form.for_kind(kind)
     error = None
     if form.validate_on_submit():
         try:
@@ -58,8 +66,10 @@ def new():
         else:
             flash("Published." if item.is_published else "Saved as a private draft.", "success")
             return redirect_to(url_for("items.show", item_id=item.id))
-    return _form_page(render("items/new.html", "items/_form.html", form=form, item=None,
-                             plan=plans.get_plan(current_user.id)), form, error)
+    return _form_page(render("items/new.html", "items/_form.html" if kind else "items/_kind_step.html", form=form,
+                             item=None, kind=kind, kinds=KIND_CHOICES, kind_hints=KIND_HINTS,
+                             plan=plans.get_plan(current_user.id)),
+                      form, error)
 
 
 @bp.get("/items/<int:item_id>")
@@ -93,6 +103,7 @@ def _page_context(item) -> dict:
 def edit(item_id: int):
     item = item_service.get_item_for_edit(item_id, current_user)
     form = ItemForm(obj=item)
+    form.for_kind(item.kind)
     if request.method == "GET":
         _fill_edit_form(form, item)
     error = None
@@ -121,6 +132,7 @@ def manage_context(item, *, error: ServiceError | None = None, notice: str | Non
 def edit_page(item, *, status: int, **context):
     """The whole edit page as first shown (a refused list action shows its error in it)."""
     form = ItemForm(formdata=None, obj=item)
+    form.for_kind(item.kind)
     _fill_edit_form(form, item)
     return render("items/edit.html", status=status, form=form, item=item, chapter_form=ChapterForm(),
                   plan=plans.get_plan(item.creator_id), **context)

@@ -65,6 +65,13 @@ def save_content(doc: ItemContent, changed: str | None = None) -> None:
                        code="content_changed") from None
 
 
+def sync_card_preview(item: Item, doc: ItemContent) -> None:
+    """An art item's card shows its first image's public preview when it has no cover: the
+    row keeps that preview's key in step with the content (flushed by the caller)."""
+    if item.kind == "art":
+        item.preview_key = doc.images[0].preview_key if doc.images else None
+
+
 def ensure_uids(doc: ItemContent) -> ItemContent:
     """Give every image, file, chapter and page made before uids existed one (saved once)."""
     parts = [*doc.images, *doc.files, *doc.chapters, *(p for c in doc.chapters for p in c.pages)]
@@ -143,6 +150,7 @@ def remove_asset(item: Item, editor, uid: str, *, origin: Origin = NO_ORIGIN) ->
         raise Invalid(why, code="last_asset", fields={"asset": why})
     removed = found.parts.pop(found.index)
     save_content(doc, LIST_FIELD[item.kind])
+    sync_card_preview(item, doc)
     delete_keys(_keys(removed))  # after the save: the document never points at a deleted file
     _touch(item)
     record_event("item_asset_remove", user_id=editor.id, origin=origin, target_type="item", target_id=item.id,
@@ -215,6 +223,7 @@ def _swap(item: Item, doc: ItemContent, parts: list, index: int, step: int, *, s
     parts[:] = items
     if save:
         save_content(doc, LIST_FIELD[item.kind])
+        sync_card_preview(item, doc)
         _touch(item)
     return True
 

@@ -18,7 +18,7 @@ from app.services import NO_ORIGIN, Origin
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotFound
 from app.services.items import content as build
-from app.services.items.assets import save_content
+from app.services.items.assets import save_content, sync_card_preview
 from app.services.items.files import delete_keys
 from app.services.items.imaging import process_art_image
 from app.services.items.plans import PLAN_PATH, get_plan
@@ -114,6 +114,7 @@ def create_item(creator, fields: dict, data: ItemInput, *, origin: Origin = NO_O
         doc = ItemContent(item_id=item.id, kind=item.kind, **content)
         doc.save()
         new_doc.append(doc)
+        sync_card_preview(item, doc)
         index_item(item)
         record_event("item_create", user_id=creator.id, origin=origin, target_type="item", target_id=item.id,
                      kind=item.kind, pricing=item.pricing)
@@ -166,6 +167,7 @@ def update_item(item: Item, editor, fields: dict, data: ItemInput | None = None,
             item.cover_key = stored.save("public/items/covers", cover_data)
         for name, value in values.items():
             setattr(item, name, value)
+        sync_card_preview(item, doc)
         if "tags" in values:
             _set_tags(item, values["tags"])
         if data.publish is not None:
@@ -177,6 +179,17 @@ def update_item(item: Item, editor, fields: dict, data: ItemInput | None = None,
     record_event("item_update", user_id=editor.id, origin=origin, target_type="item", target_id=item.id,
                  fields=sorted(values))
     return item
+
+
+def fill_card_previews() -> int:
+    """Give art items made before `Item.preview_key` existed their card preview; how many."""
+    items = list(db.session.scalars(sa.select(Item).where(Item.kind == "art", Item.preview_key.is_(None))))
+    docs = {d.item_id: d for d in ItemContent.objects(item_id__in=[i.id for i in items]).only("item_id", "images")}
+    for item in items:
+        if item.id in docs:
+            sync_card_preview(item, docs[item.id])
+    db.session.flush()
+    return sum(1 for item in items if item.preview_key)
 
 
 def set_published(item: Item, publish: bool) -> None:

@@ -14,8 +14,10 @@ from app.models.items import Entitlement, Item
 from app.services.accounts import serialize_user
 from app.services.errors import NotFound
 from app.services.items.files import SignedFile, open_signed_url, signed_file_url
+from app.services.items.imaging import PREVIEW_MAX
 from app.services.items.loading import get_item_or_404
 from app.services.items.policies import can_access_content, viewer_id
+from app.services.items.sanitize import drop_empty_paragraphs
 from app.services.media import media_url
 from app.services.payments.purchases import record_opened
 from app.services.payments.subscriptions import ensure_subscription_current
@@ -103,15 +105,24 @@ def _comic(viewer, item: Item, doc: ItemContent, full: bool) -> dict:
     return {"free_pages": doc.free_pages, "chapters": chapters}
 
 
+def _art_preview(image) -> dict:
+    """An art image's public preview, with the original's size and the preview's own (the
+    original scaled to fit PREVIEW_MAX, as imaging made it), so pages reserve its box."""
+    width, height = image.width or PREVIEW_MAX, image.height or PREVIEW_MAX
+    scale = min(1.0, PREVIEW_MAX / max(width, height))
+    return {"preview_url": media_url(image.preview_key), "width": image.width, "height": image.height,
+            "preview_width": max(1, round(width * scale)), "preview_height": max(1, round(height * scale)),
+            "alt": image.alt}
+
+
 def _content(viewer, item: Item, doc: ItemContent) -> dict:
     if item.kind == "writing":
-        return {"body_html": doc.body_html}
+        return {"body_html": drop_empty_paragraphs(doc.body_html)}
     if item.kind == "art":
         return {"images": [{
             "url": _file_url(viewer, item, image.key, f"{item.title}-{n}.webp", inline=True),
             "download_url": _file_url(viewer, item, image.key, f"{item.title}-{n}.webp"),
-            "preview_url": media_url(image.preview_key),
-            "width": image.width, "height": image.height, "alt": image.alt,
+            **_art_preview(image),
         } for n, image in enumerate(doc.images, start=1)]}
     if item.kind == "comic":
         return _comic(viewer, item, doc, full=True)
@@ -121,10 +132,9 @@ def _content(viewer, item: Item, doc: ItemContent) -> dict:
 
 def _preview(viewer, item: Item, doc: ItemContent) -> dict:
     if item.kind == "writing":
-        return {"preview_html": doc.preview_html}
+        return {"preview_html": drop_empty_paragraphs(doc.preview_html)}  # writings saved before they were dropped
     if item.kind == "art":
-        return {"images": [{"preview_url": media_url(i.preview_key), "width": i.width, "height": i.height,
-                            "alt": i.alt} for i in doc.images]}
+        return {"images": [_art_preview(image) for image in doc.images]}
     if item.kind == "comic":
         return _comic(viewer, item, doc, full=False)
     return {"files": [{"name": f.name, "size": f.size} for f in doc.files]}

@@ -59,7 +59,26 @@ def test_unknown_kind_is_refused(auth_client):
     token = csrf_token(auth_client, "/items/new")
     response = auth_client.post("/items/new", data={**WRITING, "kind": "sculpture", "csrf_token": token})
     assert response.status_code == 422 and "Choose download" in response.get_data(as_text=True)
+    assert 'id="kind-step"' in response.get_data(as_text=True)  # back to choosing a kind
     assert count_items() == 0
+
+
+def test_the_new_item_form_asks_only_for_the_chosen_kind(auth_client):
+    """Issue 21, point 13: a kind step first, then only that kind's fields (without JS too)."""
+    step = auth_client.get("/items/new").get_data(as_text=True)
+    assert 'id="kind-step"' in step and 'id="item-form"' not in step
+    for kind in ("writing", "art", "comic", "download"):
+        assert f'href="/items/new?kind={kind}"' in step
+    fields = {"writing": 'name="body"', "art": 'name="file_alts"', "comic": 'name="pages"',
+              "download": 'name="files"'}
+    for kind, own in fields.items():
+        form = auth_client.get(f"/items/new?kind={kind}").get_data(as_text=True)
+        assert own in form and f'<input type="hidden" name="kind" value="{kind}">' in form
+        others = [f for k, f in fields.items() if k != kind and not (kind == "art" and k == "download")]
+        assert not any(other in form for other in others), kind
+    art = auth_client.get("/items/new?kind=art").get_data(as_text=True)
+    assert '<label for="files">Images</label>' in art
+    assert '<label for="files">Files</label>' in auth_client.get("/items/new?kind=download").get_data(as_text=True)
 
 
 def test_comic_create_and_reader_without_js(app, auth_client):
@@ -274,22 +293,22 @@ def test_a_locked_subscription_item_offers_the_subscription(app, client):
 def test_subscribers_only_without_a_plan_is_refused_with_a_link_to_make_one(auth_client, htmx):
     """Issue 21, point 6, through the form: the refusal says why beside the pricing and links
     to the plan page, which returns to the item form once the plan is saved."""
-    form = auth_client.get("/items/new").get_data(as_text=True)
-    assert 'href="/settings/shop?next=/items/new">Create your plan first</a>' in form
+    form = auth_client.get("/items/new?kind=writing").get_data(as_text=True)
+    assert 'href="/settings/shop?next=/items/new?kind%3Dwriting">Create your plan first</a>' in form
     token = csrf_token(auth_client, "/items/new")
     data = {**WRITING, "pricing": "subscription", "price": "", "csrf_token": token}
     page = auth_client.post("/items/new", data=data)
     html = page.get_data(as_text=True)
     assert page.status_code == 422 and "<html" in html
     assert 'id="pricing-error"' in html and "you have none yet" in html
-    assert 'href="/settings/shop?next=/items/new"' in html
+    assert 'href="/settings/shop?next=/items/new?kind%3Dwriting"' in html
     fragment = auth_client.post("/items/new", data=data, headers=htmx)
     assert fragment.status_code == 422 and "<html" not in fragment.get_data(as_text=True)
     assert "you have none yet" in fragment.get_data(as_text=True)
     assert count_items() == 0
-    saved = auth_client.post("/settings/shop?next=/items/new", data={"csrf_token": token, "price": "4"})
-    assert saved.status_code == 303 and saved.headers["Location"] == "/items/new"
-    assert "Create your plan first" not in auth_client.get("/items/new").get_data(as_text=True)
+    saved = auth_client.post("/settings/shop?next=/items/new?kind%3Dwriting", data={"csrf_token": token, "price": "4"})
+    assert saved.status_code == 303 and saved.headers["Location"] == "/items/new?kind=writing"
+    assert "Create your plan first" not in auth_client.get("/items/new?kind=writing").get_data(as_text=True)
     made = auth_client.post("/items/new", data=data)
     assert made.status_code == 303 and count_items() == 1
     # A plan page opened from elsewhere never sends the creator off the site.

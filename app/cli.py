@@ -83,4 +83,4 @@ def register(app: Flask) -> None:
         """Give art items saved before cards showed previews their card picture. Run once."""
         filled = fill_card_previews()
         db.session.commit()
-        click.echo(f"Gave {filled} art items their card preview")
+        click.echo(f"Art items given their card preview: {filled}")

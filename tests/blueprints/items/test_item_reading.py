@@ -89,3 +89,13 @@ def test_subscribing_from_an_item_page_returns_to_the_item(app, client):
     away = client.post(f"/creators/{creator.username}/subscribe",
                        data={"csrf_token": token, "next": "https://evil.example/"})
     assert away.headers["Location"] == f"/creators/{creator.username}"
+
+
+def test_art_saved_before_card_previews_gets_one_from_the_command(app):
+    item = committed_item(app, UserFactory(), kind="art")
+    db.session.get(Item, item.id).preview_key = None
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["items", "card-previews"])
+    assert result.exit_code == 0 and "Art items given their card preview: 1" in result.output
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).preview_key == ItemContent.objects.get(item_id=item.id).images[0].preview_key

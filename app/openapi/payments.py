@@ -41,6 +41,17 @@ SCHEMAS = {
             "created_at": {"type": "string", "format": "date-time"},
         },
     },
+    "RefundRequest": {
+        "type": "object",
+        "required": ["id", "purchase_id", "status", "created_at"],
+        "properties": {
+            "id": {"type": "integer"}, "purchase_id": {"type": "integer"}, "item_id": {"type": "integer"},
+            "buyer_id": {"type": "integer"}, "creator_id": {"type": "integer"}, "reason": {"type": "string"},
+            "status": {"type": "string", "enum": ["pending", "accepted", "declined"]},
+            "answer": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+            "decided_at": {"type": "string", "format": "date-time", "nullable": True},
+        },
+    },
     "LedgerLine": {
         "type": "object",
         "required": ["id", "kind", "amount_cents", "account", "created_at", "memo"],
@@ -61,6 +72,9 @@ _purchase_reply = {"type": "object", "required": ["purchase", "balance"],
 _subscription_reply = {"type": "object", "required": ["subscription"],
                        "properties": {"subscription": ref("Subscription"), "balance": ref("Balance")}}
 _item_id = [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_purchase_id = [{"name": "purchase_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_refund_request_reply = {"type": "object", "required": ["refund_request"],
+                         "properties": {"refund_request": ref("RefundRequest")}}
 _username = [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}]
 _not_configured = {"503": {"description": "Payments are not configured (code payments_not_configured)",
                            "content": {"application/json": {"schema": ref("Error")}}}}
@@ -119,9 +133,37 @@ PATHS = {
     },
     "/api/payment/purchases/{purchase_id}/refund": {
         "post": {
-            "summary": "Refund a purchase: the creator any time, the buyer within 48 hours if not downloaded",
-            "parameters": [{"name": "purchase_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "summary": "Refund a purchase: the creator any time; the buyer within 48 hours of buying and before "
+                       "opening or downloading the paid part (409 already_opened, refund_window_passed)",
+            "parameters": _purchase_id,
             "responses": reply("Refunded", _purchase_reply, 200, 401, 404, 409),
+        }
+    },
+    "/api/payment/purchases/{purchase_id}/refund-request": {
+        "post": {
+            "summary": "The buyer asks the creator for a refund once their own refund has closed, within 30 days "
+                       "of buying, once (409 refund_yourself, request_window_passed, already_requested)",
+            "parameters": _purchase_id,
+            "requestBody": {**json_body({"reason": {"type": "string", "maxLength": 1000}}), "required": False},
+            "responses": reply("Asked", _refund_request_reply, 201, 400, 401, 404, 409),
+        }
+    },
+    "/api/payment/purchases/{purchase_id}/refund-request/accept": {
+        "post": {
+            "summary": "The creator accepts: the purchase is refunded once (409 already_decided, already_refunded)",
+            "parameters": _purchase_id,
+            "responses": reply("Accepted and refunded", {
+                "type": "object", "required": ["purchase", "refund_request"],
+                "properties": {"purchase": ref("Purchase"), "refund_request": ref("RefundRequest")}},
+                200, 401, 404, 409),
+        }
+    },
+    "/api/payment/purchases/{purchase_id}/refund-request/decline": {
+        "post": {
+            "summary": "The creator declines, with an optional answer for the buyer; nothing is refunded",
+            "parameters": _purchase_id,
+            "requestBody": {**json_body({"answer": {"type": "string", "maxLength": 500}}), "required": False},
+            "responses": reply("Declined", _refund_request_reply, 200, 400, 401, 404, 409),
         }
     },
     "/api/payment/transactions/{userId}": {

@@ -6,10 +6,11 @@ from app.models import User
 from app.services import accounts
 from app.services.errors import NotFound
 from app.services.pagination import clean_limit
-from app.services.payments import history, payouts, purchases, subscriptions, topups
+from app.services.payments import history, payouts, purchases, refunds, subscriptions, topups
 from app.services.payments.amounts import parse_expected_price
 from app.services.payments.balances import get_balance
 from app.web.auth import login_required
+from app.web.context import public_url
 from app.web.forms import json_body
 from app.web.limits import write_limit
 from app.web.work import unit_of_work
@@ -88,6 +89,32 @@ def connect_onboarding():
 def refund(purchase_id: int):
     purchase = purchases.refund_purchase(current_user.id, purchase_id, actor_is_admin=current_user.is_admin)
     return jsonify(purchase=purchases.serialize_purchase(purchase), balance=get_balance(current_user.id))
+
+
+@api_bp.post("/payment/purchases/<int:purchase_id>/refund-request")
+@unit_of_work
+@login_required
+@write_limit
+def request_refund(purchase_id: int):
+    """The buyer asks the creator, once the policy closed their own refund."""
+    asked = refunds.request_refund(current_user.id, purchase_id, json_body().get("reason"),
+                                   link=public_url("payments.refund_page", purchase_id=purchase_id))
+    return jsonify(refund_request=refunds.serialize_request(asked)), 201
+
+
+@api_bp.post("/payment/purchases/<int:purchase_id>/refund-request/<any(accept, decline):decision>")
+@unit_of_work
+@login_required
+@write_limit
+def decide_refund(purchase_id: int, decision: str):
+    link = public_url("payments.refund_page", purchase_id=purchase_id)
+    if decision == "accept":
+        purchase = refunds.accept_refund_request(current_user.id, purchase_id, link=link)
+        return jsonify(purchase=purchases.serialize_purchase(purchase),
+                       refund_request=refunds.serialize_request(refunds.request_of(purchase_id)))
+    answer = json_body().get("answer") if request.content_length else None
+    declined = refunds.decline_refund_request(current_user.id, purchase_id, answer, link=link)
+    return jsonify(refund_request=refunds.serialize_request(declined))
 
 
 @api_bp.get("/payment/transactions/<int:user_id>")

@@ -99,7 +99,7 @@ def accept_refund_request(creator_id: int, purchase_id: int, *, link: str = "") 
     """The creator accepts: the purchase is refunded and the request settled in one
     transaction (refund_purchase). Both are told."""
     purchase = refund_purchase(creator_id, purchase_id, accepting=True)
-    _tell_outcome(purchase, _request_of(purchase_id), link)
+    _tell_outcome(purchase, request_of(purchase_id), link)
     return purchase
 
 
@@ -121,9 +121,16 @@ def decline_refund_request(creator_id: int, purchase_id: int, answer=None, *, li
     return request
 
 
-def _request_of(purchase_id: int) -> RefundRequest:
+def request_of(purchase_id: int) -> RefundRequest | None:
     with read_session() as session:
         return session.scalar(sa.select(RefundRequest).where(RefundRequest.purchase_id == purchase_id))
+
+
+def serialize_request(request: RefundRequest) -> dict:
+    return {"id": request.id, "purchase_id": request.purchase_id, "item_id": request.item_id,
+            "buyer_id": request.buyer_id, "creator_id": request.creator_id, "reason": request.reason,
+            "status": request.status, "answer": request.answer, "created_at": request.created_at.isoformat(),
+            "decided_at": request.decided_at.isoformat() if request.decided_at else None}
 
 
 def _title(item_id: int) -> str:

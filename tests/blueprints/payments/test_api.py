@@ -230,3 +230,35 @@ def test_creator_is_notified_of_a_sale(client, user, creator, headers):
     assert client.post(f"/api/items/{item.id}/purchase", json={}, headers=headers).status_code == 201
     note = db.session.scalar(sa.select(Notification).where(Notification.user_id == creator.id))
     assert note.kind == "sale" and note.actor_id == user.id and "$10.00" in note.text
+
+
+def test_refund_requests_through_the_api(app, client, user, creator):
+    """Issue 21, point 5, for API clients: the same policy and services as the pages."""
+    fund(user, credit=2000)
+    buyer, seller = bearer(app, user), bearer(app, creator)
+    first, second = make_item(creator, price_cents=700, title="One"), make_item(creator, price_cents=300, title="Two")
+    bought = [client.post(f"/api/items/{i.id}/purchase", headers=buyer, json={}).get_json()["purchase"]["id"]
+              for i in (first, second)]
+    early = client.post(f"/api/payment/purchases/{bought[0]}/refund-request", headers=buyer, json={"reason": "x"})
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "refund_yourself"
+    with read_session() as session:
+        for purchase in session.scalars(sa.select(Purchase)):
+            purchase.opened_at = purchase.created_at
+        session.commit()
+    asked = client.post(f"/api/payment/purchases/{bought[0]}/refund-request", headers=buyer, json={"reason": "Oops"})
+    assert asked.status_code == 201 and asked.get_json()["refund_request"]["status"] == "pending"
+    assert client.post(f"/api/payment/purchases/{bought[0]}/refund-request/accept", headers=buyer).status_code == 404
+    accepted = client.post(f"/api/payment/purchases/{bought[0]}/refund-request/accept", headers=seller)
+    body = accepted.get_json()
+    assert accepted.status_code == 200 and body["purchase"]["status"] == "refunded"
+    assert body["refund_request"]["status"] == "accepted"
+    again = client.post(f"/api/payment/purchases/{bought[0]}/refund-request/accept", headers=seller)
+    assert again.status_code == 409 and get_balance(user.id)["credit_cents"] == 2000 - 300
+
+    client.post(f"/api/payment/purchases/{bought[1]}/refund-request", headers=buyer, json={})
+    declined = client.post(f"/api/payment/purchases/{bought[1]}/refund-request/decline", headers=seller,
+                           json={"answer": "You have read it all."})
+    assert declined.status_code == 200 and declined.get_json()["refund_request"]["answer"] == "You have read it all."
+    assert get_balance(user.id)["credit_cents"] == 2000 - 300
+    with read_session() as session:
+        assert verify_ledger(session) == []

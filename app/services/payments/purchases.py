@@ -183,10 +183,13 @@ def refund_purchase(actor_id: int, purchase_id: int, *, actor_is_admin: bool = F
             Entitlement.purchase_id == purchase.id, Entitlement.revoked_at.is_(None)
         )):
             entitlement.revoked_at = now
+        title = session.scalar(sa.select(Item.title).where(Item.id == purchase.item_id)) or "an item"
     if not accepting:  # an accepted request tells both sides itself (refunds.accept_refund_request)
-        other = purchase.creator_id if actor_id == purchase.buyer_id else purchase.buyer_id
-        notify(other, "refund", actor_id=actor_id, target_type="item", target_id=purchase.item_id,
-               text=f"refunded a purchase of {dollars(purchase.price_cents)}", url="/wallet")
+        by_buyer = actor_id == purchase.buyer_id
+        notify(purchase.creator_id if by_buyer else purchase.buyer_id, "refund", actor_id=actor_id,
+               target_type="item", target_id=purchase.item_id, url=f"/purchases/{purchase.id}/refund",
+               text=f"refunded {'their' if by_buyer else 'your'} purchase of “{title[:120]}” "
+                    f"({dollars(purchase.price_cents)})")
     return purchase
 
 

@@ -42,7 +42,7 @@ from app.blueprints.users import api_bp as users_api
 from app.blueprints.users import bp as users_bp
 from app.cli import register as register_cli
 from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
-from app.services.broker import init_broker, install_session_hooks
+from app.services.broker import init_broker
 from app.services.chat.community_sync import connect_signals as connect_chat_signals
 from app.services.chat.presence import init_presence
 from app.services.media import media_url
@@ -91,7 +91,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_storage(app)
     init_image_decoding(app)
     init_broker(app)
-    install_session_hooks(db)
     init_mail(app)
     init_uploads(app)
     init_security(app)

@@ -74,7 +74,8 @@ def test_429_page_and_json(app, client, monkeypatch, user):
     client.post("/api/auth/signin", json=body)
     assert_json(client.post("/api/auth/signin", json=body), 429, "too_many_requests")
     token = csrf_token(client, "/signin")
-    assert_page(client.post("/signin", data={**body, "csrf_token": token}), 429, "Slow down")
+    # The sign-in page answers with its form, saying why (app/web/limits.py).
+    assert_page(client.post("/signin", data={**body, "csrf_token": token}), 429, "Too many failed sign-ins from")
 
 
 def test_500_page_and_json_without_traceback(auth_client, monkeypatch, caplog):

@@ -59,7 +59,7 @@ def test_413_page_and_json(app, auth_client):
     token = csrf_token(auth_client, "/settings/profile")
     response = auth_client.post("/settings/profile", data=b"x", headers={"X-CSRFToken": token},
                                 content_type="multipart/form-data; boundary=x",
-                                environ_overrides={"CONTENT_LENGTH": str(30 * MB)})
+                                environ_overrides={"CONTENT_LENGTH": str(app.config["MAX_CONTENT_LENGTH"] + 1)})
     assert_page(response, 413, "That upload is too large.")
     response = auth_client.patch("/api/users/me", data=b"x", headers=bearer(app, auth_client.user),
                                  content_type="multipart/form-data; boundary=x",

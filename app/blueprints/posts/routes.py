@@ -147,9 +147,18 @@ def comment(post_id: int):
                 raise
             apply_errors(form, exc)
         else:
+            if wants_partial():
+                return _comment_created(created)
             return redirect_to(url_for("posts.show", post_id=post_id, _anchor=f"comment-{created.id}"))
     post = posts.get_post(post_id, current_user)
     return render("posts/comment_new.html", "posts/_comment_form.html", status=422, form=form, post=post)
+
+
+def _comment_created(comment):
+    """For HTMX: an empty form, the comment on top of the list, the counts moved on."""
+    entry = _entry(posts.get_post(comment.post_id, current_user))
+    return render("posts/comment_new.html", "posts/_comment_created.html", form=CommentForm(formdata=None),
+                  post=entry.post, entry=entry, c=comments.CommentEntry(comment, current_user))
 
 
 @bp.post("/comments/<int:comment_id>/delete")

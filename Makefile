@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-local.txt 
 TEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 
-.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos fuzz
+.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos fuzz lighthouse
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ bench: setup ## Run every benchmark at full size and write docs/benchmarks.md (l
 
 bench-short: setup ## The same at small sizes (a few minutes)
 	$(BIN)/python -m bench.run_all --size short $(ARGS)
+
+lighthouse: setup ## Lighthouse 12 (mobile preset) on the landing page, market, an item, a profile, a community and the home feed
+	cd scripts/lighthouse && npm ci --no-audit --no-fund --silent
+	$(BIN)/python scripts/lighthouse.py $(ARGS)
 
 two-dynos: setup ## Two app processes sharing a fresh PostgreSQL database and Redis
 	PY=$(BIN)/python scripts/two_dynos.sh

@@ -12,7 +12,16 @@ from app.services.communities.highlights import largest_communities, member_comm
 from app.services.discover import front_page
 from app.services.home import home_side
 from app.services.social.suggestions import suggest_people
-from tests.factories import ItemFactory, PostFactory, UserFactory, add_member, block, follow, make_community, mute
+from tests.factories import (
+    ItemFactory,
+    PostFactory,
+    UserFactory,
+    add_member,
+    block,
+    follow,
+    make_community,
+    mute,
+)
 
 
 def test_people_followed_by_the_people_i_follow_come_first():

@@ -10,7 +10,6 @@ from app.web.work import read_only, unit_of_work
 bp = Blueprint("main", __name__)
 
 
-
 @bp.get("/")
 @read_only(binds=HOME_BINDS)
 def index():
@@ -19,13 +18,6 @@ def index():
     if current_user.is_authenticated:
         return home_page()
     return render("main/index.html", front=front_page(current_user))
-
-
-@bp.get("/favicon.ico")
-@unit_of_work
-def favicon():
-    """For browsers and tools that ask for /favicon.ico instead of the page's icon link."""
-    return current_app.send_static_file("favicon.svg")
 
 
 @bp.get("/healthz")

@@ -69,12 +69,12 @@ def test_signed_out_root_shows_the_platforms_work_and_a_way_to_join(client):
 
 
 def test_the_favicon_is_linked_and_served(client):
-    html = client.get("/").get_data(as_text=True)
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in html
-    for path in ("/static/favicon.svg", "/favicon.ico"):
-        with client.get(path) as response:
-            assert response.status_code == 200 and response.mimetype == "image/svg+xml"
-            assert response.data.startswith(b"<svg")
+    """Every page and error page names its icon, so a browser never asks for /favicon.ico."""
+    for path in ("/", "/no-such-page"):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in client.get(path).text
+    with client.get("/static/favicon.svg") as response:
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert response.data.startswith(b"<svg")
 
 
 def test_a_profile_shows_its_counts_once_links_its_bio_and_offers_a_message(auth_client, client):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -48,12 +49,13 @@ from app.services.chat.presence import init_presence
 from app.services.media import media_url
 from app.services.media.decoding import init_image_decoding
 from app.services.media.storage import init_storage
-from app.services.navigation import nav_summary
 from app.services.payments.amounts import dollars
 from app.services.payments.grants import connect_signals as connect_grant_signals
 from app.services.stores import configure_engines, connect_mongo, embedded_warnings, engine_binds
+from app.services.wording import ngettext
 from app.web.admission import init_app as init_admission
 from app.web.auth import DreamDotSessionInterface
+from app.web.context import current_navigation
 from app.web.converters import init_converters
 from app.web.errors import register_error_handlers
 from app.web.fragments import post_head_version
@@ -124,8 +126,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary,
-                                 post_head_version=post_head_version)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, navigation=current_navigation,
+                                 post_head_version=post_head_version, ngettext=ngettext)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -139,11 +141,13 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _warn_about_embedded_stores(app: Flask) -> None:
-    if app.testing:
+    # Said once, by the serving process: `make run` also builds the app for `flask db upgrade`
+    # (and `flask seed`) first, inside a click command, which would repeat every line.
+    if app.testing or click.get_current_context(silent=True) is not None:
         return
     log = logging.getLogger("dreamdot.startup")
     for warning in embedded_warnings(app):
         if app.config["APP_ENV"] == "production":
             log.warning("EMBEDDED STORE IN PRODUCTION: %s", warning)
         else:
-            log.info("embedded default: %s", warning)
+            log.info("local data: %s", warning)

@@ -82,7 +82,7 @@ def test_500_page_and_json_without_traceback(auth_client, monkeypatch, caplog):
     def boom(*_a, **_k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("app.blueprints.main.routes.render", boom)
+    monkeypatch.setattr("app.blueprints.main.routes.home_page", boom)
     response = auth_client.get("/")
     assert_page(response, 500, "Something went wrong on our side")
     assert "secret internal detail" not in response.get_data(as_text=True)

@@ -175,7 +175,8 @@ def test_home_load_more_without_and_with_htmx(auth_client, htmx):
 def test_content_warning_folds_the_post_without_js(client):
     post = PostFactory(author_id=UserFactory().id, body="the twist", content_warning="Spoilers")
     body = client.get(f"/posts/{post.id}").get_data(as_text=True)
-    folded = body[body.index("<details"):body.index("</details>")]
+    folded = body[body.index('<details class="content-warning"'):]
+    folded = folded[:folded.index("</details>")]
     assert "Content warning: Spoilers" in folded and "the twist" in folded
     assert "<details open" not in body.replace('<details class="image-fields"', "")
 

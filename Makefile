@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-local.txt 
 TEST_WORKERS ?= auto
 export FLASK_APP := wsgi
 
-.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos fuzz
+.PHONY: help setup run reset test test-fast lint fmt seed migrate clean bench bench-short two-dynos fuzz lighthouse screenshots
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,11 +36,11 @@ fuzz: setup ## Long Schemathesis run over the API (FUZZ_EXAMPLES=500 per operati
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/security/test_fuzz_api.py tests/security/test_form_fuzz.py tests/security/test_chat_frame_fuzz.py -q $(PYTEST_ARGS)
 
 lint: setup ## ruff, and lint-imports: the import contracts of pyproject.toml (layers, no cycles)
-	$(BIN)/ruff check app tests bench devstores config.py wsgi.py
+	$(BIN)/ruff check app tests bench devstores scripts config.py wsgi.py
 	$(BIN)/lint-imports
 
 fmt: setup ## ruff format
-	$(BIN)/ruff format app tests bench devstores config.py wsgi.py
+	$(BIN)/ruff format app tests bench devstores scripts config.py wsgi.py
 
 seed: setup ## Fill empty databases with demo data (make seed ARGS="--users 10000")
 	$(BIN)/python -m devstores exec -- flask seed $(ARGS)
@@ -53,6 +53,13 @@ bench: setup ## Run every benchmark at full size and write docs/benchmarks.md (l
 
 bench-short: setup ## The same at small sizes (a few minutes)
 	$(BIN)/python -m bench.run_all --size short $(ARGS)
+
+lighthouse: setup ## Lighthouse 12 (mobile preset) on the landing page, market, an item, a profile, a community and the home feed
+	cd scripts/lighthouse && npm ci --no-audit --no-fund --silent
+	$(BIN)/python scripts/lighthouse.py $(ARGS)
+
+screenshots: setup ## PNGs of the main pages at 1280 and 390 px, signed out and in, into build/screenshots/ (URL=... for a running app)
+	$(BIN)/python scripts/screenshots.py $(if $(URL),--url $(URL)) $(ARGS)
 
 two-dynos: setup ## Two app processes sharing a fresh PostgreSQL database and Redis
 	PY=$(BIN)/python scripts/two_dynos.sh

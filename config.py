@@ -265,7 +265,9 @@ class Config:
         self.RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": self.REDIS_TIMEOUT_SECONDS,
                                           "socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS}
         self.RATELIMIT_SIGNIN = env_str("RATELIMIT_SIGNIN", "5 per minute")
+        # Accounts opened per address; sign-up attempts (typos and refusals too) have their own, looser limit.
         self.RATELIMIT_SIGNUP = env_str("RATELIMIT_SIGNUP", "10 per hour")
+        self.RATELIMIT_SIGNUP_ATTEMPTS = env_str("RATELIMIT_SIGNUP_ATTEMPTS", "50 per hour")
         self.RATELIMIT_WRITE = env_str("RATELIMIT_WRITE", "120 per minute")
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 
@@ -402,6 +404,7 @@ class TestingConfig(Config):
         # Generous limits so suites do not trip them; rate-limit tests set their own.
         self.RATELIMIT_SIGNIN = "1000 per minute"
         self.RATELIMIT_SIGNUP = "1000 per minute"
+        self.RATELIMIT_SIGNUP_ATTEMPTS = "1000 per minute"
         self.RATELIMIT_WRITE = "1000 per minute"
         self.STRIPE_SECRET_KEY = None
         self.STRIPE_WEBHOOK_SECRET = None

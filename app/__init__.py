@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,18 +43,19 @@ from app.blueprints.users import api_bp as users_api
 from app.blueprints.users import bp as users_bp
 from app.cli import register as register_cli
 from app.extensions import csrf, db, fragments, limiter, login_manager, migrate, sock
-from app.services.broker import init_broker, install_session_hooks
+from app.services.broker import init_broker
 from app.services.chat.community_sync import connect_signals as connect_chat_signals
 from app.services.chat.presence import init_presence
 from app.services.media import media_url
 from app.services.media.decoding import init_image_decoding
 from app.services.media.storage import init_storage
-from app.services.navigation import nav_summary
 from app.services.payments.amounts import dollars
 from app.services.payments.grants import connect_signals as connect_grant_signals
 from app.services.stores import configure_engines, connect_mongo, embedded_warnings, engine_binds
+from app.services.wording import ngettext
 from app.web.admission import init_app as init_admission
 from app.web.auth import DreamDotSessionInterface
+from app.web.context import current_navigation
 from app.web.converters import init_converters
 from app.web.errors import register_error_handlers
 from app.web.fragments import post_head_version
@@ -91,7 +93,6 @@ def create_app(config: Config | None = None, **overrides) -> Flask:
     init_storage(app)
     init_image_decoding(app)
     init_broker(app)
-    install_session_hooks(db)
     init_mail(app)
     init_uploads(app)
     init_security(app)
@@ -125,8 +126,8 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, nav_summary=nav_summary,
-                                 post_head_version=post_head_version)
+    app.jinja_env.globals.update(media_url=media_url, wants_partial=wants_partial, navigation=current_navigation,
+                                 post_head_version=post_head_version, ngettext=ngettext)
     app.jinja_env.filters["money"] = dollars
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -140,11 +141,13 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _warn_about_embedded_stores(app: Flask) -> None:
-    if app.testing:
+    # Said once, by the serving process: `make run` also builds the app for `flask db upgrade`
+    # (and `flask seed`) first, inside a click command, which would repeat every line.
+    if app.testing or click.get_current_context(silent=True) is not None:
         return
     log = logging.getLogger("dreamdot.startup")
     for warning in embedded_warnings(app):
         if app.config["APP_ENV"] == "production":
             log.warning("EMBEDDED STORE IN PRODUCTION: %s", warning)
         else:
-            log.info("embedded default: %s", warning)
+            log.info("local data: %s", warning)

@@ -47,7 +47,10 @@ class Conversation(me.Document):
     last_seq = me.IntField(default=0)
     created_at = me.DateTimeField(default=utcnow)
     last_message_at = me.DateTimeField()
-    meta = {"collection": "chat_conversations", "indexes": ["member_ids"]}
+    # Members with a message from someone else they have not read: the navigation counts
+    # these conversations with one indexed count (app/services/chat/unread.py).
+    unread_ids = me.ListField(me.IntField())
+    meta = {"collection": "chat_conversations", "indexes": ["member_ids", "unread_ids"]}
 
 
 class ChatMember(me.Document):

@@ -19,9 +19,9 @@ import time
 from collections import defaultdict
 
 import redis
-import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session, scoped_session
+
+from app.services.after_commit import after_commit
 
 log = logging.getLogger("dreamdot.broker")
 
@@ -267,48 +267,8 @@ def publish_after_commit(session, channel: str | list[str], event: dict) -> None
     """Publish once the current transaction commits (dropped if it rolls back, including a
     rolled-back savepoint it was made in), so a subscriber that reads the database finds
     what the event announces. `channel` may be a list: one event to many channels."""
-    if isinstance(session, scoped_session):
-        session = session()
     channels = [channel] if isinstance(channel, str) else list(channel)
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_KEY, []).append((transaction, channels, event))
-
-
-PENDING_KEY = "dreamdot_publish"  # session.info: events announced after the commit
-_hooks_installed = False
-
-
-def _within(transaction, ended) -> bool:
-    """Whether `transaction` is `ended` or nested inside it (None: made before any began)."""
-    if transaction is None:
-        return ended.parent is None
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-def install_session_hooks(db) -> None:
-    global _hooks_installed
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-
-    @sa.event.listens_for(Session, "after_commit")
-    def _after_commit(session):
-        pending = session.info.pop(PENDING_KEY, [])
-        for _transaction, channels, event in pending:
-            try:
-                publish_many(channels, event)
-            except Exception:  # noqa: BLE001 - the commit stands; live delivery is best effort
-                log.exception("broker publish after commit failed")
-
-    @sa.event.listens_for(Session, "after_soft_rollback")
-    def _after_rollback(session, previous_transaction):
-        pending = session.info.get(PENDING_KEY)
-        if pending:
-            session.info[PENDING_KEY] = [p for p in pending if not _within(p[0], previous_transaction)]
+    after_commit(session, lambda: publish_many(channels, event), label="broker publish")
 
 
 def user_channel(user_id: int) -> str:

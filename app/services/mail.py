@@ -10,17 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.services.after_commit import after_commit
 from app.services.errors import ServiceError
 
 log = logging.getLogger("dreamdot.mail")
 
-PENDING_KEY = "dreamdot.mail"  # session.info: [(transaction, OutgoingMail)] waiting for the commit
-_hooks_installed = False
 
 
 class MailNotConfigured(ServiceError):
@@ -52,38 +49,5 @@ def require_mail(what: str) -> None:
 
 def send_after_commit(mail: OutgoingMail) -> None:
     """Send `mail` once the current transaction commits; dropped if it rolls back."""
-    session = db.session()
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_KEY, []).append((transaction, mail))
-
-
-def _within(transaction, ended) -> bool:
-    """Whether `transaction` is `ended` or nested inside it (None: made before any began)."""
-    if transaction is None:
-        return ended.parent is None
-    while transaction is not None:
-        if transaction is ended:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-def install_mail_hooks() -> None:
-    global _hooks_installed
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-
-    @sa.event.listens_for(Session, "after_commit")
-    def _after_commit(session):
-        pending = session.info.pop(PENDING_KEY, [])
-        if pending:
-            outbox = current_app.extensions["dreamdot.outbox"]
-            for _transaction, mail in pending:
-                outbox.post(mail)
-
-    @sa.event.listens_for(Session, "after_soft_rollback")
-    def _after_rollback(session, previous_transaction):
-        pending = session.info.get(PENDING_KEY)
-        if pending:
-            session.info[PENDING_KEY] = [p for p in pending if not _within(p[0], previous_transaction)]
+    outbox = current_app.extensions["dreamdot.outbox"]
+    after_commit(db.session, lambda: outbox.post(mail), label="mail")

@@ -183,18 +183,27 @@ def store_modes(app) -> dict[str, str]:
 
 
 def embedded_warnings(app) -> list[str]:
-    """What would be lost on a dyno restart or not shared between workers."""
+    """Where each embedded default keeps its data. In production: what a dyno restart would
+    wipe or what workers would not share. Elsewhere (`make run`, a local gunicorn): the folders
+    on this machine, which outlive a restart."""
     modes = store_modes(app)
-    warnings = []
+    production = app.config["APP_ENV"] == "production"
+    instance = app.instance_path
     embedded_binds = [k.split(":", 1)[1] for k, v in modes.items() if k.startswith("bind:") and v == "embedded"]
+    warnings = []
     if embedded_binds:
-        warnings.append(f"embedded PostgreSQL server under instance/: binds {', '.join(embedded_binds)} "
-                        "live on this machine only, wiped on a dyno restart.")
+        binds = ", ".join(embedded_binds)
+        warnings.append(f"embedded PostgreSQL server under instance/: binds {binds} live on this machine only, "
+                        "wiped on a dyno restart." if production else
+                        f"embedded PostgreSQL server: binds {binds} are kept in {instance}/postgres across restarts.")
     if modes["mongodb"] == "embedded":
-        warnings.append("embedded MongoDB-protocol server (secantusdb) under instance/: documents live on "
-                        "this machine only, wiped on a dyno restart.")
+        warnings.append("embedded MongoDB-protocol server (secantusdb) under instance/: documents live on this "
+                        "machine only, wiped on a dyno restart." if production else
+                        f"embedded MongoDB-protocol server (secantusdb): documents are kept in {instance}/documents "
+                        "across restarts.")
     if modes["media"] == "local":
-        warnings.append("Media are local files: wiped on a dyno restart.")
+        warnings.append("Media are local files: wiped on a dyno restart." if production else
+                        f"Media are local files in {app.config['MEDIA_ROOT']}, kept across restarts.")
     if modes["broker"] == "memory" and app.config["WEB_CONCURRENCY"] > 1:
         warnings.append("In-process broker with several workers: live events do not cross workers.")
     if modes["rate_limits"] == "memory" and app.config["WEB_CONCURRENCY"] > 1:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_login import current_user
 
 from app.services import Origin
 from app.services.analytics.views import viewer_key
+from app.services.navigation import NavSummary, nav_summary
 
 
 def current_origin() -> Origin:
@@ -39,3 +40,11 @@ def public_url(endpoint: str, **values) -> str:
     (production requires it), never from a client's Host header there."""
     base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     return base + url_for(endpoint, **values)
+
+
+def current_navigation() -> NavSummary:
+    """The navigation's figures for the signed-in user, read once per request (the home page's
+    side column shows the same balance as the navigation)."""
+    if "navigation" not in g:
+        g.navigation = nav_summary(current_user)
+    return g.navigation

@@ -8,6 +8,7 @@ import math
 import time
 
 from flask import current_app, jsonify, make_response
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from pymongo.errors import ConnectionFailure as MongoConnectionFailure
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -30,6 +31,7 @@ from app.extensions import db, limiter
 from app.services.errors import ServiceError
 from app.web.context import is_api_request
 from app.web.htmx import wants_partial
+from app.web.limits import wait_text
 
 log = logging.getLogger("dreamdot.errors")
 
@@ -100,17 +102,25 @@ def handle_csrf_error(exc: CSRFError):
 
 def handle_http_error(exc: HTTPException):
     status = exc.code or 500
-    if status == 429:
-        message = MESSAGES[429]
+    if status == 429 and exc.response is not None:
+        response = exc.response  # a page's own answer to its limit: its form, saying why (app/web/limits.py)
     else:
-        message = MESSAGES.get(status) or exc.description or "Error"
-    response = error_response(status, CODES.get(status, "error"), message)
+        response = error_response(status, CODES.get(status, "error"), http_error_message(exc))
     for header in ("Retry-After", "Allow"):
         if exc.get_response().headers.get(header):
             response.headers[header] = exc.get_response().headers[header]
     if status == 429 and limiter.current_limit is not None:
         response.headers["Retry-After"] = str(seconds_until(limiter.current_limit.reset_at))
     return response
+
+
+def http_error_message(exc: HTTPException) -> str:
+    """Words for a person: a broken rate limit says which, with the wait, when it has words."""
+    status = exc.code or 500
+    if status == 429:
+        said = isinstance(exc, RateLimitExceeded) and exc.limit.error_message and limiter.current_limit is not None
+        return f"{exc.description} {wait_text(limiter.current_limit.reset_at)}" if said else MESSAGES[429]
+    return MESSAGES.get(status) or exc.description or "Error"
 
 
 def seconds_until(timestamp: float) -> int:

@@ -13,7 +13,7 @@ from flask_mailman import EmailMultiAlternatives
 from jinja2 import TemplateNotFound
 
 from app.extensions import mail
-from app.services.mail import OutgoingMail, install_mail_hooks
+from app.services.mail import OutgoingMail
 
 log = logging.getLogger("dreamdot.mail")
 
@@ -67,4 +67,3 @@ def render(outgoing: OutgoingMail) -> EmailMultiAlternatives:
 def init_app(app: Flask) -> None:
     mail.init_app(app)
     app.extensions["dreamdot.outbox"] = Outbox(app)
-    install_mail_hooks()

@@ -63,14 +63,17 @@ def unit_of_work(view):
     return run
 
 
-def read_only(view):
-    """`unit_of_work` for a view that only reads (see the module's docstring)."""
+def read_only(view=None, *, binds: tuple[str, ...] = READ_BINDS):
+    """`unit_of_work` for a view that only reads (see the module's docstring). A page that
+    also reads other binds on every visit names them: `@read_only(binds=(*READ_BINDS, "community"))`."""
+    if view is None:
+        return functools.partial(read_only, binds=binds)
     work = unit_of_work(view)
 
     @functools.wraps(view)
     def run(*args, **kwargs):
         if request.method in ("GET", "HEAD") and not db.session().in_transaction():
-            for bind in READ_BINDS:
+            for bind in binds:
                 db.session.connection(bind_arguments={"bind": db.engines[bind]},
                                       execution_options={"isolation_level": "AUTOCOMMIT"})
         return work(*args, **kwargs)

@@ -108,3 +108,11 @@ def sign_in_browser(page, user, password: str) -> None:
     page.fill("input[name='password']", password)
     page.click("form#signin-form button[type='submit']")
     page.wait_for_url("**/")
+
+
+def open_account_menu(page) -> None:
+    """Open the navigation's account menu (profile, settings, sign out): a <details>, so a
+    click opens it with JavaScript on or off."""
+    menu = page.locator(".nav-account")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()

@@ -8,8 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from bson import json_util
 from playwright.sync_api import expect
 
+from app.services.stores import mongo_db
 from tests.factories import PASSWORD, UserFactory, make_image
 
 pytestmark = pytest.mark.browser
@@ -30,7 +32,7 @@ def open_chat(page) -> None:
     expect(page.locator("#chat-key-status")).to_have_text(re.compile("set up"))
 
 
-def test_two_users_chat_with_typing_ticks_an_image_and_a_restored_backup(new_browser_page, tmp_path):
+def test_two_users_chat_with_typing_ticks_a_captioned_image_and_a_restored_backup(new_browser_page, tmp_path):
     alice, bob = UserFactory(), UserFactory()
     a, b = new_browser_page(), new_browser_page()
     for page, user in ((a, alice), (b, bob)):
@@ -47,22 +49,33 @@ def test_two_users_chat_with_typing_ticks_an_image_and_a_restored_backup(new_bro
 
     a.locator("#chat-input").press_sequentially("hello bob", delay=20)
     expect(b.locator("#chat-typing")).to_have_text(re.compile("is typing"))
-    a.click("#chat-send")
+    a.locator("#chat-input").press("Enter")  # Enter sends
     expect(b.locator("#chat-messages li.theirs .chat-body")).to_have_text(["hello bob"])
     expect(a.locator("#chat-messages li.mine .chat-ticks")).to_have_text(["✓✓ read"])
+    expect(a.locator("#chat-input")).to_have_value("")
 
     b.fill("#chat-input", "hi alice")
-    b.click("#chat-send")
-    expect(a.locator("#chat-messages li.theirs .chat-body")).to_have_text(["hi alice"])
+    b.locator("#chat-input").press("Shift+Enter")  # a new line, not a message
+    b.locator("#chat-input").press_sequentially("two lines")
+    b.locator("#chat-input").press("Enter")
+    expect(a.locator("#chat-messages li.theirs .chat-body")).to_have_text(["hi alice\ntwo lines"])
+    assert a.locator("#chat-messages li.theirs .chat-body").text_content() == "hi alice\ntwo lines"
     expect(b.locator("#chat-messages li.mine .chat-ticks")).to_have_text(["✓✓ read"])
 
     picture = tmp_path / "photo.png"
     picture.write_bytes(make_image("PNG", (40, 30)))
     a.set_input_files("#chat-file", str(picture))
-    a.click("#chat-send")
+    a.fill("#chat-input", "our cat")
+    a.click("#chat-send")  # the picture and its words: one message
     image = b.locator("#chat-messages li.theirs img")
     expect(image).to_have_attribute("src", re.compile(r"^blob:"))
     b.wait_for_function("() => document.querySelector('#chat-messages li.theirs img').naturalWidth === 40")
+    expect(b.locator("#chat-messages li.theirs")).to_have_count(2)
+    expect(b.locator("#chat-messages li.theirs").last.locator(".chat-caption")).to_have_text("our cat")
+    expect(a.locator("#chat-input")).to_have_value("")
+    stored = [json_util.dumps(document) for name in mongo_db().list_collection_names()
+              for document in mongo_db()[name].find()]
+    assert stored and not [d for d in stored if "our cat" in d or "two lines" in d]  # ciphertext only
 
     a.goto("/chat/keys")
     a.fill("#backup-passphrase", "a long passphrase for the test")
@@ -72,15 +85,19 @@ def test_two_users_chat_with_typing_ticks_an_image_and_a_restored_backup(new_bro
 
     c = new_browser_page()
     sign_in(c, alice)
-    c.goto("/chat/keys")
+    c.goto(conversation_url)  # a new browser: the conversation leads to the restore screen
+    c.get_by_role("link", name="Restore your key to read this conversation").click()
+    c.wait_for_url(re.compile(r"/chat/keys\?next=.*#chat-restore-form$"))
     expect(c.locator("#chat-key-status")).to_have_text(re.compile("does not hold your chat key"))
     c.fill("#restore-passphrase", "a long passphrase for the test")
     c.click("#chat-restore-form button[type=submit]")
     expect(c.locator("#restore-result")).to_have_text(re.compile("restored"), timeout=30_000)
-    c.goto(conversation_url)
+    c.get_by_role("link", name="Back to the conversation").click()
+    c.wait_for_url(conversation_url)
     expect(c.locator("#chat-messages li.mine .chat-body").first).to_have_text("hello bob")
-    expect(c.locator("#chat-messages li.theirs .chat-body")).to_have_text(["hi alice"])
+    expect(c.locator("#chat-messages li.theirs .chat-body")).to_have_text(["hi alice\ntwo lines"])
     expect(c.locator("#chat-messages li.mine img")).to_have_attribute("src", re.compile(r"^blob:"))
+    expect(c.locator("#chat-messages li.mine .chat-caption")).to_have_text("our cat")
 
 
 def test_the_safety_number_matches_in_both_browsers(new_browser_page):

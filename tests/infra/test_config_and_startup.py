@@ -2,10 +2,11 @@
 
 import logging
 
+import click
 import pytest
 
 import config as settings
-from app.services.stores import bind_url
+from app.services.stores import bind_url, embedded_warnings
 from config import Config
 
 BINDS = ("users", "social", "items", "community", "audit")
@@ -101,12 +102,37 @@ def test_make_runs_embedded_servers_are_said_at_start_up_and_on_healthz(make_app
     with caplog.at_level(logging.INFO, logger="dreamdot.startup"):
         dev = make_app(settings.TestingConfig(tmp_path / "dev"), TESTING=False,
                        EMBEDDED_STORES=("postgresql", "mongodb"))
-    assert "embedded PostgreSQL server under instance/: binds users, social, items, community, audit" in caplog.text
-    assert "embedded MongoDB-protocol server (secantusdb)" in caplog.text
+    folder = tmp_path / "dev"
+    # A local run says where its data lives, not what a dyno would do with it.
+    assert (f"embedded PostgreSQL server: binds users, social, items, community, audit are kept in "
+            f"{folder}/postgres across restarts") in caplog.text
+    assert f"embedded MongoDB-protocol server (secantusdb): documents are kept in {folder}/documents" in caplog.text
+    assert "dyno" not in caplog.text
     report = dev.test_client().get("/healthz").get_json()
     assert report["ok"] is True and report["production"] is False
     assert {report["stores"][f"bind:{b}"] for b in BINDS} == {"embedded"} and report["stores"]["mongodb"] == "embedded"
     assert any("embedded MongoDB-protocol server" in w for w in report["embedded_defaults"])
+
+
+def test_production_on_embedded_stores_warns_of_the_dyno_restart(make_app, tmp_path):
+    app = make_app(settings.TestingConfig(tmp_path / "prod"), APP_ENV="production",
+                   EMBEDDED_STORES=("postgresql", "mongodb"))
+    with app.app_context():
+        warnings = " ".join(embedded_warnings(app))
+    assert "binds users, social, items, community, audit live on this machine only, wiped on a dyno restart" in warnings
+    assert "documents live on this machine only, wiped on a dyno restart" in warnings
+    assert "Media are local files: wiped on a dyno restart." in warnings
+
+
+def test_the_start_up_lines_are_said_once_by_the_server_not_by_each_command(make_app, tmp_path, caplog):
+    """`make run` builds the app for `flask db upgrade` and `flask seed` before gunicorn: inside
+    a click command the app says nothing, so the lines appear once."""
+    with caplog.at_level(logging.INFO, logger="dreamdot.startup"), click.Context(click.Command("upgrade")):
+        make_app(settings.TestingConfig(tmp_path / "cli"), TESTING=False, EMBEDDED_STORES=("postgresql",))
+    assert caplog.records == []
+    with caplog.at_level(logging.INFO, logger="dreamdot.startup"):
+        make_app(settings.TestingConfig(tmp_path / "server"), TESTING=False, EMBEDDED_STORES=("postgresql",))
+    assert [r.getMessage().count("embedded PostgreSQL") for r in caplog.records].count(1) == 1
 
 
 def test_healthz_reports_every_bind_mongodb_and_embedded_defaults(app, client, htmx):

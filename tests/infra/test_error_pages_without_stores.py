@@ -28,7 +28,7 @@ def assert_designed_page(response, status: int, text: str) -> None:
     assert response.mimetype == "text/html"
     assert "<html" in html and text in html
     assert 'href="/static/css/app.css' in html and 'class="site-header"' in html
-    assert '<a href="/">Go to the home page</a>' in html
+    assert '<a class="button" href="/">Go to the home page</a>' in html
     assert "Traceback" not in html and "psycopg" not in html and "Internal Server Error" not in html
 
 
@@ -105,12 +105,13 @@ def _broken_view(exc: Exception):
 def test_error_pages_run_no_statement_for_a_signed_in_user(app, auth_client, monkeypatch, status, raised, text):
     """With the user signed in (so any lookup of theirs would be a statement), drawing a 404,
     a 500 or a 503 page, full or the HTMX fragment, runs no statement on any engine."""
-    monkeypatch.setattr("app.blueprints.main.routes.render", _broken_view(raised))
+    # /healthz fails at its first call, before any statement of its own (`/` reads the feed).
+    monkeypatch.setattr("app.blueprints.main.routes.check_health", _broken_view(raised))
     db.session.remove()
     with Statements() as seen:
         assert_designed_page(auth_client.get("/no-such-page"), 404, "There is nothing here.")
-        assert_designed_page(auth_client.get("/"), status, text)
-        assert auth_client.get("/", headers=HTMX).status_code == status
+        assert_designed_page(auth_client.get("/healthz"), status, text)
+        assert auth_client.get("/healthz", headers=HTMX).status_code == status
     assert seen.statements == []
 
 
@@ -123,12 +124,12 @@ def test_every_error_page_draws_with_the_database_cut(app, cut_app, pg_proxy, mo
     sign_in(client, UserFactory())
     pg_proxy.cut()
     assert_designed_page(client.get("/no-such-page"), 404, "There is nothing here.")
-    monkeypatch.setattr("app.blueprints.main.routes.render", _broken_view(RuntimeError("boom")))
-    assert_designed_page(client.get("/"), 500, "Something went wrong on our side")
+    monkeypatch.setattr("app.blueprints.main.routes.check_health", _broken_view(RuntimeError("boom")))
+    assert_designed_page(client.get("/healthz"), 500, "Something went wrong on our side")
     monkeypatch.undo()
     assert_designed_page(client.get("/"), 503, "briefly unavailable")
     with cut_app.test_request_context("/"):
         for status, message in ((404, "There is nothing here."), (503, UNAVAILABLE)):
             html = render_error_page("errors/error.html", status=status, message=message)
-            assert message in html and '<a href="/">Go to the home page</a>' in html
+            assert message in html and '<a class="button" href="/">Go to the home page</a>' in html
             assert message in render_error_page("errors/_error.html", status=status, message=message)

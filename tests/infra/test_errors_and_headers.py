@@ -59,7 +59,7 @@ def test_413_page_and_json(app, auth_client):
     token = csrf_token(auth_client, "/settings/profile")
     response = auth_client.post("/settings/profile", data=b"x", headers={"X-CSRFToken": token},
                                 content_type="multipart/form-data; boundary=x",
-                                environ_overrides={"CONTENT_LENGTH": str(30 * MB)})
+                                environ_overrides={"CONTENT_LENGTH": str(app.config["MAX_CONTENT_LENGTH"] + 1)})
     assert_page(response, 413, "That upload is too large.")
     response = auth_client.patch("/api/users/me", data=b"x", headers=bearer(app, auth_client.user),
                                  content_type="multipart/form-data; boundary=x",
@@ -74,14 +74,15 @@ def test_429_page_and_json(app, client, monkeypatch, user):
     client.post("/api/auth/signin", json=body)
     assert_json(client.post("/api/auth/signin", json=body), 429, "too_many_requests")
     token = csrf_token(client, "/signin")
-    assert_page(client.post("/signin", data={**body, "csrf_token": token}), 429, "Slow down")
+    # The sign-in page answers with its form, saying why (app/web/limits.py).
+    assert_page(client.post("/signin", data={**body, "csrf_token": token}), 429, "Too many failed sign-ins from")
 
 
 def test_500_page_and_json_without_traceback(auth_client, monkeypatch, caplog):
     def boom(*_a, **_k):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("app.blueprints.main.routes.render", boom)
+    monkeypatch.setattr("app.blueprints.main.routes.home_page", boom)
     response = auth_client.get("/")
     assert_page(response, 500, "Something went wrong on our side")
     assert "secret internal detail" not in response.get_data(as_text=True)

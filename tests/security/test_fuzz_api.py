@@ -15,7 +15,8 @@ from tests.security.fuzzing import Findings, fuzz_operation, load_schema, operat
 
 @pytest.fixture
 def unlimited(app, monkeypatch):
-    for setting in ("RATELIMIT_SIGNIN", "RATELIMIT_SIGNUP", "RATELIMIT_WRITE", "RATELIMIT_PASSWORD_RESET"):
+    for setting in ("RATELIMIT_SIGNIN", "RATELIMIT_SIGNUP", "RATELIMIT_SIGNUP_ATTEMPTS", "RATELIMIT_WRITE",
+                    "RATELIMIT_PASSWORD_RESET"):
         monkeypatch.setitem(app.config, setting, "1000000 per minute")
     limiter.reset()
 

@@ -221,7 +221,7 @@ def test_a_racing_signup_for_the_same_name_is_a_conflict(monkeypatch):
     signup("alice", "alice@example.com")
     db.session.commit()
     # Another request passed the availability check before this one inserted.
-    monkeypatch.setattr("app.services.accounts.registration._ensure_available", lambda *_: None)
+    monkeypatch.setattr("app.services.accounts.registration._taken", lambda *_: {})
     with pytest.raises(Conflict) as caught:
         signup("alice", "other@example.com")
     assert caught.value.code == "taken"

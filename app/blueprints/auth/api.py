@@ -7,7 +7,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin, public_url
 from app.web.devices import device_token, remember_device
 from app.web.forms import json_body, text_field
-from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limit
+from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limits
 from app.web.work import unit_of_work
 
 api_bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
@@ -15,7 +15,7 @@ api_bp = Blueprint("auth_api", __name__, url_prefix="/api/auth")
 
 @api_bp.post("/signup")
 @unit_of_work
-@signup_limit
+@signup_limits()
 def signup():
     data = json_body()
     user = accounts.signup(
@@ -31,7 +31,7 @@ def signup():
 
 @api_bp.post("/signin")
 @unit_of_work
-@signin_limit
+@signin_limit()
 def signin():
     data = json_body()
     user = accounts.authenticate(

@@ -4,18 +4,17 @@ from wtforms.validators import DataRequired, Length
 
 
 class SignupForm(FlaskForm):
+    # Every field is checked by the service (accounts.signup), which answers for all of them at
+    # once, as the API does: a validator here would hold the other fields' errors back a round.
     username = StringField(
         "Username",
-        validators=[DataRequired(), Length(max=30)],
         description="3 to 30 characters: lowercase letters, digits and underscores.",
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
-    display_name = StringField("Display name (optional)", validators=[Length(max=50)])
+    email = EmailField("Email", render_kw={"autocomplete": "email"})
+    display_name = StringField("Display name (optional)")
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(max=256)],
         description="At least 10 characters, and not a common password.",
         render_kw={"autocomplete": "new-password"},
     )

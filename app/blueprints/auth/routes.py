@@ -17,7 +17,7 @@ from app.web.context import current_origin, public_url
 from app.web.devices import device_token, remember_device
 from app.web.forms import apply_errors
 from app.web.htmx import redirect_to, render
-from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limit
+from app.web.limits import password_reset_limit, reset_confirm_limit, signin_limit, signup_limits
 from app.web.work import read_only, unit_of_work
 
 bp = Blueprint("auth", __name__)
@@ -30,9 +30,23 @@ def _sign_in(user, remember: bool) -> None:
     session.permanent = remember
 
 
+def _signup_refused(message: str):
+    """Sign-up over a limit: the form as typed, saying why and how long to wait (429)."""
+    form = SignupForm()
+    form.form_errors.append(message)
+    return render("auth/signup.html", "auth/_signup_form.html", status=429, form=form)
+
+
+def _signin_refused(message: str):
+    """Sign-in over the address's limit: the form as typed, saying why and how long to wait (429)."""
+    form = SigninForm()
+    form.form_errors.append(message)
+    return render("auth/signin.html", "auth/_signin_form.html", status=429, form=form)
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @unit_of_work
-@signup_limit
+@signup_limits(refuse=_signup_refused)
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -53,7 +67,7 @@ def signup():
 
 @bp.route("/signin", methods=["GET", "POST"])
 @unit_of_work
-@signin_limit
+@signin_limit(refuse=_signin_refused)
 def signin():
     form = SigninForm()
     if request.method == "GET":

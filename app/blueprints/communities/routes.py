@@ -89,10 +89,12 @@ def show(slug: str):
 
 
 def _membership_changed(community):
-    """The join/leave fragment for HTMX; the community page otherwise."""
+    """For HTMX the buttons, the member count and "New thread" (communities/_membership_changed.html);
+    the community page otherwise."""
     if wants_partial():
         mine = membership.get_membership(community.id, current_user.id)
-        return render("communities/show.html", "communities/_membership.html", community=community, mine=mine)
+        return render("communities/show.html", "communities/_membership_changed.html", community=community,
+                      mine=mine)
     return redirect_to(url_for("communities.show", slug=community.slug))
 
 
@@ -112,6 +114,10 @@ def join(slug: str):
 @login_required
 def leave(slug: str):
     community = membership.get_community_by_slug(slug)
+    was_member = membership.is_member(community.id, current_user.id)
     membership.leave_community(community, current_user)
+    if was_member and community.visibility == "private":  # its threads go too: a page without them
+        flash(f"You left {community.name}.", "success")
+        return redirect_to(url_for("communities.show", slug=community.slug))
     flash_unless_partial(f"You left {community.name}.")
     return _membership_changed(community)

@@ -42,12 +42,13 @@ def new_post(slug: str):
 
 
 def _thread_page(community, post, mine, *, reply_form=None, status=200, partial="communities/_thread.html"):
+    """The thread, or its `partial` for HTMX; an empty reply box unless `reply_form` (refused) is given."""
     replies, next_cursor = t.list_replies(community, post, current_user, cursor=request.args.get("cursor"))
     authors = t.users_by_id([post.author_id] + [r.author_id for r in replies])
     liked = post.id in t.liked_post_ids(getattr(current_user, "id", None), [post.id])
     return render("communities/thread.html", partial, status=status, community=community, post=post, mine=mine,
                   replies=replies, next_cursor=next_cursor, authors=authors, liked=liked,
-                  reply_form=reply_form or ReplyForm(), reason_form=ReasonForm())
+                  reply_form=reply_form or ReplyForm(formdata=None), reason_form=ReasonForm())
 
 
 @bp.get("/<slug>/posts/<int:post_id>")

@@ -8,17 +8,22 @@ from app.services import accounts
 from app.services.accounts import users_by_id
 from app.services.analytics.views import record_view
 from app.services.errors import ServiceError
+from app.services.home import home_side
 from app.services.social import comments, feeds, likes, posts
 from app.services.social.people import get_visible_user
+from app.services.social.suggestions import suggest_people
 from app.web.auth import login_required, safe_next
 from app.web.context import current_origin, current_viewer_key
 from app.web.forms import apply_errors, refused
 from app.web.htmx import redirect_to, render, wants_partial
 from app.web.limits import write_limit
 from app.web.uploads import upload_or_none
-from app.web.work import read_only, unit_of_work
+from app.web.work import READ_BINDS, read_only, unit_of_work
 
 bp = Blueprint("posts", __name__)
+
+# The home page also reads the member's communities on every visit (its side column).
+HOME_BINDS = (*READ_BINDS, "community")
 
 
 def _feed(page_template: str, page, **context):
@@ -26,21 +31,30 @@ def _feed(page_template: str, page, **context):
 
 
 @bp.get("/home")
-@read_only
+@read_only(binds=HOME_BINDS)
 @login_required
 def home():
     page = feeds.home_feed(current_user, cursor=request.args.get("cursor"))
     if wants_partial():  # the next page of cards: no form
         return _feed("posts/home.html", page, more_url=url_for("posts.home"))
-    return _feed("posts/home.html", page, post_form=PostForm(formdata=None),
-                 more_url=url_for("posts.home"))
+    return home_page(page)
+
+
+def home_page(page=None):
+    """The home feed's whole page with the composer and the side column; `/` shows it too."""
+    page = page or feeds.home_feed(current_user)
+    return render("posts/home.html", feed=page, post_form=PostForm(formdata=None), more_url=url_for("posts.home"),
+                  side=home_side(current_user))
 
 
 @bp.get("/explore")
 @read_only
 def explore():
     page = feeds.explore_feed(current_user, cursor=request.args.get("cursor"))
-    return _feed("posts/explore.html", page, more_url=url_for("posts.explore"))
+    if wants_partial() or not current_user.is_authenticated:
+        return _feed("posts/explore.html", page, more_url=url_for("posts.explore"))
+    return _feed("posts/explore.html", page, more_url=url_for("posts.explore"),
+                 people=suggest_people(current_user, limit=5))
 
 
 @bp.get("/u/<username>/posts")
@@ -147,9 +161,18 @@ def comment(post_id: int):
                 raise
             apply_errors(form, exc)
         else:
+            if wants_partial():
+                return _comment_created(created)
             return redirect_to(url_for("posts.show", post_id=post_id, _anchor=f"comment-{created.id}"))
     post = posts.get_post(post_id, current_user)
     return render("posts/comment_new.html", "posts/_comment_form.html", status=422, form=form, post=post)
+
+
+def _comment_created(comment):
+    """For HTMX: an empty form, the comment on top of the list, the counts moved on."""
+    entry = _entry(posts.get_post(comment.post_id, current_user))
+    return render("posts/comment_new.html", "posts/_comment_created.html", form=CommentForm(formdata=None),
+                  post=entry.post, entry=entry, c=comments.CommentEntry(comment, current_user))
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -12,7 +12,7 @@ from app.web.auth import login_required
 from app.web.context import current_origin, public_url
 from app.web.forms import apply_errors, refused
 from app.web.htmx import redirect_to, render
-from app.web.uploads import image_upload_limit, upload_or_none
+from app.web.uploads import upload_or_none
 from app.web.work import unit_of_work
 
 bp = Blueprint("users", __name__)
@@ -28,9 +28,11 @@ def show(username: str):
                   feed=page, more_url=url_for("posts.profile_posts", username=user.username))
 
 
+# No early body cap here (the API has one): an oversized avatar or banner is read (spooled to
+# disk) up to the app's ceiling like a post's images, so that the form comes back as typed with
+# the refusal beside its field rather than as a bare "too large" page.
 @bp.route("/settings/profile", methods=["GET", "POST"])
 @unit_of_work
-@image_upload_limit(images=2)
 @login_required
 def edit():
     form = ProfileForm(obj=current_user)

@@ -38,9 +38,12 @@ def signup(
         "password": password_problem(password, username=username, email=email),
     }
     errors = {field: why for field, why in errors.items() if why}
+    # Every problem in one answer: a taken name is said beside a weak password, not after it.
+    taken = _taken(None if "username" in errors else username, None if "email" in errors else email)
     if errors:
-        raise Invalid("Some fields need another look.", code="validation_failed", fields=errors)
-    _ensure_available(username, email)
+        raise Invalid("Some fields need another look.", code="validation_failed", fields={**taken, **errors})
+    if taken:
+        raise Conflict("That username or email is already taken.", code="taken", fields=taken)
     user = User(
         username=username,
         email=email,
@@ -60,17 +63,16 @@ def signup(
     return user
 
 
-def _ensure_available(username: str, email: str) -> None:
-    taken = db.session.execute(
-        sa.select(User.username, User.email_key).where(
-            sa.or_(User.username == username, User.email_key == email.lower())
-        )
-    ).all()
+def _taken(username: str | None, email: str | None) -> dict[str, str]:
+    """Why `username` or `email` (None: not asked) cannot be had, by field."""
+    asked = ([User.username == username] if username else []) + ([User.email_key == email.lower()] if email else [])
+    if not asked:
+        return {}
+    taken = db.session.execute(sa.select(User.username, User.email_key).where(sa.or_(*asked))).all()
     fields = {}
     for row in taken:
-        if row.username == username:
+        if username and row.username == username:
             fields["username"] = "That username is taken."
-        if row.email_key == email.lower():
+        if email and row.email_key == email.lower():
             fields["email"] = "An account with that email already exists."
-    if fields:
-        raise Conflict("That username or email is already taken.", code="taken", fields=fields)
+    return fields

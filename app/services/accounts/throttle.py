@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import SigninThrottle, User
 from app.models.base import utcnow
 from app.services.errors import TooManyAttempts
+from app.services.wording import ngettext
 
 FREE_FAILURES = 4  # the fifth failure in a row starts the first wait
 FIRST_WAIT = timedelta(minutes=1)
@@ -49,7 +50,7 @@ def check_not_throttled(user: User, *, now: datetime | None = None) -> None:
         minutes = math.ceil(seconds / 60)
         raise TooManyAttempts(
             "Too many failed sign-ins for this account. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            + ngettext("Try again in %(num)d minute.", "Try again in %(num)d minutes.", minutes),
             retry_after=seconds,
         )
 

@@ -45,8 +45,13 @@ def _parse_day(text: str, name: str) -> date:
 
 def parse_range(start_text: str | None, end_text: str | None, *, days: str | int | None = None,
                 today: date | None = None) -> DateRange:
-    """From explicit `from`/`to`, else the last `days` (7, 30 or 90) days, else the last 30."""
+    """The last `days` (7, 30 or 90) days, else explicit `from`/`to`, else the last 30.
+
+    A preset wins: the page's form sends the dates shown with whichever button was pressed."""
     today = today or utcnow().date()
+    if days not in (None, ""):
+        length = _preset(days)
+        return DateRange(today - timedelta(days=length - 1), today)
     if start_text or end_text:
         end = _parse_day(end_text, "to") if end_text else today
         start = _parse_day(start_text, "from") if start_text else end - timedelta(days=DEFAULT_DAYS - 1)
@@ -57,8 +62,7 @@ def parse_range(start_text: str | None, end_text: str | None, *, days: str | int
             raise Invalid(f"A range is at most {MAX_DAYS} days.", code="validation_failed",
                           fields={"from": f"At most {MAX_DAYS} days before `to`."})
         return DateRange(start, end)
-    length = DEFAULT_DAYS if days in (None, "") else _preset(days)
-    return DateRange(today - timedelta(days=length - 1), today)
+    return DateRange(today - timedelta(days=DEFAULT_DAYS - 1), today)
 
 
 def _preset(days) -> int:

@@ -20,6 +20,7 @@ from app.services.chat.encoding import KEY_BYTES, MAC_BYTES, NONCE_BYTES, decode
 from app.services.chat.events import publish_to_users
 from app.services.chat.keys import get_public_key
 from app.services.chat.policies import is_conversation_member
+from app.services.chat.unread import settle_mark
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound
 from app.services.ids import MAX_ID
 from app.services.numbers import to_int
@@ -112,6 +113,8 @@ def unread_count(conversation: Conversation, user_id: int, state: dict | None = 
 
 def serialize_conversation(conversation: Conversation, viewer_id: int) -> dict:
     state = member_state(conversation)
+    unread = unread_count(conversation, viewer_id, state)
+    settle_mark(conversation, viewer_id, unread)
     data = {
         "id": str(conversation.id),
         "kind": conversation.kind,
@@ -121,7 +124,7 @@ def serialize_conversation(conversation: Conversation, viewer_id: int) -> dict:
         "community_slug": conversation.community_slug,
         "last_seq": conversation.last_seq,
         "last_message_at": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
-        "unread": unread_count(conversation, viewer_id, state),
+        "unread": unread,
         "read_seqs": {str(uid): row.read_seq for uid, row in state.items()},
         "delivered_seqs": {str(uid): row.delivered_seq for uid, row in state.items()},
     }
@@ -230,6 +233,7 @@ def rotate_conversation_key(conversation: Conversation, *, removed_id: int | Non
     update = {"inc__epoch": 1}
     if removed_id is not None:
         update["pull__member_ids"] = removed_id
+        update["pull__unread_ids"] = removed_id
     Conversation.objects(id=conversation.id).update_one(**update)
     conversation.reload()
     if removed_id is not None:

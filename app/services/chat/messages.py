@@ -13,6 +13,7 @@ from app.services.chat.encoding import MAC_BYTES, NONCE_BYTES, decode_b64, encod
 from app.services.chat.events import publish_to_users
 from app.services.chat.keys import public_keys_of
 from app.services.chat.policies import can_send_direct
+from app.services.chat.unread import mark_read, unread_update
 from app.services.errors import Conflict, Invalid, NotAllowed, NotFound, ServiceError
 from app.services.social.blocks import is_blocked_between, is_blocked_between_committed
 
@@ -90,7 +91,7 @@ def send_message(sender_id: int, data: dict, state: SenderState | None = None) -
         raise
     now = utcnow()
     counter = Conversation.objects(id=conversation_id).only("last_seq").modify(
-        inc__last_seq=1, set__last_message_at=now, new=True)
+        inc__last_seq=1, set__last_message_at=now, **unread_update(members, sender_id), new=True)
     if counter is None:  # deleted meanwhile
         raise NotFound("No such conversation.")
     stored = Message(**identity, seq=counter.last_seq, nonce=encode_b64(nonce), ciphertext=encode_b64(ciphertext),
@@ -174,6 +175,7 @@ def acknowledge_message(user_id: int, data: dict) -> dict:
     member.__class__.objects(id=member.id, **{f"{field}__lt": message.seq}).update_one(**{f"set__{field}": message.seq})
     if status == "read":
         member.__class__.objects(id=member.id, delivered_seq__lt=message.seq).update_one(set__delivered_seq=message.seq)
+        mark_read(conversation, user_id, message.seq)
     ack = {"conversation_id": str(conversation.id), "message_id": str(message.id), "user_id": user_id,
            "status": status, "seq": message.seq}
     publish_to_users(conversation.member_ids, "message_ack", ack)

@@ -133,3 +133,11 @@ def test_view_days_are_pruned_but_rollups_stay():
     db.session.commit()
     assert prune_view_days(date(2026, 3, 2)) == 1
     assert db.session.scalar(sa.select(sa.func.sum(DailyStat.views))) == 2
+
+
+def test_a_preset_button_wins_over_the_dates_its_form_also_sends(auth_client, htmx):
+    response = auth_client.get("/analytics?days=7&from=2026-03-01&to=2026-03-02", headers=htmx)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "(7 days, UTC)" in html
+    # The swapped report carries its form, so the dates shown are the range shown.
+    assert 'class="range-form"' in html and 'name="days" value="7" class=""' in html

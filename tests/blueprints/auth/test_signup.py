@@ -1,3 +1,5 @@
+import re
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -94,6 +96,25 @@ def test_signup_page_short_password_and_malformed_email(client):
     body = response.get_data(as_text=True)
     assert "Use at least 10 characters." in body and "valid email" in body
     assert users_count() == 0
+
+
+def test_every_problem_is_said_at_once_beside_its_field(client, user, htmx):
+    token = csrf_token(client, "/signup")
+    bad = {"username": user.username, "email": "", "password": "short", "display_name": "x" * 51}
+    response = client.post("/signup", data=bad, headers={**htmx, "X-CSRFToken": token})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    for field, why in (("username", "That username is taken."), ("email", "Enter a valid email address"),
+                       ("password", "Use at least 10 characters."), ("display_name", "At most 50 characters.")):
+        assert re.search(rf'<p id="{field}-error" class="error">{re.escape(why)}', body), field
+    assert users_count() == 1
+
+
+def test_the_api_says_a_taken_name_beside_a_weak_password(client, user):
+    response = client.post("/api/auth/signup", json={**GOOD, "username": user.username, "password": "short"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"] == {"username": "That username is taken.",
+                                                      "password": "Use at least 10 characters."}
 
 
 def test_suspended_users_are_hidden(client):

@@ -118,8 +118,12 @@ def test_join_and_leave(app, community, htmx):
     sign_in(client, joiner)
     client.token = csrf_token(client, "/communities")
     response = _post(client, "/communities/makers/join", htmx=htmx)
-    if htmx:
+    if htmx:  # the buttons, and out of band the count and "New thread"
         assert response.status_code == 200 and 'id="membership-' in response.text and "Leave" in response.text
+        assert f'<span id="member-count-{community.id}" hx-swap-oob="true">2 members</span>' in response.text
+        actions = response.text[response.text.index(f'id="community-actions-{community.id}"'):]
+        assert actions.startswith(f'id="community-actions-{community.id}" class="community-actions" hx-swap-oob="true"')
+        assert "New thread" in actions
     else:
         assert response.status_code == 303 and response.headers["Location"] == "/communities/makers"
     assert m.is_member(community.id, joiner.id)
@@ -127,7 +131,26 @@ def test_join_and_leave(app, community, htmx):
     assert again.status_code == 409
     response = _post(client, "/communities/makers/leave", htmx=htmx)
     assert response.status_code == (200 if htmx else 303)
+    if htmx:
+        assert ">1 member</span>" in response.text and "New thread" not in response.text
     assert not m.is_member(community.id, joiner.id)
+
+
+def test_the_community_page_has_the_regions_joining_updates(app, community):
+    client = app.test_client()
+    sign_in(client, UserFactory())
+    page = client.get("/communities/makers").text
+    assert f'<span id="member-count-{community.id}">1 member</span>' in page
+    assert f'<div id="community-actions-{community.id}" class="community-actions">' in page
+    assert "New thread" not in page
+
+
+def test_leaving_a_private_community_with_htmx_loads_the_page_again(app, user):
+    private = make_community(user, name="Inner", slug="inner", visibility="private")
+    client = _member_client(app, private)
+    response = _post(client, "/communities/inner/leave", htmx=True)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/communities/inner"
+    assert "You left Inner." in client.get("/communities/inner").text  # its threads are gone with it
 
 
 def test_owner_cannot_leave(owner_client, community):
@@ -239,7 +262,9 @@ def test_reply_like_lock_pin(owner_client, community, htmx):
     response = _post(owner_client, f"{base}/replies", {"body": "an answer"}, htmx)
     if htmx:
         assert response.status_code == 200 and response.text.lstrip().startswith('<section id="replies"')
-        assert "an answer" in response.text
+        assert "an answer" in response.text and "1 reply" in response.text
+        box = response.text[response.text.index('<textarea'):response.text.index('</textarea>')]
+        assert "an answer" not in box  # the reply box is empty again
     else:
         assert response.status_code == 303 and response.headers["Location"].startswith(base + "#reply-")
     bad = _post(owner_client, f"{base}/replies", {"body": " "}, htmx)

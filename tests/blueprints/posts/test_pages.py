@@ -124,6 +124,31 @@ def test_post_page_comments_and_deletes(auth_client, htmx):
     assert auth_client.get(f"/posts/{post.id}").status_code == 404
 
 
+def test_an_htmx_comment_comes_back_in_place_with_an_empty_form_and_the_new_counts(auth_client, htmx):
+    post = PostFactory(author_id=UserFactory().id)
+    token = csrf_token(auth_client, f"/posts/{post.id}")
+    page = auth_client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert '<p id="comments-empty" class="muted">No comments yet.</p>' in page
+    assert 'hx-disabled-elt="find button[type=submit]"' in page  # one request per double click
+    response = auth_client.post(f"/posts/{post.id}/comments", data={"body": "First!"},
+                                headers={**htmx, "X-CSRFToken": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Redirect" not in response.headers
+    comment_id = db.session.scalar(sa.select(Comment.id))
+    form = html[:html.index("</form>")]
+    assert form.lstrip().startswith('<form id="comment-form"') and "First!" not in form  # the box is empty
+    assert '<div hx-swap-oob="afterbegin:#comment-items">' in html and f'id="comment-{comment_id}"' in html
+    assert '<h2 id="comments-heading" hx-swap-oob="true">Comments (1)</h2>' in html
+    assert re.search(rf'<a id="comment-count-{post.id}" [^>]*hx-swap-oob="true">1 comment</a>', html)
+    assert '<p id="comments-empty" class="muted" hx-swap-oob="true" hidden>' in html
+    second = auth_client.post(f"/posts/{post.id}/comments", data={"body": "Second"},
+                              headers={**htmx, "X-CSRFToken": token}).get_data(as_text=True)
+    assert "Comments (2)" in second and ">2 comments</a>" in second and count(Comment) == 2
+    page = auth_client.get(f"/posts/{post.id}").get_data(as_text=True)
+    assert '<p id="comments-empty" class="muted" hidden>' in page
+    assert page.index("Second") < page.index("First!")  # newest first, as the list is drawn
+
+
 def test_comment_on_a_hidden_post_is_404(auth_client):
     other = UserFactory()
     post = PostFactory(author_id=other.id)
@@ -150,7 +175,8 @@ def test_home_load_more_without_and_with_htmx(auth_client, htmx):
 def test_content_warning_folds_the_post_without_js(client):
     post = PostFactory(author_id=UserFactory().id, body="the twist", content_warning="Spoilers")
     body = client.get(f"/posts/{post.id}").get_data(as_text=True)
-    folded = body[body.index("<details"):body.index("</details>")]
+    folded = body[body.index('<details class="content-warning"'):]
+    folded = folded[:folded.index("</details>")]
     assert "Content warning: Spoilers" in folded and "the twist" in folded
     assert "<details open" not in body.replace('<details class="image-fields"', "")
 

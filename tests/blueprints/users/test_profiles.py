@@ -155,35 +155,30 @@ def test_replacing_and_removing_an_avatar_deletes_the_old_file(app, auth_client)
     assert media_files(app) == []
 
 
+@pytest.mark.parametrize("field", ["avatar", "banner"])
 @pytest.mark.parametrize("hx", [False, True])
-def test_a_20_mb_avatar_is_413_and_nothing_written(app, auth_client, htmx, hx):
+def test_a_20_mb_image_is_refused_beside_its_field_and_the_form_keeps_what_was_typed(app, auth_client, htmx, hx,
+                                                                                       field):
     big = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * (20 * MB))
-    response = post_profile(auth_client, {"display_name": "Big", "avatar": (big, "big.png")},
+    response = post_profile(auth_client, {"display_name": "Big", "bio": "Typed, not saved", field: (big, "big.png")},
                             htmx if hx else None)
     assert response.status_code == 413
     body = response.get_data(as_text=True)
-    assert "too large" in body
-    assert ("<html" in body) != hx
+    assert body.lstrip().startswith('<form id="profile-form"') == hx and ("<html" in body) != hx
+    assert f'<p id="{field}-error" class="error">The file is larger than 5 MB.</p>' in body
+    assert 'value="Big"' in body and "Typed, not saved</textarea>" in body
     user = fresh(auth_client.user)
-    assert user.avatar_key is None and user.display_name != "Big"
+    assert user.avatar_key is None and user.banner_key is None and user.display_name != "Big"
     assert media_files(app) == []
 
 
-def test_avatar_over_the_image_limit_but_under_the_body_cap_is_413(app, auth_client):
-    big = io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * (6 * MB))
-    response = post_profile(auth_client, {"display_name": "Big", "avatar": (big, "big.png")})
-    assert response.status_code == 413
-    assert "larger than 5 MB" in response.get_data(as_text=True)
-    assert fresh(auth_client.user).avatar_key is None
-    assert media_files(app) == []
-
-
-def test_body_is_refused_before_it_is_read(app, auth_client):
+def test_a_body_over_the_app_ceiling_is_refused_before_it_is_read(app, auth_client):
     token = csrf_token(auth_client, "/settings/profile")
     updated_at = fresh(auth_client.user).updated_at
+    over = app.config["MAX_CONTENT_LENGTH"] + 1
     response = auth_client.post("/settings/profile", data=b"x" * 16, headers={"X-CSRFToken": token},
                                 content_type="multipart/form-data; boundary=x",
-                                environ_overrides={"CONTENT_LENGTH": str(20 * MB)})
+                                environ_overrides={"CONTENT_LENGTH": str(over)})
     assert response.status_code == 413
     assert "That upload is too large." in response.get_data(as_text=True)
     assert fresh(auth_client.user).updated_at == updated_at

@@ -45,10 +45,22 @@
       C.ready = Promise.resolve();
       say("restore-result", "Your key is restored in this browser. Your history can be read here now.");
       say("chat-key-status", "Your chat key is set up in this browser.");
+      offerReturn();
     }, function (err) {
       say("restore-result", err.status === 404 ? "There is no backup for this account." :
         "That passphrase does not open the backup (" + err.message + ").");
     });
+  }
+
+  /* Sent here from a conversation (?next=/chat/<id>): a way back to it, now readable. */
+  function offerReturn() {
+    var next = new URLSearchParams(location.search).get("next") || "";
+    if (!/^\/chat\/[0-9a-f]{24}$/.test(next)) return;
+    var result = document.getElementById("restore-result"), a = document.createElement("a");
+    a.href = next;
+    a.textContent = "Back to the conversation";
+    result.appendChild(document.createTextNode(" "));
+    result.appendChild(a);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -87,8 +87,18 @@
     content.textContent = "";
     if (!body) { content.className = "chat-body chat-undecryptable"; content.textContent = "Cannot decrypt this message on this browser."; return; }
     content.className = "chat-body";
-    if (body.type === "media") return renderMedia(content, body);
-    content.textContent = body.text;
+    if (body.type !== "media") { content.textContent = body.text; return; }
+    /* A file and the words sent with it are one message: the file, then its caption. */
+    var media = document.createElement("div");
+    media.className = "chat-media";
+    content.appendChild(media);
+    if (body.text) {
+      var caption = document.createElement("p");
+      caption.className = "chat-caption";
+      caption.textContent = body.text;
+      content.appendChild(caption);
+    }
+    renderMedia(media, body);
   }
 
   function renderMedia(el, body) {
@@ -260,20 +270,47 @@
     ws.send(JSON.stringify({ event: "typing", data: { conversation_id: conv.id, is_typing: on } }));
   }
 
+  /* One message: the text, or the file with the text as its caption. The box empties once it
+     is on its way; on a failure the text stays, to be sent again. */
   function submit(e) {
     e.preventDefault();
-    var input = $("chat-input"), fileInput = $("chat-file"), text = input.value.trim(), file = fileInput.files[0];
+    var input = $("chat-input"), fileInput = $("chat-file"), send = $("chat-send");
+    var text = input.value.trim(), file = fileInput.files[0];
+    if (send.disabled || (!text && !file)) return;
+    if (file && file.size > 25 * 1024 * 1024) return status("Files are limited to 25 MB.");
+    var sent;
+    send.disabled = true;  // a second Enter while this one is on its way sends nothing
     if (file) {
-      if (file.size > 25 * 1024 * 1024) return status("Files are limited to 25 MB.");
-      fileInput.value = "";
-      upload(file).then(function (body) { return sendPayload(body, [body.blob_id]); })
-        .catch(function (err) { status("The file was not sent: " + err.message); });
+      sent = upload(file).then(function (body) {
+        if (text) body.text = text;
+        return sendPayload(body, [body.blob_id]);
+      }).then(function () { fileInput.value = ""; });
+    } else {
+      sent = sendPayload({ type: "text", text: text });
     }
-    if (text) {
-      sendPayload({ type: "text", text: text }).then(function () { input.value = ""; },
-        function (err) { status("Not sent: " + err.message); });
-    }
+    sent.then(function () { if (input.value.trim() === text) input.value = ""; },
+      function (err) { status((file ? "The file was not sent: " : "Not sent: ") + err.message); })
+      .then(function () { send.disabled = false; });
     typing(false); lastTypingSent = 0;
+  }
+
+  /* Enter sends, Shift+Enter starts a new line (and Enter while an input method composes a
+     character is the composition's). */
+  function onKeydown(e) {
+    if (e.key !== "Enter" || e.shiftKey || e.isComposing) return;
+    e.preventDefault();
+    $("chat-composer").requestSubmit();
+  }
+
+  /* This browser lacks the key the history was sealed to: the way to the restore screen. */
+  function offerRestore() {
+    var el = $("chat-status"), a = document.createElement("a");
+    var next = encodeURIComponent(location.pathname);
+    a.href = (root.dataset.keysUrl || "/chat/keys") + "?next=" + next + "#chat-restore-form";
+    a.textContent = "Restore your key to read this conversation";
+    el.textContent = "This browser does not hold your chat key. ";
+    el.appendChild(a);
+    el.appendChild(document.createTextNode("."));
   }
 
   function onInput() {
@@ -314,11 +351,12 @@
     }).then(function () {
       $("chat-composer").addEventListener("submit", submit);
       $("chat-input").addEventListener("input", onInput);
+      $("chat-input").addEventListener("keydown", onKeydown);
       document.addEventListener("visibilitychange", acknowledge);
       return loadHistory();
     }).then(connect).catch(function (err) {
       if (err.code !== "needs_restore") status("Chat could not start: " + err.message);
-      else status("Restore your key to read this conversation.");
+      else offerRestore();
     });
   });
 })();

@@ -22,9 +22,10 @@ from app.models.social import Notification, Post
 from app.services.accounts.admins import make_admin
 from app.services.chat.conversations import start_direct_conversation
 from app.services.items.collections import create_collection
+from app.services.payments.purchases import purchase_item
 from app.services.seed import seed_all
 from app.services.social.follows import follow_user, unfollow_user
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, fund
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 SERIOUS = ("serious", "critical")
@@ -56,6 +57,11 @@ def demo_data() -> dict:
     collection = create_collection(demo, "Favourites to read", is_public=True)
     db.session.commit()
     conversation, _ = start_direct_conversation(demo.id, other.id)
+    # A sale between demo and another user: its refund page, as the buyer or the creator sees it.
+    sold = db.session.scalar(sa.select(Item).where(Item.pricing == "one_time").order_by(Item.id))
+    buyer = other if sold.creator_id == demo.id else demo
+    fund(buyer, credit=sold.price_cents)
+    purchase = purchase_item(buyer.id, sold.id).purchase
     community = db.session.scalar(sa.select(Community).where(Community.owner_id == demo.id).order_by(Community.id))
     return {
         "username": other.username,
@@ -66,6 +72,7 @@ def demo_data() -> dict:
             CommunityPost.community_id == community.id).order_by(CommunityPost.id)),
         "conversation_id": str(conversation.id),
         "collection_id": collection.id,
+        "purchase_id": purchase.id,
         "notification_id": db.session.scalar(sa.select(Notification.id).where(
             Notification.user_id == demo.id).order_by(Notification.id)),
         # The demo user's own items, one of each kind: pages and edit pages of every kind.

@@ -1,75 +1,31 @@
-// The item form when JavaScript runs. (1) Writing: Quill, loaded only once a writing is
-// being edited, replaces the Markdown textarea; the textarea then carries the editor's
-// HTML (body_format=html) and the server sanitizes either way. A toolbar button inserts
-// the paywall marker line. (2) Uploads go by XMLHttpRequest with a progress bar. Without
-// JavaScript the form is a plain multipart post taking Markdown.
+// The item form when JavaScript runs. (1) Writing: Quill and our editor (item-editor.js),
+// loaded only once a writing is being edited, replace the Markdown textarea. (2) Uploads go
+// by XMLHttpRequest with a progress bar. Without JavaScript the form is a plain multipart
+// post taking Markdown.
 (function () {
   "use strict";
-  var MARKER = "---paywall---";
   var me = document.currentScript;
-  var quillJs = me && me.dataset.quillJs;
-  var quillCss = me && me.dataset.quillCss;
+  var data = me ? me.dataset : {};
   var loading = null;
 
-  function loadQuill() {
-    if (window.Quill) return Promise.resolve();
+  function load(tag, attrs) {
+    return new Promise(function (resolve, reject) {
+      var node = document.createElement(tag);
+      Object.keys(attrs).forEach(function (name) { node[name] = attrs[name]; });
+      node.onload = resolve;
+      node.onerror = reject;
+      document.head.appendChild(node);
+    });
+  }
+
+  function loadEditor() {
     if (!loading) {
-      loading = new Promise(function (resolve, reject) {
-        var css = document.createElement("link");
-        css.rel = "stylesheet";
-        css.href = quillCss;
-        document.head.appendChild(css);
-        var js = document.createElement("script");
-        js.src = quillJs;
-        js.onload = resolve;
-        js.onerror = reject;
-        document.head.appendChild(js);
+      load("link", { rel: "stylesheet", href: data.quillCss });
+      loading = load("script", { src: data.quillJs }).then(function () {
+        return load("script", { src: data.editorJs });
       });
     }
     return loading;
-  }
-
-  function startEditor(textarea) {
-    if (textarea.dataset.ready) return;
-    textarea.dataset.ready = "1";
-    var form = textarea.form;
-    var format = form.querySelector("input[name='body_format']");
-    var holder = document.createElement("div");
-    holder.className = "editor";
-    textarea.parentNode.insertBefore(holder, textarea);
-    textarea.hidden = true;
-    var hint = document.getElementById(textarea.id + "-hint");
-    if (hint) hint.textContent = "Use the toolbar; “Paywall here” marks where the free preview ends.";
-    var quill = new window.Quill(holder, {
-      theme: "snow",
-      modules: { toolbar: {
-        container: [[{ header: [2, 3, false] }], ["bold", "italic", "underline", "strike"],
-                    ["blockquote", "code-block", "link"], [{ list: "ordered" }, { list: "bullet" }], ["paywall"]],
-        handlers: { paywall: function () {
-          var range = quill.getSelection(true);
-          var at = range ? range.index : quill.getLength();
-          quill.insertText(at, "\n" + MARKER + "\n", "user");
-          quill.setSelection(at + MARKER.length + 2, 0, "user");
-        } }
-      } }
-    });
-    var button = form.querySelector(".ql-paywall");
-    if (button) {
-      button.textContent = "Paywall here";
-      button.setAttribute("aria-label", "Paywall here: the free preview ends at this line");
-      button.classList.add("paywall-button");
-    }
-    // HTML in the textarea is the editor's own (sanitized by the server, or sent back with
-    // errors); an edited piece written in Markdown opens as the server rendered it, paywall
-    // marker included (data-editor-html).
-    var text = textarea.value.trim();
-    var html = format && format.value === "html" && text ? textarea.value : textarea.dataset.editorHtml;
-    if (html) quill.clipboard.dangerouslyPasteHTML(html);  // our own sanitized HTML
-    else if (text) quill.setText(textarea.value);
-    if (format) format.value = "html";
-    var sync = function () { textarea.value = quill.root.innerHTML; };
-    quill.on("text-change", sync);
-    sync();
   }
 
   function maybeEditor(form) {
@@ -77,7 +33,7 @@
     if (!textarea) return;
     var kind = form.querySelector("select[name='kind']");
     if (kind && kind.value !== "writing") return;
-    loadQuill().then(function () { startEditor(textarea); }, function () { /* keep the textarea */ });
+    loadEditor().then(function () { window.dreamdotStartEditor(textarea); }, function () { /* keep the textarea */ });
   }
 
   function upload(form, event) {

@@ -304,7 +304,8 @@ def test_wallet_lists_purchases_and_sales_by_title_and_name_in_scrolling_tables(
     sales_table = html[html.index('id="sales"'):html.index('id="transactions"')]
     assert f'<a href="/items/{sold.id}">My own zine</a>' in sales_table and "Bea Buyer" in sales_table
     history_html = html[html.index('id="history"'):]
-    assert '<div class="table-scroll">' in history_html and 'class="data-table history"' in history_html
+    assert 'class="table-scroll" role="region" aria-label="Transactions"' in history_html
+    assert 'class="data-table history"' in history_html
     assert f'<a href="/items/{sold.id}">Sold “My own zine” to Bea Buyer</a>' in history_html
     assert f'<a href="/items/{bought.id}">Bought “Harbor sketches” from Sam Seller</a>' in history_html
 
@@ -318,4 +319,4 @@ def test_admin_payouts_name_the_creator(client, user):
     row = html[html.index(f'id="payout-{payout.id}"'):]
     row = row[:row.index("</tr>")]
     assert f'href="/admin/users/{creator.id}">Payee Person</a>' in row and f"@{creator.username}" in row
-    assert "User " not in row and '<div class="table-scroll">' in html
+    assert "User " not in row and 'class="table-scroll" role="region" aria-label="Payouts"' in html

@@ -59,7 +59,7 @@ def seed_users(count: int, password: str) -> list[User]:
     db.session.flush()
     for user in new:
         user_created.send(user)
-    return list(db.session.scalars(sa.select(User).where(User.username.in_(names))))
+    return list(db.session.scalars(sa.select(User).where(User.username.in_(names)).order_by(User.id)))
 
 
 def seed_all(*, users: int, password: str, posts: int = 200, follows_per_user: int = 10,

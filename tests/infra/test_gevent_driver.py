@@ -18,7 +18,10 @@ SCRIPT = textwrap.dedent("""
     def sleep():
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT pg_sleep(0.5)"))
-    sleep()  # connect first: only the waits are timed
+    # Both pooled connections made first: only the waits are timed.
+    first, second = engine.connect(), engine.connect()
+    first.close()
+    second.close()
     started = time.monotonic()
     gevent.joinall([gevent.spawn(sleep), gevent.spawn(sleep)], raise_error=True)
     print(round(time.monotonic() - started, 2))

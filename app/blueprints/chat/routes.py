@@ -31,7 +31,7 @@ def index():
         peers = [names.get(m, "someone") for m in c["member_ids"] if m != current_user.id]
         c["display"] = c["title"] or ", ".join(peers) or "Just you"
     return render("chat/index.html", "chat/_conversations.html", conversations=conversations, names=names,
-                  communities=communities_of(current_user.id))
+                  communities=communities_of(current_user.id), my_key=chat.own_public_key(current_user.id))
 
 
 @bp.post("/chat/community/<slug>")
@@ -65,14 +65,16 @@ def show(conversation_id: str):
     key_changed = conversation.kind == "direct" and bool(peers) and chat.verification_state(
         current_user.id, peers[0])["key_changed_since_verified"]
     return render("chat/show.html", "chat/_conversation.html", conversation=data,
-                  names=_names(conversation.member_ids), key_changed=key_changed)
+                  names=_names(conversation.member_ids), key_changed=key_changed,
+                  my_key=chat.own_public_key(current_user.id))
 
 
 @bp.get("/chat/keys")
 @unit_of_work
 @login_required
 def keys():
-    return render("chat/keys.html", iterations=current_app.config["CHAT_PBKDF2_ITERATIONS"])
+    return render("chat/keys.html", iterations=current_app.config["CHAT_PBKDF2_ITERATIONS"],
+                  my_key=chat.own_public_key(current_user.id))
 
 
 @bp.get("/chat/safety/<int:user_id>")
@@ -89,7 +91,8 @@ def safety(user_id: int):
     except ServiceError:
         theirs = None
     return render("chat/safety.html", contact=contact, number=number, their_key=theirs,
-                  state=chat.verification_state(current_user.id, user_id))
+                  state=chat.verification_state(current_user.id, user_id),
+                  my_key=chat.own_public_key(current_user.id))
 
 
 @bp.post("/chat/safety/<int:user_id>")

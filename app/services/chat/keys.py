@@ -49,6 +49,12 @@ def get_public_key(user_id: int) -> ChatKey:
     return key
 
 
+def own_public_key(user_id: int) -> str:
+    """The user's registered public key (base64), or "" before they set chat up: the page
+    hands it to the browser, which then needs no lookup that may answer 404."""
+    return public_keys_of([user_id]).get(user_id, "")
+
+
 def public_keys_of(user_ids) -> dict[int, str]:
     return dict(ChatKey.objects(user_id__in=list(user_ids)).values_list("user_id", "public_key"))
 

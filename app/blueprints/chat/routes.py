@@ -66,7 +66,8 @@ def show(conversation_id: str):
         current_user.id, peers[0])["key_changed_since_verified"]
     return render("chat/show.html", "chat/_conversation.html", conversation=data,
                   names=_names(conversation.member_ids), key_changed=key_changed,
-                  my_key=chat.own_public_key(current_user.id))
+                  my_key=chat.own_public_key(current_user.id),
+                  peer_keys={str(k): v for k, v in chat.public_keys_of(peers).items()})
 
 
 @bp.get("/chat/keys")

@@ -19,6 +19,7 @@ from app.services.chat.keys import (
     get_public_key,
     mark_verified,
     own_public_key,
+    public_keys_of,
     register_public_key,
     safety_number,
     save_key_backup,
@@ -38,7 +39,7 @@ from app.services.chat.tickets import issue_ticket, redeem_ticket
 
 __all__ = [
     "issue_ticket", "redeem_ticket",
-    "acknowledge_message", "clear_verified", "get_conversation", "get_key_backup", "get_public_key", "own_public_key",
+    "acknowledge_message", "clear_verified", "get_conversation", "get_key_backup", "get_public_key", "own_public_key", "public_keys_of",
     "list_conversations", "list_envelopes", "list_messages", "mark_verified", "open_community_conversation",
     "read_blob", "register_public_key", "relay_typing", "request_missing_keys", "rotate_conversation_key",
     "safety_number", "save_key_backup", "send_message", "serialize_backup", "serialize_conversation",

@@ -324,6 +324,9 @@
   function checkPeerKey() {
     if (conv.kind !== "direct") return Promise.resolve();
     var peer = others()[0], seenKey = me + ":" + peer;
+    // The page lists the peers' keys it knew of: one without a key has not set chat up, and
+    // is not asked for (that lookup would answer 404); a send asks again, in case they have since.
+    if (!S.peerKeys[peer]) { status(nameOf(peer) + " has not set up chat yet."); return Promise.resolve(); }
     return peerKey(peer).then(C.fingerprint).then(function (fp) {
       return C.idbGet("seen", seenKey).then(function (seen) {
         var warn = [];
@@ -338,6 +341,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     root = $("chat-root"); list = $("chat-messages");
     me = Number(root.dataset.userId);
+    var known = JSON.parse(root.dataset.peerKeys || "{}");
+    Object.keys(known).forEach(function (id) { S.peerKeys[id] = C.dec(known[id]); });
     names = JSON.parse(root.dataset.names || "{}");
     C.ready.then(function (k) {
       keys = k;

@@ -41,6 +41,17 @@ def refund_page(purchase_id: int):
     return _page(purchase_id)
 
 
+def _refused(exc: ServiceError, purchase_id: int, **forms):
+    """A refused request or decision: a form's mistake (400) comes back on the page beside
+    its field, a state that changed meanwhile (409) back on the refund page as a message."""
+    if exc.status == 400:
+        apply_errors(next(iter(forms.values())), exc)
+        return _page(purchase_id, status=422, **forms)
+    if exc.status != 409:
+        raise exc
+    return _back(purchase_id, exc.message, "error")
+
+
 @bp.post("/purchases/<int:purchase_id>/refund-request")
 @unit_of_work
 @login_required
@@ -51,12 +62,7 @@ def request_refund(purchase_id: int):
     try:
         refunds.request_refund(current_user.id, purchase_id, form.reason.data, link=_link(purchase_id))
     except ServiceError as exc:
-        if exc.status == 400:
-            apply_errors(form, exc)
-            return _page(purchase_id, status=422, request_form=form)
-        if exc.status != 409:
-            raise
-        return _back(purchase_id, exc.message, "error")
+        return _refused(exc, purchase_id, request_form=form)
     return _back(purchase_id, "Your request is with the creator. You will be told their answer.", "success")
 
 
@@ -75,10 +81,5 @@ def decide_refund(purchase_id: int, decision: str):
             refunds.decline_refund_request(current_user.id, purchase_id, form.answer.data, link=_link(purchase_id))
             message = "Declined: nothing was refunded, and the buyer is told."
     except ServiceError as exc:
-        if exc.status == 400:
-            apply_errors(form, exc)
-            return _page(purchase_id, status=422, decline_form=form)
-        if exc.status != 409:
-            raise
-        return _back(purchase_id, exc.message, "error")
+        return _refused(exc, purchase_id, decline_form=form)
     return _back(purchase_id, message, "success")
